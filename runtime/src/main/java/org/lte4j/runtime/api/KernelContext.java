@@ -1,0 +1,107 @@
+package org.lte4j.runtime.api;
+
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The work-item's view of an NDRange launch, for kernels written in "kernel style" (TornadoVM's
+ * KernelContext). The compiler turns field reads into {@code get_global_id(0)} /
+ * {@code blockIdx.x*blockDim.x+threadIdx.x} and friends, and method calls into barriers, local
+ * (shared) memory and atomics. On the JVM backend each work-item gets its own instance and the
+ * work-group shares a {@link WorkGroup}, so barriers and local arrays keep their device meaning.
+ */
+public final class KernelContext {
+    public final int globalIdx;
+    public final int globalIdy;
+    public final int localIdx;
+    public final int localIdy;
+    public final int groupIdx;
+    public final int groupIdy;
+    public final int globalGroupSizeX;
+    public final int globalGroupSizeY;
+    public final int localGroupSizeX;
+    public final int localGroupSizeY;
+
+    private final WorkGroup group;
+    private int nextLocalArray;
+
+    /** Placeholder context passed when declaring a task; the backend supplies the real one. */
+    public KernelContext() {
+        this(0, 0, 0, 0, 1, 1, 1, 1, null);
+    }
+
+    /** Used by the JVM backend: one context per work-item. */
+    public KernelContext(int globalIdx, int globalIdy, int localIdx, int localIdy,
+                         int globalGroupSizeX, int globalGroupSizeY, int localGroupSizeX, int localGroupSizeY,
+                         WorkGroup group) {
+        this.globalIdx = globalIdx;
+        this.globalIdy = globalIdy;
+        this.localIdx = localIdx;
+        this.localIdy = localIdy;
+        this.localGroupSizeX = localGroupSizeX;
+        this.localGroupSizeY = localGroupSizeY;
+        this.groupIdx = globalIdx / localGroupSizeX;
+        this.groupIdy = globalIdy / localGroupSizeY;
+        this.globalGroupSizeX = globalGroupSizeX;
+        this.globalGroupSizeY = globalGroupSizeY;
+        this.group = group;
+    }
+
+    /** Waits until every work-item of the work-group arrives; orders local and global memory. */
+    public void localBarrier() {
+        if (group != null) {
+            group.barrier();
+        }
+    }
+
+    /** Same as {@link #localBarrier()}; named after OpenCL's global-fence barrier. */
+    public void globalBarrier() {
+        localBarrier();
+    }
+
+    /** An array in work-group local (shared) memory; {@code size} must be a compile-time constant. */
+    public float[] allocateFloatLocalArray(int size) {
+        int ordinal = nextLocalArray++;
+        return group == null ? new float[size] : group.localArray(ordinal, () -> new float[size]);
+    }
+
+    /** An int array in work-group local (shared) memory; {@code size} must be a compile-time constant. */
+    public int[] allocateIntLocalArray(int size) {
+        int ordinal = nextLocalArray++;
+        return group == null ? new int[size] : group.localArray(ordinal, () -> new int[size]);
+    }
+
+    private static final VarHandle INT = ValueLayout.JAVA_INT_UNALIGNED.arrayElementVarHandle();
+
+    /** Atomically adds {@code delta} to {@code array[index]} and returns the old value. */
+    public int atomicAdd(IntArray array, int index, int delta) {
+        return (int) INT.getAndAdd(array.segment(), 0L, (long) index, delta);
+    }
+
+    /** Atomically adds {@code delta} to {@code array[index]} (global memory) and returns the old value. */
+    public float atomicAdd(FloatArray array, int index, float delta) {
+        while (true) {
+            int old = (int) INT.getVolatile(array.segment(), 0L, (long) index);
+            int updated = Float.floatToRawIntBits(Float.intBitsToFloat(old) + delta);
+            if ((boolean) INT.compareAndSet(array.segment(), 0L, (long) index, old, updated)) {
+                return Float.intBitsToFloat(old);
+            }
+        }
+    }
+
+    /** Atomically adds {@code delta} to a local-memory int and returns the old value. */
+    public int atomicAdd(int[] localArray, int index, int delta) {
+        synchronized (localArray) {
+            int old = localArray[index];
+            localArray[index] = old + delta;
+            return old;
+        }
+    }
+
+    /** The shared state of one work-group on the JVM backend. */
+    public interface WorkGroup {
+        void barrier();
+
+        <T> T localArray(int ordinal, java.util.function.Supplier<T> allocate);
+    }
+}
