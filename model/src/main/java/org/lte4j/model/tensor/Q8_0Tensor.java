@@ -1,0 +1,81 @@
+package org.lte4j.model.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.NativeArray;
+
+/**
+ * GGML Q8_0: blocks of 32 elements in 34 bytes, an fp16 scale {@code d} then 32 signed bytes
+ * {@code q}; element {@code = d * q}.
+ */
+public final class Q8_0Tensor extends Tensor {
+    public static final int BLOCK = 32;
+    public static final int BLOCK_BYTES = 34;
+    static final VectorSpecies<Float> F = F_SPECIES;
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+
+    Q8_0Tensor(String name, long[] shape, MemorySegment data) {
+        super(name, shape, data);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q8_0;
+    }
+
+    @Override
+    public float get(long index) {
+        long block = index / BLOCK;
+        long bo = block * BLOCK_BYTES;
+        float d = Float.float16ToFloat(segment().get(F16Tensor.LE, bo));
+        return d * segment().get(ValueLayout.JAVA_BYTE, bo + 2 + index % BLOCK);
+    }
+
+    @Override
+    public float dot(int row, float[] x, int xOffset) {
+        MemorySegment data = segment();
+        int blocks = cols / BLOCK;
+        long base = (long) row * blocks * BLOCK_BYTES;
+        int step = F.length();
+        FloatVector total = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long bo = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(F16Tensor.LE, bo));
+            int xo = xOffset + b * BLOCK;
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = 0; j < BLOCK; j += step) {
+                ByteVector q = ByteVector.fromMemorySegment(B, data, bo + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                FloatVector qf = (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
+                acc = qf.fma(FloatVector.fromArray(F, x, xo + j), acc);
+            }
+            total = acc.fma(FloatVector.broadcast(F, d), total);
+        }
+        return total.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void rowTo(int row, float[] out, int outOffset) {
+        MemorySegment data = segment();
+        int blocks = cols / BLOCK;
+        long base = (long) row * blocks * BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long bo = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(F16Tensor.LE, bo));
+            for (int j = 0; j < BLOCK; j++) {
+                out[outOffset + b * BLOCK + j] = d * data.get(ValueLayout.JAVA_BYTE, bo + 2 + j);
+            }
+        }
+    }
+
+    @Override
+    public NativeArray asNativeArray() {
+        return ByteArray.wrap(segment());
+    }
+}

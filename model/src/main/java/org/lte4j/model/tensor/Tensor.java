@@ -1,0 +1,219 @@
+package org.lte4j.model.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.lte4j.runtime.api.NativeArray;
+
+/**
+ * A tensor stored in a {@link MemorySegment} (usually a slice of a memory-mapped model file; no
+ * heap copy) in one of the GGML storage types. One subclass per storage type.
+ *
+ * <p>Shape is in row-major, outermost-first order as PyTorch and safetensors write it; a matrix
+ * is {@code [rows, cols]} and row {@code r} occupies a contiguous run of bytes. (GGUF lists
+ * dimensions innermost first; the GGUF reader reverses them.) A tensor of higher rank is treated
+ * as a matrix whose row length is the last dimension.
+ *
+ * <p>The products compute with {@code jdk.incubator.vector} and are exact re-statements of GGML's
+ * dequantisation formulas; the accumulation order differs from a scalar loop, so results agree with
+ * a scalar reference to float rounding, not bit for bit.
+ */
+public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor {
+    static final VectorSpecies<Float> F_SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Products with fewer multiply-adds than this run on the calling thread. */
+    private static final long PARALLEL_THRESHOLD = 1 << 16;
+    /** Rows per parallel task; large enough to amortise the fork-join overhead. */
+    private static final int ROWS_PER_TASK = 16;
+
+    private final String name;
+    private final long[] shape;
+    private final MemorySegment data;
+    protected final int rows;
+    protected final int cols;
+
+    Tensor(String name, long[] shape, MemorySegment data) {
+        this.name = name;
+        this.shape = shape.clone();
+        this.data = data;
+        long n = elementCount(shape);
+        this.cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
+        this.rows = cols == 0 ? 0 : Math.toIntExact(n / cols);
+        long expected = type().bytesFor(n);
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException("tensor " + name + " of shape " + Arrays.toString(shape) + " and type "
+                    + type() + " needs " + expected + " bytes, segment has " + data.byteSize());
+        }
+        if (cols % type().blockSize != 0) {
+            throw new IllegalArgumentException("tensor " + name + ": row length " + cols
+                    + " is not a multiple of the " + type() + " block size " + type().blockSize);
+        }
+    }
+
+    /**
+     * Views {@code data} as a tensor of the given type and shape. The segment must hold exactly the
+     * bytes the shape needs, and rows must be whole blocks.
+     */
+    public static Tensor of(String name, GgmlType type, long[] shape, MemorySegment data) {
+        return switch (type) {
+            case F32 -> new F32Tensor(name, shape, data);
+            case F16 -> new F16Tensor(name, shape, data);
+            case BF16 -> new BF16Tensor(name, shape, data);
+            case Q8_0 -> new Q8_0Tensor(name, shape, data);
+            case Q4_0 -> new Q4_0Tensor(name, shape, data);
+            default -> throw new IllegalArgumentException("tensor " + name + ": type " + type + " is not computable");
+        };
+    }
+
+    /** Quantises or converts {@code values} to {@code type} in memory owned by {@code arena}. */
+    public static Tensor fromFloats(String name, GgmlType type, long[] shape, float[] values, Arena arena) {
+        if (elementCount(shape) != values.length) {
+            throw new IllegalArgumentException("tensor " + name + ": shape " + Arrays.toString(shape)
+                    + " has " + elementCount(shape) + " elements, given " + values.length);
+        }
+        MemorySegment seg = arena.allocate(type.bytesFor(values.length), 64);
+        Quantizer.encode(type, values, 0, values.length, seg, 0);
+        return of(name, type, shape, seg);
+    }
+
+    public static long elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            }
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    public abstract GgmlType type();
+
+    public final String name() {
+        return name;
+    }
+
+    /** Shape, outermost dimension first. */
+    public final long[] shape() {
+        return shape.clone();
+    }
+
+    public final long elementCount() {
+        return (long) rows * cols;
+    }
+
+    /** Number of rows: the product of all dimensions but the last. */
+    public final int rows() {
+        return rows;
+    }
+
+    /** Row length: the last dimension. */
+    public final int cols() {
+        return cols;
+    }
+
+    /** The raw storage (GGML layout), a view, not a copy. */
+    public final MemorySegment segment() {
+        return data;
+    }
+
+    /** Bytes of one row. */
+    public final long rowBytes() {
+        return type().bytesFor(cols);
+    }
+
+    /** Element {@code index} in row-major order, dequantised. Slow: for tests and small tensors. */
+    public abstract float get(long index);
+
+    /** Dot product of row {@code row} with {@code x[xOffset .. xOffset + cols)}. */
+    public abstract float dot(int row, float[] x, int xOffset);
+
+    /** Dequantises row {@code row} into {@code out[outOffset .. outOffset + cols)}. */
+    public void rowTo(int row, float[] out, int outOffset) {
+        long base = (long) row * cols;
+        for (int i = 0; i < cols; i++) {
+            out[outOffset + i] = get(base + i);
+        }
+    }
+
+    /** All elements, dequantised, in row-major order. */
+    public float[] toFloats() {
+        float[] out = new float[Math.toIntExact(elementCount())];
+        for (int r = 0; r < rows; r++) {
+            rowTo(r, out, r * cols);
+        }
+        return out;
+    }
+
+    /**
+     * The storage as the runtime's off-heap array, without copying, for upload to a device:
+     * F32 as {@code FloatArray}, F16 as {@code HalfArray}, and BF16, Q8_0 and Q4_0 as a
+     * {@code ByteArray} of the raw GGML bytes.
+     */
+    public abstract NativeArray asNativeArray();
+
+    /** {@code out[r] = row(r) . x} for every row, in parallel over rows when worth it. */
+    public final void matVec(float[] x, float[] out) {
+        matVec(x, 0, out, 0, rows);
+    }
+
+    /**
+     * {@code out[outOffset + r - rowStart] = row(r) . x[xOffset ..]} for rows {@code rowStart ..
+     * rowStart + rowCount}. Parallel over rows when the product is large enough.
+     */
+    public final void matVec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowCount) {
+        if (xOffset + cols > x.length) {
+            throw new IllegalArgumentException(name + ": input of length " + (x.length - xOffset)
+                    + " is shorter than the row length " + cols);
+        }
+        if ((long) rowCount * cols < PARALLEL_THRESHOLD) {
+            for (int r = 0; r < rowCount; r++) {
+                out[outOffset + r] = dot(rowStart + r, x, xOffset);
+            }
+            return;
+        }
+        int tasks = (rowCount + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            int from = t * ROWS_PER_TASK;
+            int to = Math.min(rowCount, from + ROWS_PER_TASK);
+            for (int r = from; r < to; r++) {
+                out[outOffset + r] = dot(rowStart + r, x, xOffset);
+            }
+        });
+    }
+
+    /** Short form: rows {@code [0, rowCount)} into {@code out[outOffset..]}. */
+    public final void matVec(float[] x, int xOffset, float[] out, int outOffset, int rowCount) {
+        matVec(x, xOffset, out, outOffset, 0, rowCount);
+    }
+
+    /**
+     * A tensor of the same type and shape whose row {@code i} is this tensor's row
+     * {@code order[i]}; the bytes are copied into memory owned by {@code arena}.
+     */
+    public final Tensor permuteRows(int[] order, Arena arena) {
+        if (order.length != rows) {
+            throw new IllegalArgumentException(name + ": permutation of " + order.length + " rows, tensor has " + rows);
+        }
+        long rb = rowBytes();
+        MemorySegment out = arena.allocate(data.byteSize(), 64);
+        for (int i = 0; i < rows; i++) {
+            MemorySegment.copy(data, order[i] * rb, out, i * rb, rb);
+        }
+        return of(name, type(), shape, out);
+    }
+
+    /** Copies this tensor's bytes into memory owned by {@code arena} (e.g. to outlive a mapping). */
+    public final Tensor copyTo(Arena arena) {
+        MemorySegment out = arena.allocate(data.byteSize(), 64);
+        MemorySegment.copy(data, 0, out, 0, data.byteSize());
+        return of(name, type(), shape, out);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + type() + Arrays.toString(shape);
+    }
+}
