@@ -1,0 +1,150 @@
+package org.lte4j.model.train;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Dense layer kernels for row-major activations {@code X[n][in]} and weights stored as llama.cpp
+ * stores them, {@code W[out][in]} (one row per output). Forward is {@code Y = X W^T}; the two
+ * backward kernels give {@code dX = dY W} and {@code dW += dY^T X}. The inner loops use the
+ * Vector API; parallel splits are by rows of the output, so every element has one writer.
+ */
+public final class Linear {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private Linear() {
+    }
+
+    /** {@code y[n][out] = x[n][in] . w[out][in]}. */
+    public static void forward(Parallel par, float[] x, float[] w, float[] y, int n, int in, int out) {
+        par.forRange((n + 3) / 4, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                int r = b * 4;
+                if (r + 4 <= n) forward4(x, w, y, r, in, out);
+                else for (int rr = r; rr < n; rr++) forward1(x, w, y, rr, in, out);
+            }
+        });
+    }
+
+    private static void forward4(float[] x, float[] w, float[] y, int r, int in, int out) {
+        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+        int bound = S.loopBound(in);
+        for (int o = 0; o < out; o++) {
+            int wo = o * in;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i < bound; i += L) {
+                FloatVector wv = FloatVector.fromArray(S, w, wo + i);
+                a0 = FloatVector.fromArray(S, x, x0 + i).fma(wv, a0);
+                a1 = FloatVector.fromArray(S, x, x1 + i).fma(wv, a1);
+                a2 = FloatVector.fromArray(S, x, x2 + i).fma(wv, a2);
+                a3 = FloatVector.fromArray(S, x, x3 + i).fma(wv, a3);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            for (; i < in; i++) {
+                float wv = w[wo + i];
+                s0 += x[x0 + i] * wv;
+                s1 += x[x1 + i] * wv;
+                s2 += x[x2 + i] * wv;
+                s3 += x[x3 + i] * wv;
+            }
+            y[r * out + o] = s0;
+            y[(r + 1) * out + o] = s1;
+            y[(r + 2) * out + o] = s2;
+            y[(r + 3) * out + o] = s3;
+        }
+    }
+
+    private static void forward1(float[] x, float[] w, float[] y, int r, int in, int out) {
+        for (int o = 0; o < out; o++) y[r * out + o] = dot(x, r * in, w, o * in, in);
+    }
+
+    /** Dot product of {@code len} floats. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, bound = S.loopBound(len);
+        for (; i < bound; i += L) {
+            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** {@code y[yo..] += alpha * x[xo..]} over {@code len} floats. */
+    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        int i = 0, bound = S.loopBound(len);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, x, xo + i).fma(av, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < len; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /**
+     * {@code dx[n][in] (+)= dy[n][out] . w[out][in]}. When {@code accumulate} is false dx is
+     * overwritten.
+     */
+    public static void backwardInput(Parallel par, float[] dy, float[] w, float[] dx, int n, int in, int out,
+                                     boolean accumulate) {
+        par.forRange(n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xo = r * in;
+                if (!accumulate) java.util.Arrays.fill(dx, xo, xo + in, 0f);
+                int yo = r * out;
+                for (int o = 0; o < out; o++) {
+                    float g = dy[yo + o];
+                    if (g != 0f) axpy(g, w, o * in, dx, xo, in);
+                }
+            }
+        });
+    }
+
+    /** {@code dw[out][in] += sum_n dy[n][out] * x[n][in]}. */
+    public static void backwardWeight(Parallel par, float[] dy, float[] x, float[] dw, int n, int in, int out) {
+        par.forRange((out + 3) / 4, (b0, b1) -> {
+            int bound = S.loopBound(in);
+            for (int b = b0; b < b1; b++) {
+                int o0 = b * 4;
+                if (o0 + 4 > out) {
+                    for (int o = o0; o < out; o++) {
+                        for (int r = 0; r < n; r++) {
+                            float g = dy[r * out + o];
+                            if (g != 0f) axpy(g, x, r * in, dw, o * in, in);
+                        }
+                    }
+                    continue;
+                }
+                int i = 0;
+                for (; i < bound; i += L) {
+                    FloatVector a0 = FloatVector.fromArray(S, dw, o0 * in + i);
+                    FloatVector a1 = FloatVector.fromArray(S, dw, (o0 + 1) * in + i);
+                    FloatVector a2 = FloatVector.fromArray(S, dw, (o0 + 2) * in + i);
+                    FloatVector a3 = FloatVector.fromArray(S, dw, (o0 + 3) * in + i);
+                    for (int r = 0; r < n; r++) {
+                        FloatVector xv = FloatVector.fromArray(S, x, r * in + i);
+                        int d = r * out + o0;
+                        a0 = xv.fma(FloatVector.broadcast(S, dy[d]), a0);
+                        a1 = xv.fma(FloatVector.broadcast(S, dy[d + 1]), a1);
+                        a2 = xv.fma(FloatVector.broadcast(S, dy[d + 2]), a2);
+                        a3 = xv.fma(FloatVector.broadcast(S, dy[d + 3]), a3);
+                    }
+                    a0.intoArray(dw, o0 * in + i);
+                    a1.intoArray(dw, (o0 + 1) * in + i);
+                    a2.intoArray(dw, (o0 + 2) * in + i);
+                    a3.intoArray(dw, (o0 + 3) * in + i);
+                }
+                for (; i < in; i++) {
+                    for (int k = 0; k < 4; k++) {
+                        float s = 0f;
+                        for (int r = 0; r < n; r++) s += dy[r * out + o0 + k] * x[r * in + i];
+                        dw[(o0 + k) * in + i] += s;
+                    }
+                }
+            }
+        });
+    }
+}
