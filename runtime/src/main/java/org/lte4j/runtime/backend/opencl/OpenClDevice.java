@@ -114,7 +114,7 @@ public final class OpenClDevice implements Device {
 
     @Override
     public String describe() {
-        return "opencl:" + index + "  " + info.name() + "  [" + info.platformName() + ", " + info.version()
+        return "opencl:" + index + "  " + info.name() + "  [" + info.type() + ", " + info.platformName() + ", " + info.version()
                 + ", vendor " + info.vendor() + ", driver " + info.driverVersion() + "]  "
                 + info.computeUnits() + " compute units, " + OpenClDeviceInfo.bytes(info.globalMemoryBytes())
                 + " global memory (" + OpenClDeviceInfo.bytes(info.maxAllocBytes()) + " per buffer), "
@@ -261,7 +261,7 @@ public final class OpenClDevice implements Device {
         if (program != null) {
             lastBuildOrigin = BuildOrigin.MEMORY_CACHE;
         } else {
-            program = buildProgram(generated);
+            program = buildProgram(generated, key);
             programs.put(key, program);
         }
         return createKernel(generated, program);
@@ -307,12 +307,11 @@ public final class OpenClDevice implements Device {
         return lastBuildOrigin;
     }
 
-    private long buildProgram(GeneratedKernel g) {
+    private long buildProgram(GeneratedKernel g, String key) {
         String what = "kernel " + g.entryName() + " on " + this;
         Path file = null;
         if (binaryCache.enabled()) {
-            file = binaryCache.fileFor(g.entryName(), g.cacheKey() + "\n" + OpenClBinaryCache.sha256(g.source()),
-                    BUILD_OPTIONS, info);
+            file = binaryCache.fileFor(g.entryName(), key, BUILD_OPTIONS, info);
             byte[] cached = binaryCache.read(file).orElse(null);
             if (cached != null) {
                 try {
@@ -369,8 +368,12 @@ public final class OpenClDevice implements Device {
         }
     }
 
+    /**
+     * The compiler's cache key plus a hash of the source itself, so that a compiler change that
+     * alters the code for the same bytecode never meets a stale program.
+     */
     private static String programKey(GeneratedKernel g) {
-        return g.entryName() + "\n" + g.cacheKey() + "\n" + g.source().hashCode() + "\n" + g.source().length();
+        return g.entryName() + "\n" + g.cacheKey() + "\n" + OpenClBinaryCache.sha256(g.source());
     }
 
     private OpenClKernel own(DeviceKernel kernel) {
@@ -463,15 +466,21 @@ public final class OpenClDevice implements Device {
         if (closed) {
             return;
         }
+        closed = true;
         if (queue != 0) {
             clFinish(queue);
         }
         profiler.releaseAll();
-        for (OpenClKernel k : List.copyOf(kernels)) {
-            k.close();
-        }
-        for (OpenClBuffer b : List.copyOf(buffers)) {
-            b.close();
+        // best effort: one failed release must not leak the rest
+        RuntimeException first = null;
+        List<AutoCloseable> owned = new ArrayList<>(kernels);
+        owned.addAll(buffers);
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                first = first == null ? new BackendException("releasing " + this + ": " + e.getMessage(), e) : first;
+            }
         }
         programs.values().forEach(p -> clReleaseProgram(p));
         programs.clear();
@@ -485,7 +494,9 @@ public final class OpenClDevice implements Device {
             clReleaseContext(context);
             context = 0;
         }
-        closed = true;
+        if (first != null) {
+            throw first;
+        }
     }
 
     private OpenClBuffer track(OpenClBuffer b) {

@@ -6,6 +6,10 @@ import static org.lwjgl.opencl.CL10.CL_DEVICE_MAX_COMPUTE_UNITS;
 import static org.lwjgl.opencl.CL10.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
 import static org.lwjgl.opencl.CL10.CL_DEVICE_MAX_WORK_GROUP_SIZE;
 import static org.lwjgl.opencl.CL10.CL_DEVICE_NAME;
+import static org.lwjgl.opencl.CL10.CL_DEVICE_TYPE;
+import static org.lwjgl.opencl.CL10.CL_DEVICE_TYPE_ACCELERATOR;
+import static org.lwjgl.opencl.CL10.CL_DEVICE_TYPE_CPU;
+import static org.lwjgl.opencl.CL10.CL_DEVICE_TYPE_GPU;
 import static org.lwjgl.opencl.CL10.CL_DEVICE_VENDOR;
 import static org.lwjgl.opencl.CL10.CL_DEVICE_VERSION;
 import static org.lwjgl.opencl.CL10.CL_DRIVER_VERSION;
@@ -17,16 +21,18 @@ import static org.lwjgl.opencl.CL10.CL_PLATFORM_VERSION;
  *
  * @param platformId   the cl_platform_id
  * @param deviceId     the cl_device_id
+ * @param type         CL_DEVICE_TYPE: CPU, GPU or ACCELERATOR (FPGAs and other boards), else OTHER
  * @param version      CL_DEVICE_VERSION, e.g. {@code OpenCL 3.0 PoCL ...}
  * @param maxAllocBytes CL_DEVICE_MAX_MEM_ALLOC_SIZE: the largest single buffer
  */
-public record OpenClDeviceInfo(long platformId, long deviceId, String name, String platformName,
+public record OpenClDeviceInfo(long platformId, long deviceId, Type type, String name, String platformName,
                                String platformVersion, String vendor, String version, String driverVersion,
                                int computeUnits, long globalMemoryBytes, long maxAllocBytes, long localMemoryBytes,
                                int maxWorkGroupSize) {
 
     static OpenClDeviceInfo read(long platform, long device) {
         return new OpenClDeviceInfo(platform, device,
+                Type.of(OpenClInfo.deviceUlong(device, CL_DEVICE_TYPE, "CL_DEVICE_TYPE")),
                 OpenClInfo.deviceString(device, CL_DEVICE_NAME, "CL_DEVICE_NAME"),
                 OpenClInfo.platformString(platform, CL_PLATFORM_NAME, "CL_PLATFORM_NAME"),
                 OpenClInfo.platformString(platform, CL_PLATFORM_VERSION, "CL_PLATFORM_VERSION"),
@@ -39,6 +45,21 @@ public record OpenClDeviceInfo(long platformId, long deviceId, String name, Stri
                 OpenClInfo.deviceUlong(device, CL_DEVICE_LOCAL_MEM_SIZE, "CL_DEVICE_LOCAL_MEM_SIZE"),
                 (int) Math.min(Integer.MAX_VALUE,
                         OpenClInfo.deviceSize(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, "CL_DEVICE_MAX_WORK_GROUP_SIZE")));
+    }
+
+    /** The kinds of OpenCL device, as CL_DEVICE_TYPE reports them. */
+    public enum Type {
+        CPU, GPU, ACCELERATOR, OTHER;
+
+        static Type of(long bits) {
+            if ((bits & CL_DEVICE_TYPE_GPU) != 0) {
+                return GPU;
+            }
+            if ((bits & CL_DEVICE_TYPE_ACCELERATOR) != 0) {
+                return ACCELERATOR;
+            }
+            return (bits & CL_DEVICE_TYPE_CPU) != 0 ? CPU : OTHER;
+        }
     }
 
     /** Human-readable byte count, e.g. {@code 1.5 GiB}. */
