@@ -175,6 +175,10 @@ public final class OpenClDevice implements Device {
     @Override
     public void copyToHost(NativeArray dst, DeviceBuffer src) {
         OpenClBuffer buffer = checkCopy(src, dst, "copyToHost");
+        if (dst.segment().isReadOnly()) {
+            throw new IllegalArgumentException("copyToHost on " + this + ": the host array " + dst
+                    + " is read-only (a read-only mapped file?)");
+        }
         long size = dst.byteSize();
         if (size == 0) {
             return;

@@ -106,6 +106,13 @@ class OpenClBadCallTest {
     }
 
     @Test
+    void readOnlyHostArrayCannotReceiveACopy() {
+        FloatArray readOnly = FloatArray.wrap(x.segment().asReadOnly());
+        var e = assertThrows(IllegalArgumentException.class, () -> device.copyToHost(readOnly, dx));
+        assertMessage(e, "copyToHost", "read-only");
+    }
+
+    @Test
     void mismatchedHostArraysAtLaunchAreRejected() {
         var e = assertThrows(IllegalArgumentException.class, () -> device.launch(saxpy, new Object[] {1f, dx, dy, 16},
                 new NativeArray[] {null, new FloatArray(8), null, null}, WorkerGrid.of(16)));
