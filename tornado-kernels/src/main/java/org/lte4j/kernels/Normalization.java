@@ -1,0 +1,40 @@
+package org.lte4j.kernels;
+
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.KernelContext;
+
+/** Normalisation layers, one work-group per vector (decode normalises one token at a time). */
+public final class Normalization {
+    private Normalization() {
+    }
+
+    /**
+     * RMSNorm: {@code out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i]} for {@code i < n}. One
+     * work-group sums the squares as a tree in local memory, then every item scales its own
+     * elements; {@code out} may be {@code x}.
+     * Grid: exactly one group, {@code WorkerGrid.of(L, L)}, L a power of two at most
+     * {@link GroupLimits#MAX_LOCAL_SIZE}. Traffic: reads x twice (8n bytes) and weight (4n), writes 4n.
+     */
+    public static void rmsNorm(KernelContext ctx, FloatArray x, FloatArray weight, FloatArray out, int n, float eps) {
+        float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        float squares = 0f;
+        for (int i = lid; i < n; i += size) {
+            float v = x.get(i);
+            squares += v * v;
+        }
+        scratch[lid] = squares;
+        ctx.localBarrier();
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            if (lid < stride) {
+                scratch[lid] += scratch[lid + stride];
+            }
+            ctx.localBarrier();
+        }
+        float scale = (float) (1.0 / Math.sqrt(scratch[0] / n + eps));
+        for (int i = lid; i < n; i += size) {
+            out.set(i, x.get(i) * scale * weight.get(i));
+        }
+    }
+}

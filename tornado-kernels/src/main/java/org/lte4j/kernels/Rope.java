@@ -1,0 +1,86 @@
+package org.lte4j.kernels;
+
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.Parallel;
+
+/**
+ * Rotary position embeddings for one token, applied in place to a vector of {@code heads}
+ * heads of {@code headDim} each. The position is read from {@code position[0]} on the device,
+ * so one captured graph serves every decode step. Angles are computed in double from the
+ * position (as the model's {@code org.lte4j.model.train.Rope} does), so large positions keep
+ * their precision; the rotation itself is fp32.
+ *
+ * <p>Grid for all: any 1-D (the loop covers {@code heads * headDim / 2} pairs).
+ * Traffic: reads and writes the vector once (8 * heads * headDim bytes).
+ */
+public final class Rope {
+    private Rope() {
+    }
+
+    /**
+     * llama.cpp's rope type NORM (GGUF "llama" models): in each head the interleaved pairs
+     * {@code (x[2i], x[2i+1])} rotate by {@code pos * theta^(-2i/headDim)}:
+     * {@code (a, b) -> (a cos - b sin, a sin + b cos)}.
+     */
+    public static void rotateInterleavedPairs(FloatArray x, IntArray position, int heads, int headDim, float theta) {
+        int pos = position.get(0);
+        int half = headDim / 2;
+        for (@Parallel int p = 0; p < heads * half; p++) {
+            int head = p / half;
+            int i = p - head * half;
+            double angle = pos * Math.pow(theta, -2.0 * i / headDim);
+            float c = (float) Math.cos(angle);
+            float s = (float) Math.sin(angle);
+            int at = head * headDim + 2 * i;
+            float a = x.get(at);
+            float b = x.get(at + 1);
+            x.set(at, a * c - b * s);
+            x.set(at + 1, a * s + b * c);
+        }
+    }
+
+    /**
+     * As {@link #rotateInterleavedPairs} but pair i rotates by {@code pos * inverseFrequencies[i]}
+     * ({@code headDim / 2} entries), for frequency schedules computed on the host such as
+     * Llama 3's scaled RoPE. Traffic: plus 2 * headDim bytes of frequencies.
+     */
+    public static void rotateInterleavedPairsByFrequencies(FloatArray x, IntArray position, FloatArray inverseFrequencies,
+                                                           int heads, int headDim) {
+        int pos = position.get(0);
+        int half = headDim / 2;
+        for (@Parallel int p = 0; p < heads * half; p++) {
+            int head = p / half;
+            int i = p - head * half;
+            double angle = (double) pos * inverseFrequencies.get(i);
+            float c = (float) Math.cos(angle);
+            float s = (float) Math.sin(angle);
+            int at = head * headDim + 2 * i;
+            float a = x.get(at);
+            float b = x.get(at + 1);
+            x.set(at, a * c - b * s);
+            x.set(at + 1, a * s + b * c);
+        }
+    }
+
+    /**
+     * llama.cpp's rope type NEOX (Qwen2, Hugging Face layout): in each head the pairs
+     * {@code (x[i], x[i + headDim/2])} rotate by {@code pos * theta^(-2i/headDim)}.
+     */
+    public static void rotateSplitHalves(FloatArray x, IntArray position, int heads, int headDim, float theta) {
+        int pos = position.get(0);
+        int half = headDim / 2;
+        for (@Parallel int p = 0; p < heads * half; p++) {
+            int head = p / half;
+            int i = p - head * half;
+            double angle = pos * Math.pow(theta, -2.0 * i / headDim);
+            float c = (float) Math.cos(angle);
+            float s = (float) Math.sin(angle);
+            int at = head * headDim + i;
+            float a = x.get(at);
+            float b = x.get(at + half);
+            x.set(at, a * c - b * s);
+            x.set(at + half, a * s + b * c);
+        }
+    }
+}
