@@ -42,6 +42,11 @@ public final class TrainableLlama {
             return h;
         }
 
+        /** Gate projections before SiLU, {@code [n][ffnDim]}. */
+        public float[] gatePreActivations() {
+            return g;
+        }
+
         /** Router scores G, {@code [n][experts]}, or null without routers. */
         public float[] routerScores() {
             return gate;
