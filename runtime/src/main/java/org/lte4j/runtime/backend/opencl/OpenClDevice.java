@@ -7,7 +7,7 @@ import static org.lwjgl.opencl.CL10.CL_QUEUE_PROFILING_ENABLE;
 import static org.lwjgl.opencl.CL10.clFinish;
 import static org.lwjgl.opencl.CL10.clReleaseCommandQueue;
 import static org.lwjgl.opencl.CL10.clReleaseContext;
-import static org.lwjgl.opencl.CL10.clReleaseProgram;
+import static org.lwjgl.opencl.CL10.clReleaseKernel;
 import static org.lwjgl.opencl.CL10.nclCreateBuffer;
 import static org.lwjgl.opencl.CL10.nclCreateCommandQueue;
 import static org.lwjgl.opencl.CL10.nclCreateContext;
@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,18 +52,10 @@ import org.lwjgl.system.MemoryUtil;
  * enqueued runs asynchronously in order; only {@link #synchronize()} waits.
  */
 public final class OpenClDevice implements Device {
-    /** Where the last {@link #build} found its program; tests use it to see the caches work. */
-    enum BuildOrigin { MEMORY_CACHE, DISK_CACHE, SOURCE, BINARY_FILE }
-
-    /** Build options for every program; part of the cache key. */
-    private static final String BUILD_OPTIONS = "";
-
     private final int index;
     private final OpenClDeviceInfo info;
-    private final OpenClBinaryCache binaryCache;
+    private final OpenClProgramCache programs;
     private final OpenClProfiler profiler = new OpenClProfiler();
-    private final Map<String, Long> programs = new HashMap<>();
-    private final List<Long> loadedPrograms = new ArrayList<>();
     private final Set<OpenClBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<OpenClKernel> kernels = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -74,12 +65,11 @@ public final class OpenClDevice implements Device {
     private boolean profiling;
     private boolean closed;
     private long allocatedBytes;
-    private BuildOrigin lastBuildOrigin;
 
     OpenClDevice(int index, OpenClDeviceInfo info, Path cacheDirectory) {
         this.index = index;
         this.info = info;
-        this.binaryCache = new OpenClBinaryCache(cacheDirectory);
+        this.programs = new OpenClProgramCache(info, cacheDirectory);
     }
 
     @Override
@@ -260,14 +250,7 @@ public final class OpenClDevice implements Device {
     public DeviceKernel build(GeneratedKernel generated) {
         ensureOpen();
         checkTarget(generated);
-        String key = programKey(generated);
-        Long program = programs.get(key);
-        if (program != null) {
-            lastBuildOrigin = BuildOrigin.MEMORY_CACHE;
-        } else {
-            program = buildProgram(generated, key);
-            programs.put(key, program);
-        }
+        long program = programs.program(context(), generated, "kernel " + generated.entryName() + " on " + this);
         return createKernel(generated, program);
     }
 
@@ -279,16 +262,8 @@ public final class OpenClDevice implements Device {
     public DeviceKernel loadBinary(GeneratedKernel generated, Path binaryFile) {
         ensureOpen();
         checkTarget(generated);
-        byte[] binary;
-        try {
-            binary = Files.readAllBytes(binaryFile);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the OpenCL program binary " + binaryFile + ": " + e.getMessage(), e);
-        }
-        long program = OpenClPrograms.fromBinary(context(), info.deviceId(), binary, BUILD_OPTIONS,
+        long program = programs.loadBinary(context(), binaryFile,
                 "kernel " + generated.entryName() + " from " + binaryFile + " on " + this);
-        loadedPrograms.add(program);
-        lastBuildOrigin = BuildOrigin.BINARY_FILE;
         return createKernel(generated, program);
     }
 
@@ -307,32 +282,8 @@ public final class OpenClDevice implements Device {
         }
     }
 
-    BuildOrigin lastBuildOrigin() {
-        return lastBuildOrigin;
-    }
-
-    private long buildProgram(GeneratedKernel g, String key) {
-        String what = "kernel " + g.entryName() + " on " + this;
-        Path file = null;
-        if (binaryCache.enabled()) {
-            file = binaryCache.fileFor(g.entryName(), key, BUILD_OPTIONS, info);
-            byte[] cached = binaryCache.read(file).orElse(null);
-            if (cached != null) {
-                try {
-                    long program = OpenClPrograms.fromBinary(context(), info.deviceId(), cached, BUILD_OPTIONS, what);
-                    lastBuildOrigin = BuildOrigin.DISK_CACHE;
-                    return program;
-                } catch (BackendException corrupt) {
-                    binaryCache.delete(file); // a damaged or foreign binary: rebuild from source
-                }
-            }
-        }
-        long program = OpenClPrograms.fromSource(context(), info.deviceId(), g.source(), BUILD_OPTIONS, what);
-        lastBuildOrigin = BuildOrigin.SOURCE;
-        if (file != null) {
-            binaryCache.write(file, OpenClPrograms.binaryOf(program, what));
-        }
-        return program;
+    OpenClProgramCache.Origin lastBuildOrigin() {
+        return programs.lastOrigin();
     }
 
     private OpenClKernel createKernel(GeneratedKernel g, long program) {
@@ -353,7 +304,7 @@ public final class OpenClDevice implements Device {
             long expected = g.params().stream().filter(p -> p != ParamKind.CONTEXT).count();
             int declared = MemoryUtil.memGetInt(numArgs);
             if (declared != expected) {
-                org.lwjgl.opencl.CL10.clReleaseKernel(kernel);
+                clReleaseKernel(kernel);
                 throw new BackendException("kernel " + g.entryName() + " declares " + declared
                         + " arguments in its OpenCL C source, but its Java parameters " + g.params()
                         + " give " + expected + " (every parameter but the KernelContext)");
@@ -370,14 +321,6 @@ public final class OpenClDevice implements Device {
             throw new IllegalArgumentException("kernel " + g.entryName() + " was generated for " + g.target()
                     + "; the OpenCL backend needs " + Target.OPENCL_C);
         }
-    }
-
-    /**
-     * The compiler's cache key plus a hash of the source itself, so that a compiler change that
-     * alters the code for the same bytecode never meets a stale program.
-     */
-    private static String programKey(GeneratedKernel g) {
-        return g.entryName() + "\n" + g.cacheKey() + "\n" + OpenClBinaryCache.sha256(g.source());
     }
 
     private OpenClKernel own(DeviceKernel kernel) {
@@ -486,10 +429,7 @@ public final class OpenClDevice implements Device {
                 first = first == null ? new BackendException("releasing " + this + ": " + e.getMessage(), e) : first;
             }
         }
-        programs.values().forEach(p -> clReleaseProgram(p));
-        programs.clear();
-        loadedPrograms.forEach(p -> clReleaseProgram(p));
-        loadedPrograms.clear();
+        programs.releaseAll();
         if (queue != 0) {
             clReleaseCommandQueue(queue);
             queue = 0;

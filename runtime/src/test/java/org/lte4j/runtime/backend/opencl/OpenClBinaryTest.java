@@ -55,7 +55,7 @@ class OpenClBinaryTest {
         try (OpenClBackend first = OpenClTestDevice.backend(cache)) {
             OpenClDevice d = first.device(0);
             try (DeviceKernel k = d.build(HandWrittenKernels.SAXPY)) {
-                assertEquals(OpenClDevice.BuildOrigin.SOURCE, d.lastBuildOrigin());
+                assertEquals(OpenClProgramCache.Origin.SOURCE, d.lastBuildOrigin());
                 assertSaxpyWorks(d, k);
             }
         }
@@ -67,7 +67,7 @@ class OpenClBinaryTest {
         try (OpenClBackend second = OpenClTestDevice.backend(cache)) {
             OpenClDevice d = second.device(0);
             try (DeviceKernel k = d.build(HandWrittenKernels.SAXPY)) {
-                assertEquals(OpenClDevice.BuildOrigin.DISK_CACHE, d.lastBuildOrigin());
+                assertEquals(OpenClProgramCache.Origin.DISK_CACHE, d.lastBuildOrigin());
                 assertSaxpyWorks(d, k);
             }
         }
@@ -84,7 +84,7 @@ class OpenClBinaryTest {
         try (OpenClBackend second = OpenClTestDevice.backend(cache)) {
             OpenClDevice d = second.device(0);
             try (DeviceKernel k = d.build(HandWrittenKernels.SAXPY)) {
-                assertEquals(OpenClDevice.BuildOrigin.SOURCE, d.lastBuildOrigin());
+                assertEquals(OpenClProgramCache.Origin.SOURCE, d.lastBuildOrigin());
                 assertSaxpyWorks(d, k);
             }
         }
@@ -111,7 +111,7 @@ class OpenClBinaryTest {
         try (OpenClBackend runtime = OpenClTestDevice.backend()) {
             OpenClDevice d = runtime.device(0);
             try (DeviceKernel k = d.loadBinary(HandWrittenKernels.SAXPY, bin)) {
-                assertEquals(OpenClDevice.BuildOrigin.BINARY_FILE, d.lastBuildOrigin());
+                assertEquals(OpenClProgramCache.Origin.BINARY_FILE, d.lastBuildOrigin());
                 assertSaxpyWorks(d, k);
             }
         }

@@ -191,7 +191,7 @@ class OpenClKernelTest {
     @Test
     void rebuildingComesFromTheMemoryCache() {
         try (DeviceKernel a = device.build(HandWrittenKernels.SAXPY); DeviceKernel b = device.build(HandWrittenKernels.SAXPY)) {
-            assertEquals(OpenClDevice.BuildOrigin.MEMORY_CACHE, device.lastBuildOrigin());
+            assertEquals(OpenClProgramCache.Origin.MEMORY_CACHE, device.lastBuildOrigin());
             assertEquals(((OpenClKernel) a).program(), ((OpenClKernel) b).program());
         }
     }
