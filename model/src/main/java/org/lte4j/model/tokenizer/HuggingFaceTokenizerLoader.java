@@ -79,9 +79,10 @@ final class HuggingFaceTokenizerLoader {
             if (t == null) {
                 t = "[PAD" + i + "]";
                 ty = TokenType.UNUSED;
+            } else if (t.equals(unkText)) {
+                ty = TokenType.UNKNOWN; // also when listed among the added special tokens
             } else if (ty == null) {
-                ty = t.equals(unkText) ? TokenType.UNKNOWN
-                        : !byteLevel && t.length() == 6 && t.matches("<0x[0-9A-F]{2}>") ? TokenType.BYTE
+                ty = !byteLevel && t.length() == 6 && t.matches("<0x[0-9A-F]{2}>") ? TokenType.BYTE
                         : TokenType.NORMAL;
             }
             textList.add(t);
