@@ -1,0 +1,170 @@
+package org.lte4j.runtime.compiler;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Small C functions the generated code calls where C and Java disagree (float-to-int saturation,
+ * Math.min/max NaN and signed-zero rules, Math.round) or where a dialect lacks an operation (fp16
+ * bit conversions, float atomics on OpenCL). Only the ones a kernel uses are emitted.
+ */
+final class CSupport {
+    private CSupport() {
+    }
+
+    /** Dependencies between support functions: key needs values (emitted first). */
+    private static final Map<String, List<String>> NEEDS = Map.of(
+            "lte_byte_half", List.of("lte_h2f"),
+            "lte_roundf", List.of("lte_f2i"),
+            "lte_round", List.of("lte_d2l"));
+
+    private static final List<String> ORDER = List.of("lte_f2i", "lte_f2l", "lte_d2i", "lte_d2l", "lte_fmin", "lte_fmax",
+            "lte_dmin", "lte_dmax", "lte_roundf", "lte_round", "lte_f2h", "lte_h2f", "lte_byte_half", "lte_ctz", "lte_ctzl",
+            "lte_atomic_add_float");
+
+    static String emit(Set<String> used, Target target) {
+        Map<String, Boolean> all = new LinkedHashMap<>();
+        for (String u : used) close(u, all);
+        StringBuilder b = new StringBuilder();
+        for (String name : ORDER) {
+            if (all.containsKey(name)) {
+                b.append(source(name, target)).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private static void close(String name, Map<String, Boolean> all) {
+        if (all.put(name, true) == null) {
+            NEEDS.getOrDefault(name, List.of()).forEach(n -> close(n, all));
+        }
+    }
+
+    private static String source(String name, Target t) {
+        boolean cl = t == Target.OPENCL_C;
+        String q = cl ? "static inline" : "static __device__ __forceinline__";
+        String lng = cl ? "long" : "long long";
+        String asInt = cl ? "as_int" : "__float_as_int";
+        String asUint = cl ? "as_uint" : "__float_as_uint";
+        String asFloat = cl ? "as_float" : "__int_as_float";
+        String asFloatU = cl ? "as_float" : "__uint_as_float";
+        String asLong = cl ? "as_long" : "__double_as_longlong";
+        String asDouble = cl ? "as_double" : "__longlong_as_double";
+        String floorF = cl ? "floor" : "floorf";
+        String lsuf = cl ? "L" : "LL";
+        String s = switch (name) {
+            case "lte_f2i" -> """
+                    /* (int) x with Java semantics: NaN -> 0, out of range saturates. */
+                    Q int lte_f2i(float x) { return x != x ? 0 : x >= 2147483648.0f ? 2147483647 : x <= -2147483648.0f ? (-2147483647 - 1) : (int) x; }
+                    """;
+            case "lte_f2l" -> """
+                    Q LONG lte_f2l(float x) { return x != x ? 0 : x >= 9223372036854775808.0f ? 9223372036854775807LS : x <= -9223372036854775808.0f ? (-9223372036854775807LS - 1) : (LONG) x; }
+                    """;
+            case "lte_d2i" -> """
+                    Q int lte_d2i(double x) { return x != x ? 0 : x >= 2147483647.0 ? 2147483647 : x <= -2147483648.0 ? (-2147483647 - 1) : (int) x; }
+                    """;
+            case "lte_d2l" -> """
+                    Q LONG lte_d2l(double x) { return x != x ? 0 : x >= 9223372036854775808.0 ? 9223372036854775807LS : x <= -9223372036854775808.0 ? (-9223372036854775807LS - 1) : (LONG) x; }
+                    """;
+            case "lte_fmin" -> """
+                    /* Math.min/max: NaN wins, and -0.0 < +0.0. */
+                    Q float lte_fmin(float a, float b) { if (a != a) return a; if (b != b) return b; if (a == b) return ASFLOAT(ASINT(a) | ASINT(b)); return a < b ? a : b; }
+                    """;
+            case "lte_fmax" -> """
+                    Q float lte_fmax(float a, float b) { if (a != a) return a; if (b != b) return b; if (a == b) return ASFLOAT(ASINT(a) & ASINT(b)); return a > b ? a : b; }
+                    """;
+            case "lte_dmin" -> """
+                    Q double lte_dmin(double a, double b) { if (a != a) return a; if (b != b) return b; if (a == b) return ASDOUBLE(ASLONG(a) | ASLONG(b)); return a < b ? a : b; }
+                    """;
+            case "lte_dmax" -> """
+                    Q double lte_dmax(double a, double b) { if (a != a) return a; if (b != b) return b; if (a == b) return ASDOUBLE(ASLONG(a) & ASLONG(b)); return a > b ? a : b; }
+                    """;
+            case "lte_roundf" -> """
+                    /* Math.round(float): nearest int, ties up, NaN -> 0, saturating. */
+                    Q int lte_roundf(float x) { float f = FLOORF(x); int r = lte_f2i(f); return (x - f >= 0.5f && r != 2147483647) ? r + 1 : r; }
+                    """;
+            case "lte_round" -> """
+                    Q LONG lte_round(double x) { double f = floor(x); LONG r = lte_d2l(f); return (x - f >= 0.5 && r != 9223372036854775807LS) ? r + 1 : r; }
+                    """;
+            case "lte_f2h" -> cl ? """
+                    /* Float.floatToFloat16: binary16 bits (as a sign-extended short), round to nearest even. */
+                    Q int lte_f2h(float f) {
+                        uint x = ASUINT(f);
+                        uint sign = (x >> 16) & 0x8000u;
+                        uint a = x & 0x7fffffffu;
+                        uint h;
+                        if (a > 0x7f800000u) {
+                            h = 0x7c00u | ((a & 0x7fe000u) >> 13) | ((a & 0x1ff0u) >> 4) | (a & 0xfu); /* NaN keeps its payload as Java does */
+                        } else if (a >= 0x477ff000u) {
+                            h = 0x7c00u; /* at or above 65520: infinity */
+                        } else if (a >= 0x38800000u) {
+                            h = (a >> 13) - 0x1c000u; /* normal: rebias the exponent from 127 to 15 */
+                            uint rest = a & 0x1fffu;
+                            if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;
+                        } else if (a > 0x33000000u) {
+                            uint m = (a & 0x7fffffu) | 0x800000u; /* subnormal half */
+                            uint sh = 126u - (a >> 23);
+                            uint rest = m & ((1u << sh) - 1u);
+                            uint halfway = 1u << (sh - 1u);
+                            h = m >> sh;
+                            if (rest > halfway || (rest == halfway && (h & 1u))) h++;
+                        } else {
+                            h = 0u;
+                        }
+                        return (int) (short) (sign | h);
+                    }
+                    """ : """
+                    /* Float.floatToFloat16 through the hardware conversion (round to nearest even). */
+                    Q int lte_f2h(float f) { unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return (int) (short) h; }
+                    """;
+            case "lte_h2f" -> cl ? """
+                    /* Float.float16ToFloat of the low 16 bits. */
+                    Q float lte_h2f(int bits) {
+                        uint h = (uint) bits & 0xffffu;
+                        uint sign = (h & 0x8000u) << 16;
+                        uint e = (h >> 10) & 0x1fu;
+                        uint m = h & 0x3ffu;
+                        if (e == 31u) return ASFLOATU(sign | 0x7f800000u | (m << 13));
+                        if (e == 0u) { float v = (float) m * 5.9604644775390625e-8f; return sign ? -v : v; }
+                        return ASFLOATU(sign | ((e + 112u) << 23) | (m << 13));
+                    }
+                    """ : """
+                    /* Float.float16ToFloat of the low 16 bits, through the hardware conversion. */
+                    Q float lte_h2f(int bits) { float f; unsigned short h = (unsigned short) bits; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+                    """;
+            case "lte_byte_half" -> cl ? """
+                    /* ByteArray.getHalf: little-endian fp16 at any byte offset (no alignment needed). */
+                    Q float lte_byte_half(__global const char* p, long o) { return lte_h2f((int) (uchar) p[o] | ((int) (uchar) p[o + 1] << 8)); }
+                    """ : """
+                    /* ByteArray.getHalf: little-endian fp16 at any byte offset (no alignment needed). */
+                    Q float lte_byte_half(const signed char* p, long long o) { return lte_h2f((int) (unsigned char) p[o] | ((int) (unsigned char) p[o + 1] << 8)); }
+                    """;
+            case "lte_ctz" -> cl ? """
+                    Q int lte_ctz(int x) { return x == 0 ? 32 : 31 - (int) clz(x & -x); }
+                    """ : """
+                    Q int lte_ctz(int x) { return x == 0 ? 32 : __ffs(x) - 1; }
+                    """;
+            case "lte_ctzl" -> cl ? """
+                    Q int lte_ctzl(long x) { return x == 0 ? 64 : 63 - (int) clz(x & -x); }
+                    """ : """
+                    Q int lte_ctzl(long long x) { return x == 0 ? 64 : __ffsll(x) - 1; }
+                    """;
+            case "lte_atomic_add_float" -> """
+                    /* KernelContext.atomicAdd(FloatArray, ...): compare-and-swap on the int bits; returns the old value. */
+                    Q float lte_atomic_add_float(volatile __global float* p, float delta) {
+                        volatile __global int* bits = (volatile __global int*) p;
+                        int expected = *bits;
+                        int seen;
+                        while ((seen = atomic_cmpxchg(bits, expected, as_int(as_float(expected) + delta))) != expected) expected = seen;
+                        return as_float(expected);
+                    }
+                    """;
+            default -> throw new IllegalArgumentException(name);
+        };
+        return s.replace("ASUINT", asUint).replace("ASINT", asInt).replace("ASFLOATU", asFloatU).replace("ASFLOAT", asFloat)
+                .replace("ASLONG", asLong).replace("ASDOUBLE", asDouble).replace("FLOORF", floorF)
+                .replace("Q ", q + " ").replace("LONG", lng).replace("LS", lsuf);
+    }
+}
