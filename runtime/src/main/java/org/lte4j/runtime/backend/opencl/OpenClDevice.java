@@ -346,6 +346,11 @@ public final class OpenClDevice implements Device {
         if (grid == null) {
             throw new IllegalArgumentException("kernel " + name + ": the launch grid is null");
         }
+        if (k.generated().usesBarrier() && !grid.hasLocalSize()) {
+            // with a NULL local size the driver picks any work-group size, which breaks barrier arithmetic
+            throw new IllegalArgumentException("kernel " + name + " uses barriers, so its grid needs an explicit"
+                    + " work-group size; got " + grid);
+        }
         long groupSize = (long) grid.localX() * Math.max(1, grid.localY());
         if (grid.hasLocalSize() && groupSize > info.maxWorkGroupSize()) {
             throw new IllegalArgumentException("kernel " + name + ": work-group " + grid.localX() + "x"

@@ -128,6 +128,15 @@ class OpenClBadCallTest {
     }
 
     @Test
+    void barrierKernelWithoutAWorkGroupSizeIsRejected() {
+        try (DeviceKernel reduce = device.build(HandWrittenKernels.REDUCE_SUM)) {
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> device.launch(reduce, new Object[] {dx, dy, 16, null}, null, WorkerGrid.of(256)));
+            assertMessage(e, "kernel reduceSum uses barriers", "explicit work-group size");
+        }
+    }
+
+    @Test
     void absurdAllocationIsDeviceOutOfMemoryWithSizes() {
         long tib = 1L << 40;
         // a 1 TiB view of address 0: nothing is allocated on the host, only its size is read
