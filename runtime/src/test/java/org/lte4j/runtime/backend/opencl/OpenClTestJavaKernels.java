@@ -15,6 +15,12 @@ public final class OpenClTestJavaKernels {
         }
     }
 
+    public static void scale(FloatArray y, float factor, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            y.set(i, y.get(i) * factor);
+        }
+    }
+
     /** One partial sum per work-group of at most 128 work-items, through local memory and barriers. */
     public static void reduceSum(FloatArray in, FloatArray partial, int n, KernelContext ctx) {
         float[] scratch = ctx.allocateFloatLocalArray(128);
