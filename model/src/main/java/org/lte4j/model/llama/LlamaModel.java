@@ -1,0 +1,273 @@
+package org.lte4j.model.llama;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.lte4j.model.hf.HfModelLoader;
+
+/**
+ * A Llama-family decoder running on the JVM, written to be read top to bottom:
+ * embedding -> for each layer { RMSNorm, attention with RoPE and a KV cache (GQA/MQA), residual,
+ * RMSNorm, SwiGLU FFN, residual } -> RMSNorm -> logits.
+ *
+ * <p>The FFN is its own overridable method, {@link #ffn}, so that a sparse (LTE) version can
+ * replace it. Matrix-vector products run on the weights' own storage types with the Vector API,
+ * parallel over rows ({@link org.lte4j.model.tensor.Tensor#matVec}).
+ */
+public class LlamaModel implements AutoCloseable {
+    /** Attention over fewer multiply-adds than this stays on the calling thread. */
+    private static final long PARALLEL_ATTENTION_THRESHOLD = 1 << 15;
+
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final ModelSource source;
+
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, ModelSource source) {
+        this.config = config;
+        this.weights = weights;
+        this.source = source;
+    }
+
+    /** Subclasses (sparse FFN variants) share the loaded weights of {@code base}. */
+    protected LlamaModel(LlamaModel base) {
+        this(base.config, base.weights, base.source);
+    }
+
+    /**
+     * Loads a GGUF file, or a Hugging Face folder (config.json + model.safetensors or a sharded
+     * index). Malformed input throws {@link org.lte4j.model.tensor.ModelFormatException}.
+     */
+    public static LlamaModel load(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            return HfModelLoader.load(path);
+        }
+        return GgufModelLoader.load(path);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    /** Where the model came from, and its metadata (for the tokenizer). */
+    public ModelSource source() {
+        return source;
+    }
+
+    /** The GGUF metadata, or the parsed config.json of a Hugging Face folder. */
+    public Map<String, Object> metadata() {
+        return source.metadata();
+    }
+
+    /** A fresh sequence with room for {@code maxContext} tokens (capped at the model's context length). */
+    public LlamaState newState(int maxContext) {
+        return new LlamaState(config, Math.max(1, Math.min(maxContext, config.contextLength())));
+    }
+
+    /**
+     * Runs {@code token} at the state's next position and returns the logits (the state's own
+     * buffer: copy it to keep it past the next call).
+     */
+    public float[] forward(LlamaState s, int token) {
+        forwardHidden(s, token);
+        logits(s);
+        return s.logits;
+    }
+
+    /** Runs a prompt through, returning the logits after its last token. */
+    public float[] prefill(LlamaState s, int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("empty prompt");
+        }
+        for (int i = 0; i < tokens.length - 1; i++) {
+            forwardHidden(s, tokens[i]); // logits of inner prompt positions are not needed
+        }
+        return forward(s, tokens[tokens.length - 1]);
+    }
+
+    /** One token through every layer, leaving the final residual stream in {@code s.x}. */
+    protected void forwardHidden(LlamaState s, int token) {
+        LlamaConfig c = config;
+        if (token < 0 || token >= c.vocabSize()) {
+            throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + c.vocabSize());
+        }
+        int pos = s.length;
+        if (pos >= s.maxContext) {
+            throw new IllegalStateException("context full: " + s.maxContext + " tokens");
+        }
+        weights.tokenEmbedding().rowTo(token, s.x, 0);
+        ropeAngles(s, pos);
+        for (int l = 0; l < c.nLayers(); l++) {
+            LayerWeights w = weights.layers().get(l);
+            // attention block
+            rmsNorm(s.xb, s.x, w.attnNorm(), c.rmsEps());
+            w.wq().matVec(s.xb, s.q);
+            w.wk().matVec(s.xb, s.k);
+            w.wv().matVec(s.xb, s.v);
+            addBias(s.q, w.bq());
+            addBias(s.k, w.bk());
+            addBias(s.v, w.bv());
+            rope(s.q, c.nHeads(), s);
+            rope(s.k, c.nKvHeads(), s);
+            System.arraycopy(s.k, 0, s.keyCache[l], pos * c.kvDim(), c.kvDim());
+            System.arraycopy(s.v, 0, s.valueCache[l], pos * c.kvDim(), c.kvDim());
+            attention(s, l, pos);
+            w.wo().matVec(s.attOut, s.proj);
+            add(s.x, s.proj);
+            // feed-forward block
+            rmsNorm(s.xb, s.x, w.ffnNorm(), c.rmsEps());
+            float[] f = ffn(l, s.xb);
+            add(s.x, f);
+        }
+        s.length = pos + 1;
+    }
+
+    /** Final norm and the output projection into {@code s.logits}. */
+    private void logits(LlamaState s) {
+        rmsNorm(s.xb, s.x, weights.outputNorm(), config.rmsEps());
+        weights.output().matVec(s.xb, s.logits);
+    }
+
+    /**
+     * The dense SwiGLU feed-forward network of layer {@code layer}:
+     * {@code down(silu(gate(x)) * up(x))}. Returns a new array of length dim.
+     * Override to replace it (the LTE sparse experts do).
+     */
+    public float[] ffn(int layer, float[] x) {
+        LayerWeights w = weights.layers().get(layer);
+        int hidden = config.hiddenDim();
+        float[] gate = new float[hidden];
+        float[] up = new float[hidden];
+        w.wGate().matVec(x, gate);
+        w.wUp().matVec(x, up);
+        for (int i = 0; i < hidden; i++) {
+            gate[i] = silu(gate[i]) * up[i];
+        }
+        float[] out = new float[config.dim()];
+        w.wDown().matVec(gate, out);
+        return out;
+    }
+
+    /**
+     * Causal attention of every query head over the cached positions 0..pos, each query head
+     * reading the kv head of its group (GQA; MQA when there is one kv head).
+     */
+    private void attention(LlamaState s, int layer, int pos) {
+        LlamaConfig c = config;
+        int hd = c.headDim();
+        int kvDim = c.kvDim();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] keys = s.keyCache[layer];
+        float[] values = s.valueCache[layer];
+        IntStream heads = IntStream.range(0, c.nHeads());
+        if ((long) c.nHeads() * (pos + 1) * hd >= PARALLEL_ATTENTION_THRESHOLD) {
+            heads = heads.parallel();
+        }
+        heads.forEach(h -> {
+            int qo = h * hd;
+            int kvo = (h / c.groupSize()) * hd;
+            int so = h * s.maxContext;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t <= pos; t++) {
+                float dot = 0;
+                int ko = t * kvDim + kvo;
+                for (int i = 0; i < hd; i++) {
+                    dot += s.q[qo + i] * keys[ko + i];
+                }
+                float score = dot * scale;
+                s.scores[so + t] = score;
+                max = Math.max(max, score);
+            }
+            float sum = 0;
+            for (int t = 0; t <= pos; t++) {
+                float e = (float) Math.exp(s.scores[so + t] - max);
+                s.scores[so + t] = e;
+                sum += e;
+            }
+            float inv = 1 / sum;
+            for (int i = 0; i < hd; i++) {
+                s.attOut[qo + i] = 0;
+            }
+            for (int t = 0; t <= pos; t++) {
+                float a = s.scores[so + t] * inv;
+                int vo = t * kvDim + kvo;
+                for (int i = 0; i < hd; i++) {
+                    s.attOut[qo + i] += a * values[vo + i];
+                }
+            }
+        });
+    }
+
+    /** cos/sin of {@code pos * invFreq[i]} for every pair, computed once per token. */
+    private void ropeAngles(LlamaState s, int pos) {
+        float[] inv = weights.ropeInvFreq();
+        for (int i = 0; i < inv.length; i++) {
+            float angle = pos * inv[i]; // float product, as PyTorch forms it
+            s.cos[i] = (float) Math.cos(angle);
+            s.sin[i] = (float) Math.sin(angle);
+        }
+    }
+
+    /** Rotates each pair (2i, 2i+1) of every head by the position's angle for pair i. */
+    private void rope(float[] vec, int heads, LlamaState s) {
+        int hd = config.headDim();
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < hd / 2; i++) {
+                int a = h * hd + 2 * i;
+                float x0 = vec[a], x1 = vec[a + 1];
+                vec[a] = x0 * s.cos[i] - x1 * s.sin[i];
+                vec[a + 1] = x1 * s.cos[i] + x0 * s.sin[i];
+            }
+        }
+    }
+
+    /** out = x / sqrt(mean(x^2) + eps) * weight. */
+    static void rmsNorm(float[] out, float[] x, float[] weight, float eps) {
+        double ss = 0;
+        for (float v : x) {
+            ss += v * v;
+        }
+        float inv = (float) (1.0 / Math.sqrt(ss / x.length + eps));
+        for (int i = 0; i < x.length; i++) {
+            out[i] = weight[i] * (x[i] * inv);
+        }
+    }
+
+    static float silu(float x) {
+        return x / (1 + (float) Math.exp(-x));
+    }
+
+    private static void addBias(float[] x, float[] bias) {
+        if (bias != null) {
+            add(x, bias);
+        }
+    }
+
+    private static void add(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] += y[i];
+        }
+    }
+
+    /** Releases the mapped files and any converted weights. */
+    @Override
+    public void close() {
+        source.close();
+    }
+
+    @Override
+    public String toString() {
+        return "LlamaModel[" + config + " from " + source.path() + "]";
+    }
+
+    /** Layers as a list, for callers that walk them. */
+    public List<LayerWeights> layers() {
+        return weights.layers();
+    }
+}
