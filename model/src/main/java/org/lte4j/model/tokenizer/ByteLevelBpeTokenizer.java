@@ -96,8 +96,13 @@ public final class ByteLevelBpeTokenizer extends AbstractTokenizer {
         return false;
     }
 
+    /** @throws IllegalStateException when the pre-tokenizer is a regex llama.cpp has no name for */
     @Override
     public Map<String, Object> toGgufMetadata() {
+        if (preTokenizer.name().equals("custom")) {
+            throw new IllegalStateException("the pre-tokenizer regex '" + preTokenizer.regex()
+                    + "' has no tokenizer.ggml.pre name, so a GGUF file could not say how to split text");
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(GgufTokenizerKeys.MODEL, "gpt2");
         m.put(GgufTokenizerKeys.PRE, preTokenizer.name());

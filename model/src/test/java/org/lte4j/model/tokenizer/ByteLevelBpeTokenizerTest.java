@@ -91,6 +91,8 @@ class ByteLevelBpeTokenizerTest {
         // e l (rank 9) is left of l l (rank 1): l l merges first and e cannot join it
         assertArrayEquals(new int[] {'e', LL, 'o'}, t.encode("ello"));
         assertArrayEquals(new int[] {HE, 'l'}, t.encode("hel"));
+        // equal ranks: the leftmost pair merges first
+        assertArrayEquals(new int[] {LL, 'l'}, t.encode("lll"));
         assertArrayEquals(new int[] {0xC3, 0xA9}, t.encode("\u00E9"));
         assertArrayEquals(new int[] {'\n', ' ', '\t'}, t.encode("\n \t"));
     }
