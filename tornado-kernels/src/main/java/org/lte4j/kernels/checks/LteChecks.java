@@ -1,0 +1,201 @@
+package org.lte4j.kernels.checks;
+
+import static org.lte4j.kernels.checks.Check.prepared;
+
+import java.util.List;
+
+import org.lte4j.kernels.Experts;
+import org.lte4j.kernels.Router;
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.NativeArray;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.selftest.KernelCheck;
+import org.lte4j.runtime.selftest.RandomArrays;
+
+/**
+ * The LTE sparse FFN kernels: 12 experts of 32 neurons over a model dimension of 96 (not a
+ * multiple of the 64-item groups), about half the experts active, grids sized for all experts.
+ */
+final class LteChecks {
+    private static final int EXPERTS = 12;
+    private static final int EXPERT_SIZE = 32;
+    private static final int DIM = 96;
+    private static final int LOCAL = 64;
+    private static final int EXPERTS_PER_CHUNK = 4;
+
+    private LteChecks() {
+    }
+
+    static List<KernelCheck> all() {
+        return List.of(
+                Check.of(Router.class, "scoreExperts", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int experts = 45;
+                    int dim = 200;
+                    FloatArray w = r.floats(experts * dim);
+                    FloatArray x = r.floats(dim);
+                    FloatArray gates = new FloatArray(experts);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("scoreExperts", () -> Router.scoreExperts(ctx, w, x, gates, experts, dim))
+                            .withGrid(WorkerGrid.of(experts * LOCAL, LOCAL));
+                    // the sigmoid's slope is at most 1/4, so gate errors are below the dot products' own
+                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, dim).maxAbsRowDot(experts, dim, x)), List.of(w, x), gates);
+                }),
+                Check.of(Router.class, "compactActiveExperts", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int experts = 301;
+                    float threshold = 0.5f;
+                    FloatArray gates = new FloatArray(experts);
+                    for (int e = 0; e < experts; e++) {
+                        gates.set(e, (r.nextFloat() + 1) / 2);
+                    }
+                    IntArray activeIds = new IntArray(experts);
+                    IntArray activeCount = new IntArray(1);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("compactActiveExperts", () -> Router.compactActiveExperts(ctx, gates, threshold, activeIds, activeCount, experts))
+                            .withGrid(WorkerGrid.of(LOCAL, LOCAL));
+                    return prepared(t, 0, List.of(gates), activeIds, activeCount);
+                }),
+                gateUpCheck("gateUpSiluActiveF32", Format.F32),
+                gateUpCheck("gateUpSiluActiveF16", Format.F16),
+                gateUpCheck("gateUpSiluActiveQ8_0", Format.Q8_0),
+                downCheck("downPartialsActiveF32", Format.F32),
+                downCheck("downPartialsActiveF16", Format.F16),
+                downCheck("downPartialsActiveQ8_0", Format.Q8_0),
+                Check.of(Experts.class, "accumulateDownPartials", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int dim = DIM;
+                    int expertsPerChunk = EXPERTS_PER_CHUNK;
+                    int chunks = (EXPERTS + expertsPerChunk - 1) / expertsPerChunk;
+                    FloatArray partials = r.floats(chunks * dim);
+                    IntArray activeCount = IntArray.of(r.nextInt(EXPERTS + 1));
+                    FloatArray out = r.floats(dim);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("accumulateDownPartials", () -> Experts.accumulateDownPartials(ctx, partials, activeCount, out, dim, expertsPerChunk))
+                            .withGrid(WorkerGrid.of(64, 32));
+                    return prepared(t, 1e-6 * (chunks + 1), List.of(partials, activeCount, out), out);
+                }));
+    }
+
+    enum Format { F32, F16, Q8_0 }
+
+    /** A random {@code rows x cols} matrix in {@code format}, with its element view. */
+    record Matrix(NativeArray array, Weights weights) {
+        static Matrix random(RandomArrays r, Format format, int rows, int cols) {
+            return switch (format) {
+                case F32 -> {
+                    FloatArray a = r.floats(rows * cols);
+                    yield new Matrix(a, Weights.of(a, cols));
+                }
+                case F16 -> {
+                    HalfArray a = r.halves(rows * cols);
+                    yield new Matrix(a, Weights.of(a, cols));
+                }
+                case Q8_0 -> {
+                    ByteArray a = QuantizedInputs.randomQ8_0(r, rows, cols);
+                    yield new Matrix(a, Weights.ofQ8_0(a, cols));
+                }
+            };
+        }
+    }
+
+    /** A random ascending set of active experts: ids in {@code [0, count)}, count in {@code [0]}. */
+    static IntArray[] randomActive(RandomArrays r, int experts) {
+        IntArray ids = new IntArray(experts);
+        int count = 0;
+        for (int e = 0; e < experts; e++) {
+            if (r.nextInt(2) == 1) {
+                ids.set(count++, e);
+            }
+        }
+        return new IntArray[] {ids, IntArray.of(count)};
+    }
+
+    private static KernelCheck gateUpCheck(String kernel, Format format) {
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM;
+            int expertSize = EXPERT_SIZE;
+            int neurons = EXPERTS * expertSize;
+            Matrix gate = Matrix.random(r, format, neurons, dim);
+            Matrix up = Matrix.random(r, format, neurons, dim);
+            FloatArray x = r.floats(dim);
+            IntArray[] active = randomActive(r, EXPERTS);
+            IntArray activeIds = active[0];
+            IntArray activeCount = active[1];
+            FloatArray hidden = new FloatArray(neurons);
+            KernelContext ctx = new KernelContext();
+            Task t = switch (format) {
+                case F32 -> {
+                    FloatArray g = (FloatArray) gate.array();
+                    FloatArray u = (FloatArray) up.array();
+                    yield Task.of(kernel, () -> Experts.gateUpSiluActiveF32(ctx, g, u, x, activeIds, activeCount, hidden, dim, expertSize));
+                }
+                case F16 -> {
+                    HalfArray g = (HalfArray) gate.array();
+                    HalfArray u = (HalfArray) up.array();
+                    yield Task.of(kernel, () -> Experts.gateUpSiluActiveF16(ctx, g, u, x, activeIds, activeCount, hidden, dim, expertSize));
+                }
+                case Q8_0 -> {
+                    ByteArray g = (ByteArray) gate.array();
+                    ByteArray u = (ByteArray) up.array();
+                    yield Task.of(kernel, () -> Experts.gateUpSiluActiveQ8_0(ctx, g, u, x, activeIds, activeCount, hidden, dim, expertSize));
+                }
+            };
+            t = t.withGrid(WorkerGrid.of(neurons * LOCAL, LOCAL));
+            // silu(g) * u: each factor carries ~1e-5 of its row scale S, times the other factor (at most M)
+            double s = Math.max(gate.weights().maxAbsRowDot(neurons, dim, x), up.weights().maxAbsRowDot(neurons, dim, x));
+            double m = Math.max(gate.weights().maxAbsRowValue(neurons, dim, x), up.weights().maxAbsRowValue(neurons, dim, x));
+            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate.array(), up.array(), x, activeIds, activeCount), hidden);
+        });
+    }
+
+    private static KernelCheck downCheck(String kernel, Format format) {
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM;
+            int expertSize = EXPERT_SIZE;
+            int expertsPerChunk = EXPERTS_PER_CHUNK;
+            int neurons = EXPERTS * expertSize;
+            int chunks = (EXPERTS + expertsPerChunk - 1) / expertsPerChunk;
+            Matrix down = Matrix.random(r, format, neurons, dim);
+            FloatArray hidden = r.floats(neurons);
+            IntArray[] active = randomActive(r, EXPERTS);
+            IntArray activeIds = active[0];
+            IntArray activeCount = active[1];
+            FloatArray partials = new FloatArray(chunks * dim);
+            KernelContext ctx = new KernelContext();
+            Task t = switch (format) {
+                case F32 -> {
+                    FloatArray d = (FloatArray) down.array();
+                    yield Task.of(kernel, () -> Experts.downPartialsActiveF32(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, expertsPerChunk));
+                }
+                case F16 -> {
+                    HalfArray d = (HalfArray) down.array();
+                    yield Task.of(kernel, () -> Experts.downPartialsActiveF16(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, expertsPerChunk));
+                }
+                case Q8_0 -> {
+                    ByteArray d = (ByteArray) down.array();
+                    yield Task.of(kernel, () -> Experts.downPartialsActiveQ8_0(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, expertsPerChunk));
+                }
+            };
+            int items = chunks * dim;
+            t = t.withGrid(WorkerGrid.covering(items, LOCAL, Integer.MAX_VALUE));
+            // a partial sums expertsPerChunk * 32 products; bound its error by the sum over all neurons of |h * w|
+            double scale = 0;
+            for (int i = 0; i < dim; i++) {
+                double s = 0;
+                for (int n = 0; n < neurons; n++) {
+                    s += Math.abs(hidden.get(n) * down.weights().at(n, i));
+                }
+                scale = Math.max(scale, s);
+            }
+            return prepared(t, 1e-5 * Math.max(1, scale), List.of(down.array(), hidden, activeIds, activeCount), partials);
+        });
+    }
+}

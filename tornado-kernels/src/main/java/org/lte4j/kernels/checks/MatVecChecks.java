@@ -1,0 +1,66 @@
+package org.lte4j.kernels.checks;
+
+import static org.lte4j.kernels.checks.Check.prepared;
+
+import java.util.List;
+
+import org.lte4j.kernels.MatVec;
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.selftest.KernelCheck;
+import org.lte4j.runtime.selftest.RandomArrays;
+
+/**
+ * GEMVs with a column count that is not a multiple of the work-group size. Tolerance: fp32
+ * sums of a few hundred terms in a different order stay within 1e-5 of the row's sum of
+ * |terms| (weights are exact in every format, so order is the only difference).
+ */
+final class MatVecChecks {
+    private static final int ROWS = 37;
+    private static final int LOCAL = 64;
+
+    private MatVecChecks() {
+    }
+
+    static List<KernelCheck> all() {
+        return List.of(
+                Check.of(MatVec.class, "gemvF32", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 300;
+                    FloatArray w = r.floats(rows * cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("gemvF32", () -> MatVec.gemvF32(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(rows * LOCAL, LOCAL));
+                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), y);
+                }),
+                Check.of(MatVec.class, "gemvF16", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 300;
+                    HalfArray w = r.halves(rows * cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("gemvF16", () -> MatVec.gemvF16(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(rows * LOCAL, LOCAL));
+                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), y);
+                }),
+                Check.of(MatVec.class, "gemvQ8_0", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 352;
+                    ByteArray w = QuantizedInputs.randomQ8_0(r, rows, cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    KernelContext ctx = new KernelContext();
+                    // fewer groups than rows: groups loop over rows
+                    Task t = Task.of("gemvQ8_0", () -> MatVec.gemvQ8_0(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(16 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5 * Math.max(1, Weights.ofQ8_0(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), y);
+                }));
+    }
+}

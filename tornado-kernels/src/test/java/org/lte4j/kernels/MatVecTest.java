@@ -1,0 +1,70 @@
+package org.lte4j.kernels;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.lte4j.kernels.checks.QuantizedInputs;
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.selftest.RandomArrays;
+
+class MatVecTest {
+
+    /** Weight (r, c) of the matrix under test. */
+    private interface Element {
+        double at(int r, int c);
+    }
+
+    private static void check(Element w, FloatArray x, FloatArray y, int rows, int cols) {
+        double[] expected = new double[rows];
+        double[] tolerance = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double abs = 0;
+            for (int c = 0; c < cols; c++) {
+                expected[r] += w.at(r, c) * x.get(c);
+                abs += Math.abs(w.at(r, c) * x.get(c));
+            }
+            tolerance[r] = JvmRun.sumTolerance(abs);
+        }
+        JvmRun.assertClose(expected, y, tolerance, "y");
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} local={2} groups={3}")
+    @CsvSource({"1, 1, 32, 1", "1, 300, 64, 1", "37, 300, 64, 37", "37, 96, 32, 5", "8, 1024, 256, 8"})
+    void fp32(int rows, int cols, int local, int groups) {
+        RandomArrays r = new RandomArrays(rows * 1000L + cols);
+        FloatArray w = r.floats(rows * cols);
+        FloatArray x = r.floats(cols);
+        FloatArray y = new FloatArray(rows);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(Task.of("gemv", () -> MatVec.gemvF32(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(groups * local, local)));
+        check((i, c) -> w.get((long) i * cols + c), x, y, rows, cols);
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} local={2} groups={3}")
+    @CsvSource({"1, 1, 32, 1", "1, 300, 64, 1", "37, 300, 64, 37", "37, 96, 32, 5"})
+    void fp16(int rows, int cols, int local, int groups) {
+        RandomArrays r = new RandomArrays(rows * 1000L + cols);
+        HalfArray w = r.halves(rows * cols);
+        FloatArray x = r.floats(cols);
+        FloatArray y = new FloatArray(rows);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(Task.of("gemv", () -> MatVec.gemvF16(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(groups * local, local)));
+        check((i, c) -> w.get((long) i * cols + c), x, y, rows, cols);
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} local={2} groups={3}")
+    @CsvSource({"1, 32, 32, 1", "1, 352, 64, 1", "37, 352, 64, 37", "37, 96, 32, 5", "3, 4096, 256, 3"})
+    void q8_0(int rows, int cols, int local, int groups) {
+        RandomArrays r = new RandomArrays(rows * 1000L + cols);
+        ByteArray w = QuantizedInputs.randomQ8_0(r, rows, cols);
+        FloatArray x = r.floats(cols);
+        FloatArray y = new FloatArray(rows);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(Task.of("gemv", () -> MatVec.gemvQ8_0(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(groups * local, local)));
+        check((i, c) -> JvmRun.q8_0(w, i, c, cols), x, y, rows, cols);
+    }
+}
