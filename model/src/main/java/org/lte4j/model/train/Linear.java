@@ -1,7 +1,6 @@
 package org.lte4j.model.train;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -17,62 +16,81 @@ public final class Linear {
     private Linear() {
     }
 
-    /** {@code y[n][out] = x[n][in] . w[out][in]}. */
+    /**
+     * {@code y[n][out] = x[n][in] . w[out][in]}. The weight is transposed first so that outputs
+     * accumulate lane-wise over the inputs in a fixed order: {@code reduceLanes(ADD)} on floats
+     * may add in any order (it differs between interpreted and compiled code), which would make
+     * training results depend on JIT timing.
+     */
     public static void forward(Parallel par, float[] x, float[] w, float[] y, int n, int in, int out) {
+        float[] wt = new float[in * out];
+        par.forRange(out, (o0, o1) -> {
+            for (int o = o0; o < o1; o++) {
+                for (int i = 0; i < in; i++) wt[i * out + o] = w[o * in + i];
+            }
+        });
         par.forRange((n + 3) / 4, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 int r = b * 4;
-                if (r + 4 <= n) forward4(x, w, y, r, in, out);
-                else for (int rr = r; rr < n; rr++) forward1(x, w, y, rr, in, out);
+                if (r + 4 <= n) forward4(x, wt, y, r, in, out);
+                else for (int rr = r; rr < n; rr++) forward1(x, wt, y, rr, in, out);
             }
         });
     }
 
-    private static void forward4(float[] x, float[] w, float[] y, int r, int in, int out) {
+    private static void forward4(float[] x, float[] wt, float[] y, int r, int in, int out) {
         int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
-        int bound = S.loopBound(in);
-        for (int o = 0; o < out; o++) {
-            int wo = o * in;
+        int bound = S.loopBound(out);
+        int o = 0;
+        for (; o < bound; o += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            int i = 0;
-            for (; i < bound; i += L) {
-                FloatVector wv = FloatVector.fromArray(S, w, wo + i);
-                a0 = FloatVector.fromArray(S, x, x0 + i).fma(wv, a0);
-                a1 = FloatVector.fromArray(S, x, x1 + i).fma(wv, a1);
-                a2 = FloatVector.fromArray(S, x, x2 + i).fma(wv, a2);
-                a3 = FloatVector.fromArray(S, x, x3 + i).fma(wv, a3);
+            for (int i = 0; i < in; i++) {
+                FloatVector wv = FloatVector.fromArray(S, wt, i * out + o);
+                a0 = wv.fma(FloatVector.broadcast(S, x[x0 + i]), a0);
+                a1 = wv.fma(FloatVector.broadcast(S, x[x1 + i]), a1);
+                a2 = wv.fma(FloatVector.broadcast(S, x[x2 + i]), a2);
+                a3 = wv.fma(FloatVector.broadcast(S, x[x3 + i]), a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-            for (; i < in; i++) {
-                float wv = w[wo + i];
-                s0 += x[x0 + i] * wv;
-                s1 += x[x1 + i] * wv;
-                s2 += x[x2 + i] * wv;
-                s3 += x[x3 + i] * wv;
+            a0.intoArray(y, r * out + o);
+            a1.intoArray(y, (r + 1) * out + o);
+            a2.intoArray(y, (r + 2) * out + o);
+            a3.intoArray(y, (r + 3) * out + o);
+        }
+        for (; o < out; o++) {
+            for (int k = 0; k < 4; k++) {
+                float s = 0f;
+                for (int i = 0; i < in; i++) s = Math.fma(x[(r + k) * in + i], wt[i * out + o], s);
+                y[(r + k) * out + o] = s;
             }
-            y[r * out + o] = s0;
-            y[(r + 1) * out + o] = s1;
-            y[(r + 2) * out + o] = s2;
-            y[(r + 3) * out + o] = s3;
         }
     }
 
-    private static void forward1(float[] x, float[] w, float[] y, int r, int in, int out) {
-        for (int o = 0; o < out; o++) y[r * out + o] = dot(x, r * in, w, o * in, in);
+    private static void forward1(float[] x, float[] wt, float[] y, int r, int in, int out) {
+        for (int o = 0; o < out; o++) {
+            float s = 0f;
+            for (int i = 0; i < in; i++) s = Math.fma(x[r * in + i], wt[i * out + o], s);
+            y[r * out + o] = s;
+        }
     }
 
-    /** Dot product of {@code len} floats. */
+    /** Dot product of {@code len} floats, its lanes summed in a fixed order (deterministic). */
     public static float dot(float[] a, int ao, float[] b, int bo, int len) {
-        FloatVector acc = FloatVector.zero(S);
         int i = 0, bound = S.loopBound(len);
-        for (; i < bound; i += L) {
-            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
+        float s = 0f;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < bound; i += L) {
+                acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
+            }
+            float[] lanes = LANES.get();
+            acc.intoArray(lanes, 0);
+            for (int k = 0; k < L; k++) s += lanes[k];
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < len; i++) s += a[ao + i] * b[bo + i];
         return s;
     }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     /** {@code y[yo..] += alpha * x[xo..]} over {@code len} floats. */
     public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {
