@@ -85,6 +85,13 @@ public final class CudaSmokeCheck {
             out.println("INFO compiling for " + device.compileArchitecture() + ", cache " + cache);
             check.all(device, n, cache);
         }
+        // Last, so that a misbehaving OpenCL driver cannot hide the CUDA results: shows whether the
+        // launcher's OpenCL vendor files reach the NVIDIA driver too.
+        try {
+            org.lte4j.runtime.backend.opencl.OpenClBackend.deviceLines().forEach(l -> out.println("INFO " + l));
+        } catch (Throwable t) {
+            out.println("INFO opencl: listing failed: " + t);
+        }
         out.println("RESULT: " + (check.failed == 0 ? "PASS" : "FAIL") + " (" + check.passed + " passed, "
                 + check.failed + " failed)");
         return check.failed == 0 ? 0 : 1;
