@@ -40,7 +40,9 @@ import java.lang.classfile.TypeKind;
  * floor, ceil, abs; within the device library's ulp bound for transcendental functions); integer
  * overflow in +, -, * and division by zero are left to the device (wrapping in practice, but C
  * calls signed overflow undefined); a Java array allocated in a loop reuses one storage per
- * allocation site (zeroed on each allocation).
+ * allocation site (zeroed on each allocation); the device compilers may contract {@code a * b + c}
+ * into a fused multiply-add (OpenCL's FP_CONTRACT default, nvcc's --fmad=true), which Java never does,
+ * so float results can differ from the JVM in the last bits - kept because GEMV speed depends on it.
  *
  * <p>Results are cached in memory and on disk ({@link KernelCache}), keyed by a hash of the class
  * files holding the kernel and every method it can reach, the specialisations and the target.

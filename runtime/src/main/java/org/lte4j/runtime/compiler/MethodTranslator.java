@@ -356,7 +356,8 @@ final class MethodTranslator {
             this.state = state;
             this.exits = exits;
             for (int i = 0; i < state.stack().size(); i++) {
-                stack.add(stackVar(i, state.stack().get(i)));
+                IrType t = state.stack().get(i);
+                stack.add(t.kind() == IrType.Kind.CONTEXT ? new Expr.ContextRef() : stackVar(i, t));
             }
         }
 
@@ -790,7 +791,8 @@ final class MethodTranslator {
             List<Var> targets = new ArrayList<>();
             boolean conflict = false;
             for (int i = 0; i < stack.size(); i++) {
-                Var target = stackVar(i, stack.get(i).type());
+                Var target = stack.get(i).type().kind() == IrType.Kind.CONTEXT ? new Var("ctx", IrType.CONTEXT, -1)
+                        : stackVar(i, stack.get(i).type());
                 targets.add(target);
                 for (int j = 0; j < i; j++) {
                     if (!stack.get(j).equals(targets.get(j)) && mentions(stack.get(i), targets.get(j).name())) {
@@ -808,11 +810,7 @@ final class MethodTranslator {
                 }
             }
             for (int i = 0; i < stack.size(); i++) {
-                if (!stack.get(i).equals(targets.get(i))) {
-                    if (!stack.get(i).type().isPrimitive()) {
-                        throw fail(bci, "array reference on the operand stack across a branch",
-                                "choosing an array with ?: is not supported; use if/else with separate accesses");
-                    }
+                if (!stack.get(i).equals(targets.get(i)) && stack.get(i).type().kind() != IrType.Kind.CONTEXT) {
                     out.add(new Stmt.Assign(targets.get(i), stack.get(i)));
                     stack.set(i, targets.get(i));
                 }

@@ -1,0 +1,41 @@
+package org.lte4j.runtime.compiler;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.lte4j.runtime.compiler.kernels.TestKernels;
+
+/**
+ * Every test kernel compiled to CUDA C must be accepted by {@code nvcc -ptx -arch=sm_90} (which,
+ * like NVRTC here, gets no include path: the source needs no headers). Skipped, visibly, without nvcc.
+ */
+class KernelCompilerCudaTest {
+    static Stream<String> kernels() {
+        return Arrays.stream(TestKernels.class.getDeclaredMethods())
+                .filter(m -> Modifier.isPublic(m.getModifiers()) && m.getReturnType() == void.class)
+                .map(Method::getName).sorted();
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void compilesWithNvcc(String name) throws Exception {
+        Path nvcc = Nvcc.find().orElse(null);
+        Assumptions.assumeTrue(nvcc != null, "nvcc not found on PATH or under /usr/local/cuda*: CUDA C not checked");
+        Map<Integer, Object> specs = name.equals("reduceGroupsSized") ? Map.of(4, 128) : Map.of();
+        GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, name), Target.CUDA_C, specs);
+        assertTrue(k.source().contains("extern \"C\" __global__ void " + k.entryName() + "("), k.source());
+        assertFalse(k.source().contains("#include"), "NVRTC has no include path");
+        String ptx = Nvcc.ptx(nvcc, k);
+        assertTrue(ptx.contains(".entry " + k.entryName()), "the entry keeps its C name");
+    }
+}

@@ -1,0 +1,265 @@
+package org.lte4j.runtime.compiler;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.compiler.kernels.TestKernels;
+
+/**
+ * Each test kernel compiled to OpenCL C, built and run on the first OpenCL device (PoCL), against the
+ * same Java method run on the JVM. Launch sizes are smaller than the data where the kernel is a
+ * @Parallel loop, so the grid-stride lowering is exercised.
+ */
+class KernelCompilerOpenClTest {
+    private static final Random RANDOM = new Random(42);
+
+    private static GeneratedKernel compile(String name, Map<Integer, Object> specs) {
+        return KernelCompiler.compileUncached(Kernels.method(TestKernels.class, name), Target.OPENCL_C, specs);
+    }
+
+    private static GeneratedKernel compile(String name) {
+        return compile(name, Map.of());
+    }
+
+    private static IntArray randomInts(int n, int bound) {
+        IntArray a = new IntArray(n);
+        for (int i = 0; i < n; i++) a.set(i, bound > 0 ? RANDOM.nextInt(bound) : RANDOM.nextInt());
+        return a;
+    }
+
+    private static FloatArray randomFloats(int n, float scale) {
+        FloatArray a = new FloatArray(n);
+        for (int i = 0; i < n; i++) a.set(i, (RANDOM.nextFloat() * 2 - 1) * scale);
+        return a;
+    }
+
+    @Test
+    void arithmeticMatchesJvm() {
+        int n = 1000;
+        IntArray in = randomInts(n, 0);
+        in.set(0, 0);
+        in.set(1, Integer.MAX_VALUE);
+        in.set(2, Integer.MIN_VALUE + 1);
+        in.set(3, -1);
+        in.set(4, 7);
+        IntArray iout = new IntArray(8L * n);
+        FloatArray fout = new FloatArray(4L * n);
+        IntArray iDev = Kernels.copy(iout);
+        FloatArray fDev = Kernels.copy(fout);
+        TestKernels.arithmetic(in, iout, fout, n, 5, 0x123456789ABCDEFL);
+        GeneratedKernel k = compile("arithmetic");
+        ClRunner.get().run(k, new Object[]{Kernels.copy(in), iDev, fDev, n, 5, 0x123456789ABCDEFL}, 256, 1, 0, 0);
+        assertArrayEquals(Kernels.ints(iout), Kernels.ints(iDev), k.source());
+        Kernels.assertClose(Kernels.floats(fout), Kernels.floats(fDev), 0f, 1e-6f, "float results");
+        assertTrue(k.source().contains("cl_khr_fp64"), "doubles are used, so fp64 is enabled");
+        assertEquals(3, k.loopBoundParam().orElseThrow());
+    }
+
+    @Test
+    void controlFlowMatchesJvm() {
+        int n = 500;
+        IntArray in = randomInts(n, 200);
+        in.set(0, 3);
+        in.set(1, 100);
+        in.set(2, 1000);
+        FloatArray values = randomFloats(n, 2f);
+        values.set(0, Float.NaN);
+        values.set(1, 0.5f);
+        values.set(2, 1.0f);
+        IntArray out = new IntArray(5L * n);
+        IntArray dev = Kernels.copy(out);
+        TestKernels.controlFlow(in, out, values, n);
+        GeneratedKernel k = compile("controlFlow");
+        ClRunner.get().run(k, new Object[]{in, dev, values, n}, 64, 1, 0, 0);
+        assertArrayEquals(Kernels.ints(out), Kernels.ints(dev), k.source());
+        assertFalse(k.source().contains("cl_khr_fp64"), "no doubles, no fp64");
+    }
+
+    @Test
+    void nestedParallelLoopsUseTwoDimensions() {
+        int rows = 37, cols = 29, inner = 13;
+        FloatArray a = randomFloats(rows * inner, 1f);
+        FloatArray b = randomFloats(inner * cols, 1f);
+        FloatArray c = new FloatArray((long) rows * cols);
+        FloatArray dev = Kernels.copy(c);
+        TestKernels.matmul(a, b, c, rows, cols, inner);
+        GeneratedKernel k = compile("matmul");
+        assertTrue(k.source().contains("get_global_id(1)") && k.source().contains("get_global_size(1)"), k.source());
+        ClRunner.get().run(k, new Object[]{a, b, dev, rows, cols, inner}, 16, 8, 0, 0);
+        Kernels.assertClose(Kernels.floats(c), Kernels.floats(dev), 1e-6f, 1e-5f, "matmul");
+        assertEquals(3, k.loopBoundParam().orElseThrow());
+        assertFalse(k.usesContext());
+    }
+
+    @Test
+    void stridedParallelLoop() {
+        int n = 301;
+        FloatArray x = randomFloats(n, 1f);
+        FloatArray dev = Kernels.copy(x);
+        TestKernels.strided(x, n);
+        ClRunner.get().run(compile("strided"), new Object[]{dev, n}, 32, 1, 0, 0);
+        assertArrayEquals(Kernels.floats(x), Kernels.floats(dev));
+    }
+
+    @Test
+    void helperCallsMatchJvm() {
+        int n = 300;
+        FloatArray x = randomFloats(n, 5f);
+        FloatArray y = new FloatArray(n);
+        FloatArray dev = Kernels.copy(y);
+        TestKernels.calls(x, y, n);
+        GeneratedKernel k = compile("calls");
+        assertTrue(k.source().contains("MathHelpers_dot4(") && k.source().contains("MathHelpers_clamp("), k.source());
+        ClRunner.get().run(k, new Object[]{x, dev, n}, 64, 1, 0, 0);
+        Kernels.assertClose(Kernels.floats(y), Kernels.floats(dev), 1e-5f, 1e-5f, "calls");
+    }
+
+    @Test
+    void privateArraysMatchJvm() {
+        int n = 200;
+        IntArray in = randomInts(n, 1000);
+        IntArray out = new IntArray(n);
+        IntArray dev = Kernels.copy(out);
+        TestKernels.privateArrays(in, out, n);
+        ClRunner.get().run(compile("privateArrays"), new Object[]{in, dev, n}, 64, 1, 0, 0);
+        assertArrayEquals(Kernels.ints(out), Kernels.ints(dev));
+    }
+
+    @Test
+    void mathMatchesJvm() {
+        int n = 256;
+        FloatArray x = randomFloats(n, 4f);
+        x.set(0, 0f);
+        x.set(1, -0f);
+        x.set(2, 0.05f);
+        x.set(3, -2.5f);
+        FloatArray out = new FloatArray(16L * n);
+        FloatArray dev = Kernels.copy(out);
+        TestKernels.math(x, out, n);
+        GeneratedKernel k = compile("math");
+        // (float) Math.sqrt((double) a) narrows to the float function; the kept double expression stays double
+        assertTrue(k.source().contains("sqrt(a_"), k.source());
+        assertTrue(k.source().contains("exp((double)"), k.source());
+        ClRunner.get().run(k, new Object[]{x, dev, n}, 64, 1, 0, 0);
+        Kernels.assertClose(Kernels.floats(out), Kernels.floats(dev), 2e-6f, 4e-6f, "math");
+    }
+
+    @Test
+    void halfConversionsMatchJvm() {
+        int n = 300;
+        HalfArray h = new HalfArray(n);
+        FloatArray f = randomFloats(n, 3f);
+        float[] specials = {65504f, 65520f, 1e-8f, 2.9802322e-8f, 6.1e-5f, -0f, Float.POSITIVE_INFINITY, 1.00048828125f, 1.00146484375f, 100000f};
+        for (int i = 0; i < specials.length; i++) f.set(i, specials[i]);
+        for (int i = 0; i < n; i++) h.set(i, (RANDOM.nextFloat() - 0.5f) * 100f);
+        HalfArray hout = new HalfArray(n);
+        IntArray bits = new IntArray(4L * n);
+        FloatArray fDev = Kernels.copy(f);
+        HalfArray hDev = Kernels.copy(hout);
+        IntArray bitsDev = Kernels.copy(bits);
+        TestKernels.halves(h, f, hout, bits, n);
+        ClRunner.get().run(compile("halves"), new Object[]{h, fDev, hDev, bitsDev, n}, 64, 1, 0, 0);
+        assertArrayEquals(Kernels.floats(f), Kernels.floats(fDev));
+        for (int i = 0; i < n; i++) assertEquals(hout.getRaw(i), hDev.getRaw(i), "half " + i);
+        assertArrayEquals(Kernels.ints(bits), Kernels.ints(bitsDev));
+    }
+
+    @Test
+    void byteBlocksWithUnalignedHalfScalesMatchJvm() {
+        int blocks = 50;
+        for (int base : new int[]{0, 1}) {
+            ByteArray q = new ByteArray(base + 34L * blocks);
+            for (int i = 0; i < q.getSize(); i++) q.set(i, (byte) RANDOM.nextInt());
+            for (int b = 0; b < blocks; b++) {
+                short scale = Float.floatToFloat16(RANDOM.nextFloat() * 0.1f);
+                q.set(base + 34L * b, (byte) scale);
+                q.set(base + 34L * b + 1, (byte) (scale >> 8));
+            }
+            FloatArray x = randomFloats(32, 1f);
+            FloatArray out = new FloatArray(blocks);
+            FloatArray dev = Kernels.copy(out);
+            TestKernels.bytes(q, x, out, blocks, base);
+            ClRunner.get().run(compile("bytes"), new Object[]{q, x, dev, blocks, base}, 16, 1, 0, 0);
+            Kernels.assertClose(Kernels.floats(out), Kernels.floats(dev), 1e-5f, 1e-5f, "base " + base);
+        }
+    }
+
+    @Test
+    void contextKernelWithoutBarriersMatchesPerWorkItemJvmRun() {
+        int n = 200, local = 16, global = 208;
+        FloatArray x = randomFloats(n, 1f);
+        FloatArray y = randomFloats(n, 1f);
+        FloatArray dev = Kernels.copy(y);
+        for (int g = 0; g < global; g++) {
+            TestKernels.contextAxpy(new KernelContext(g, 0, g % local, 0, global, 1, local, 1, null), x, y, 1.5f, n);
+        }
+        GeneratedKernel k = compile("contextAxpy");
+        assertTrue(k.usesContext());
+        assertFalse(k.usesBarrier());
+        assertEquals(ParamKind.CONTEXT, k.params().getFirst());
+        ClRunner.get().run(k, new Object[]{new KernelContext(), x, dev, 1.5f, n}, global, 1, local, 0);
+        assertArrayEquals(Kernels.floats(y), Kernels.floats(dev));
+    }
+
+    private static float[] groupSums(FloatArray in, int n, int groups, int local) {
+        float[] sums = new float[groups];
+        for (int i = 0; i < Math.min(n, groups * local); i++) sums[i / local] += in.get(i);
+        return sums;
+    }
+
+    @Test
+    void localMemoryReductionWithBarriers() {
+        int n = 1000, local = 64, groups = 16;
+        FloatArray in = randomFloats(n, 1f);
+        FloatArray partial = new FloatArray(groups);
+        GeneratedKernel k = compile("reduceGroups");
+        assertTrue(k.usesBarrier() && k.usesContext());
+        assertTrue(k.source().contains("__local float local0[64];"), k.source());
+        ClRunner.get().run(k, new Object[]{new KernelContext(), in, partial, n}, local * groups, 1, local, 0);
+        Kernels.assertClose(groupSums(in, n, groups, local), Kernels.floats(partial), 1e-5f, 1e-5f, "group sums");
+    }
+
+    @Test
+    void specialisedLocalArraySize() {
+        int n = 700, local = 32, groups = 22;
+        FloatArray in = randomFloats(n, 1f);
+        FloatArray partial = new FloatArray(groups);
+        GeneratedKernel k = compile("reduceGroupsSized", Map.of(4, 32));
+        assertTrue(k.source().contains("__local float local0[32];"), k.source());
+        assertEquals(5, k.params().size());
+        assertTrue(k.source().contains(", int groupSize_4)"), "a specialised parameter stays in the signature");
+        ClRunner.get().run(k, new Object[]{new KernelContext(), in, partial, n, 32}, local * groups, 1, local, 0);
+        Kernels.assertClose(groupSums(in, n, groups, local), Kernels.floats(partial), 1e-5f, 1e-5f, "group sums");
+    }
+
+    @Test
+    void atomicsCountEveryItem() {
+        int n = 500, local = 32, global = 512;
+        IntArray in = randomInts(n, 100);
+        IntArray histogram = new IntArray(16);
+        FloatArray total = new FloatArray(1);
+        IntArray old = new IntArray(n);
+        ClRunner.get().run(compile("atomics"), new Object[]{new KernelContext(), in, histogram, total, old, n}, global, 1, local, 0);
+        int[] expected = new int[16];
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            expected[in.get(i) & 7]++;
+            expected[8 + (in.get(i) & 7)]++;
+            sum += in.get(i) * 0.5f;
+        }
+        assertArrayEquals(expected, Kernels.ints(histogram));
+        assertEquals(sum, total.get(0), 0f, "halves of small ints add exactly in any order");
+        for (int i = 0; i < n; i++) assertEquals(1, old.get(i));
+    }
+}
