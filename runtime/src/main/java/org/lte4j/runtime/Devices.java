@@ -3,11 +3,16 @@ package org.lte4j.runtime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.lte4j.runtime.backend.Backend;
 import org.lte4j.runtime.backend.BackendKind;
 import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.backend.cuda.CudaBackend;
 import org.lte4j.runtime.backend.jvm.JvmBackend;
+import org.lte4j.runtime.backend.opencl.OpenClBackend;
+import org.lte4j.runtime.backend.opencl.OpenClDevice;
+import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
 
 /**
  * Finds backends and devices and resolves a device spec: {@code jvm}, {@code opencl},
@@ -28,8 +33,8 @@ public final class Devices {
                 if (backends == null) {
                     List<Backend> list = new ArrayList<>();
                     list.add(new JvmBackend());
-                    list.add(optional(BackendKind.OPENCL, "org.lte4j.runtime.backend.opencl.OpenClBackend"));
-                    list.add(optional(BackendKind.CUDA, "org.lte4j.runtime.backend.cuda.CudaBackend"));
+                    list.add(guarded(BackendKind.OPENCL, OpenClBackend::new));
+                    list.add(guarded(BackendKind.CUDA, CudaBackend::new));
                     backends = List.copyOf(list);
                 }
                 b = backends;
@@ -86,7 +91,7 @@ public final class Devices {
         }
         List<? extends Device> cl = backend(BackendKind.OPENCL).devices();
         for (Device d : cl) {
-            if (d.describe().toUpperCase().contains("GPU")) {
+            if (d instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU) {
                 return d;
             }
         }
@@ -96,11 +101,11 @@ public final class Devices {
         return backend(BackendKind.JVM).devices().get(0);
     }
 
-    /** Loads a backend whose classes may be absent (while it is being written) or whose natives may fail. */
-    private static Backend optional(BackendKind kind, String className) {
+    /** Backends explain a missing library themselves; this catches what escapes them (a broken native). */
+    private static Backend guarded(BackendKind kind, Supplier<Backend> create) {
         try {
-            return (Backend) Class.forName(className).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return create.get();
+        } catch (LinkageError | RuntimeException e) {
             return unavailable(kind, kind.specName + " backend could not start: " + e);
         }
     }
