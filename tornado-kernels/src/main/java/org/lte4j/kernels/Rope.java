@@ -7,9 +7,9 @@ import org.lte4j.runtime.api.Parallel;
 /**
  * Rotary position embeddings for one token, applied in place to a vector of {@code heads}
  * heads of {@code headDim} each. The position is read from {@code position[0]} on the device,
- * so one captured graph serves every decode step. Angles are computed in double from the
- * position (as the model's {@code org.lte4j.model.train.Rope} does), so large positions keep
- * their precision; the rotation itself is fp32.
+ * so one captured graph serves every decode step. The variants that take {@code theta} compute
+ * angles in double from the position (as {@code org.lte4j.model.train.Rope} does); the rotation
+ * itself is fp32.
  *
  * <p>Grid for all: any 1-D (the loop covers {@code heads * headDim / 2} pairs).
  * Traffic: reads and writes the vector once (8 * heads * headDim bytes).
@@ -43,7 +43,9 @@ public final class Rope {
     /**
      * As {@link #rotateInterleavedPairs} but pair i rotates by {@code pos * inverseFrequencies[i]}
      * ({@code headDim / 2} entries), for frequency schedules computed on the host such as
-     * Llama 3's scaled RoPE. Traffic: plus 2 * headDim bytes of frequencies.
+     * Llama 3's scaled RoPE (llama.cpp's {@code rope_freqs}). The angle is the fp32 product, as
+     * PyTorch and {@code org.lte4j.model.llama.LlamaModel} form it, so decode matches them.
+     * Traffic: plus 2 * headDim bytes of frequencies.
      */
     public static void rotateInterleavedPairsByFrequencies(FloatArray x, IntArray position, FloatArray inverseFrequencies,
                                                            int heads, int headDim) {
@@ -52,7 +54,7 @@ public final class Rope {
         for (@Parallel int p = 0; p < heads * half; p++) {
             int head = p / half;
             int i = p - head * half;
-            double angle = (double) pos * inverseFrequencies.get(i);
+            float angle = pos * inverseFrequencies.get(i);
             float c = (float) Math.cos(angle);
             float s = (float) Math.sin(angle);
             int at = head * headDim + 2 * i;
@@ -60,6 +62,39 @@ public final class Rope {
             float b = x.get(at + 1);
             x.set(at, a * c - b * s);
             x.set(at + 1, a * s + b * c);
+        }
+    }
+
+    /**
+     * {@link #rotateInterleavedPairsByFrequencies} applied to the query ({@code heads} heads) and
+     * the key ({@code kvHeads} heads) of one token in a single launch, saving a launch per layer.
+     * Grid: any 1-D (the loop covers {@code (heads + kvHeads) * headDim / 2} pairs).
+     * Traffic: reads and writes q and k once, plus the frequencies.
+     */
+    public static void rotateQueryAndKeyByFrequencies(FloatArray query, FloatArray key, IntArray position,
+                                                      FloatArray inverseFrequencies, int heads, int kvHeads, int headDim) {
+        int pos = position.get(0);
+        int half = headDim / 2;
+        int queryPairs = heads * half;
+        for (@Parallel int p = 0; p < (heads + kvHeads) * half; p++) {
+            int local = p < queryPairs ? p : p - queryPairs;
+            int head = local / half;
+            int i = local - head * half;
+            float angle = pos * inverseFrequencies.get(i);
+            float c = (float) Math.cos(angle);
+            float s = (float) Math.sin(angle);
+            int at = head * headDim + 2 * i;
+            if (p < queryPairs) {
+                float a = query.get(at);
+                float b = query.get(at + 1);
+                query.set(at, a * c - b * s);
+                query.set(at + 1, a * s + b * c);
+            } else {
+                float a = key.get(at);
+                float b = key.get(at + 1);
+                key.set(at, a * c - b * s);
+                key.set(at + 1, a * s + b * c);
+            }
         }
     }
 

@@ -76,10 +76,35 @@ class RopeAndEmbeddingTest {
             f[k] = inverse.get(k);
         }
         int pos = 123;
+        for (int k = 0; k < f.length; k++) {
+            // the kernel forms the angle as the fp32 product pos * f, like PyTorch; fold that rounding into f
+            f[k] = (float) (pos * inverse.get(k)) / (double) pos;
+        }
         double[] expected = rotated(x, heads, headDim, pos, f, true);
         IntArray position = IntArray.of(pos);
         JvmRun.execute(Task.of("rope", () -> Rope.rotateInterleavedPairsByFrequencies(x, position, inverse, heads, headDim)));
         JvmRun.assertClose(expected, x, 3e-7, "x");
+    }
+
+    @ParameterizedTest(name = "heads={0} kvHeads={1} headDim={2} pos={3}")
+    @CsvSource({"1, 1, 2, 5", "8, 2, 64, 77", "4, 1, 16, 3000"})
+    void queryAndKeyRotateTogetherAsSeparateLaunchesWould(int heads, int kvHeads, int headDim, int pos) {
+        RandomArrays r = new RandomArrays(heads + pos);
+        FloatArray query = r.floats(heads * headDim);
+        FloatArray key = r.floats(kvHeads * headDim);
+        FloatArray queryAlone = FloatArray.of(query.toHeapArray());
+        FloatArray keyAlone = FloatArray.of(key.toHeapArray());
+        FloatArray inverse = new FloatArray(headDim / 2);
+        for (int k = 0; k < headDim / 2; k++) {
+            inverse.set(k, (float) Math.pow(500000.0, -2.0 * k / headDim));
+        }
+        IntArray position = IntArray.of(pos);
+        JvmRun.execute(
+                Task.of("qk", () -> Rope.rotateQueryAndKeyByFrequencies(query, key, position, inverse, heads, kvHeads, headDim)),
+                Task.of("q", () -> Rope.rotateInterleavedPairsByFrequencies(queryAlone, position, inverse, heads, headDim)),
+                Task.of("k", () -> Rope.rotateInterleavedPairsByFrequencies(keyAlone, position, inverse, kvHeads, headDim)));
+        assertEquals(java.util.Arrays.toString(queryAlone.toHeapArray()), java.util.Arrays.toString(query.toHeapArray()));
+        assertEquals(java.util.Arrays.toString(keyAlone.toHeapArray()), java.util.Arrays.toString(key.toHeapArray()));
     }
 
     @Test

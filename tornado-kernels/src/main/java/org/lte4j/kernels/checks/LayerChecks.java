@@ -79,6 +79,22 @@ final class LayerChecks {
                                     () -> Rope.rotateInterleavedPairsByFrequencies(x, position, frequencies, heads, headDim)),
                             1e-4, List.of(x, position, frequencies), x);
                 }),
+                Check.of(Rope.class, "rotateQueryAndKeyByFrequencies", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int heads = HEADS;
+                    int kvHeads = 2;
+                    int headDim = HEAD_DIM;
+                    FloatArray query = r.floats(heads * headDim);
+                    FloatArray key = r.floats(kvHeads * headDim);
+                    FloatArray frequencies = new FloatArray(headDim / 2);
+                    for (int i = 0; i < headDim / 2; i++) {
+                        frequencies.set(i, (float) Math.pow(10000.0, -2.0 * i / headDim));
+                    }
+                    IntArray position = IntArray.of(r.nextInt(200));
+                    return prepared(Task.of("rotateQueryAndKeyByFrequencies",
+                                    () -> Rope.rotateQueryAndKeyByFrequencies(query, key, position, frequencies, heads, kvHeads, headDim)),
+                            1e-4, List.of(query, key, position, frequencies), query, key);
+                }),
                 Check.of(Rope.class, "rotateSplitHalves", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int heads = HEADS;
