@@ -840,6 +840,24 @@ final class MethodTranslator {
                 case IF_ICMPLE -> compare(Cond.LE);
                 default -> throw fail(bci, op.name().toLowerCase(), "reference comparisons and null checks are not supported in kernels");
             };
+            if (cond instanceof Expr.Compare c && c.a() instanceof Const x && c.b() instanceof Const y
+                    && x.type().kind() == IrType.Kind.INT && y.type().kind() == IrType.Kind.INT) {
+                // decided at compile time (assertions, specialised flags): the other side is dead code
+                int p = x.value().intValue();
+                int q = y.value().intValue();
+                boolean taken = switch (c.cond()) {
+                    case EQ -> p == q;
+                    case NE -> p != q;
+                    case LT -> p < q;
+                    case GE -> p >= q;
+                    case GT -> p > q;
+                    case LE -> p <= q;
+                };
+                int dest = taken ? target : nextBci;
+                jumpTo(dest);
+                out.add(new Stmt.Goto(dest));
+                return;
+            }
             if (!stack.isEmpty()) {
                 cond = materialize(cond); // the flush below may overwrite variables the condition reads
             }
@@ -903,8 +921,13 @@ final class MethodTranslator {
                     session.usesContext = true;
                     push(Intrinsics.contextField(name, () -> fail(bci, "read of field " + display, "not a KernelContext index field")));
                 }
-                case GETSTATIC -> throw fail(bci, "read of static field " + display,
-                        "only compile-time constants (static final primitives initialised with a constant) can be used in kernels; pass other values as parameters");
+                case GETSTATIC -> {
+                    if (!name.equals("$assertionsDisabled")) {
+                        throw fail(bci, "read of static field " + display,
+                                "only compile-time constants (static final primitives initialised with a constant) can be used in kernels; pass other values as parameters");
+                    }
+                    push(Const.ofInt(1)); // assert statements are compiled out, as with -da
+                }
                 case PUTSTATIC -> throw fail(bci, "write of static field " + display, "kernels cannot write static fields");
                 default -> throw fail(bci, "write of field " + display, "kernels cannot write object fields");
             }

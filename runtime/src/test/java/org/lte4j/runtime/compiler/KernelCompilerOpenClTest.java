@@ -107,9 +107,16 @@ class KernelCompilerOpenClTest {
         int n = 301;
         FloatArray x = randomFloats(n, 1f);
         FloatArray dev = Kernels.copy(x);
-        TestKernels.strided(x, n);
-        ClRunner.get().run(compile("strided"), new Object[]{dev, n}, 32, 1, 0, 0);
+        FloatArray dev2 = Kernels.copy(x);
+        FloatArray x2 = Kernels.copy(x);
+        TestKernels.strided(x, n, true);
+        TestKernels.strided(x2, n, false);
+        GeneratedKernel k = compile("strided");
+        assertFalse(k.source().contains("AssertionError"), "assert is compiled out");
+        ClRunner.get().run(k, new Object[]{dev, n, true}, 32, 1, 0, 0);
+        ClRunner.get().run(k, new Object[]{dev2, n, false}, 32, 1, 0, 0);
         assertArrayEquals(Kernels.floats(x), Kernels.floats(dev));
+        assertArrayEquals(Kernels.floats(x2), Kernels.floats(dev2));
     }
 
     @Test

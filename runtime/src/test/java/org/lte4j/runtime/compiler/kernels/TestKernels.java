@@ -93,10 +93,11 @@ public final class TestKernels {
         }
     }
 
-    /** A @Parallel loop with a non-unit start and step. */
-    public static void strided(FloatArray x, int n) {
+    /** A @Parallel loop with a non-unit start and step, a boolean parameter and an assert (compiled out). */
+    public static void strided(FloatArray x, int n, boolean twice) {
+        assert n >= 0 : "negative length";
         for (@Parallel int i = 3; i < n; i += 2) {
-            x.set(i, x.get(i) * 2f + i);
+            x.set(i, x.get(i) * (twice ? 2f : 3f) + i);
         }
     }
 
