@@ -214,9 +214,11 @@ public final class CudaDevice implements Device {
         }
         bind();
         long start = timingStart();
-        check(ncuMemcpyHtoDAsync(buffer.devicePointer(), src.segment().address(), bytes, stream), "cuMemcpyHtoDAsync",
-                "copying " + src + " to " + buffer);
-        timingEnd(start, ProfileRecord.Kind.COPY_TO_DEVICE, src.toString(), bytes);
+        int rc = ncuMemcpyHtoDAsync(buffer.devicePointer(), src.segment().address(), bytes, stream);
+        if (rc != CUDA_SUCCESS) {
+            throw failure(rc, "cuMemcpyHtoDAsync", "copying " + src + " to " + buffer);
+        }
+        timingEnd(start, ProfileRecord.Kind.COPY_TO_DEVICE, src, bytes);
     }
 
     @Override
@@ -228,9 +230,11 @@ public final class CudaDevice implements Device {
         }
         bind();
         long start = timingStart();
-        check(ncuMemcpyDtoHAsync(dst.segment().address(), buffer.devicePointer(), bytes, stream), "cuMemcpyDtoHAsync",
-                "copying " + buffer + " to " + dst);
-        timingEnd(start, ProfileRecord.Kind.COPY_TO_HOST, dst.toString(), bytes);
+        int rc = ncuMemcpyDtoHAsync(dst.segment().address(), buffer.devicePointer(), bytes, stream);
+        if (rc != CUDA_SUCCESS) {
+            throw failure(rc, "cuMemcpyDtoHAsync", "copying " + buffer + " to " + dst);
+        }
+        timingEnd(start, ProfileRecord.Kind.COPY_TO_HOST, dst, bytes);
     }
 
     private static long hostBytes(NativeArray host, CudaBuffer buffer, String what) {
@@ -377,9 +381,12 @@ public final class CudaDevice implements Device {
         try (MemoryStack stack = MemoryStack.stackPush()) {
             PointerBuffer params = KernelArguments.pack(g, args, this, stack);
             long start = timingStart();
-            check(cuLaunchKernel(k.function(), shape.gridX(), shape.gridY(), 1, shape.blockX(), shape.blockY(), 1, 0,
-                    stream, params, null), "cuLaunchKernel", "launching " + g.entryName() + " with " + shape.gridX()
-                    + "x" + shape.gridY() + " blocks of " + shape.blockX() + "x" + shape.blockY() + " threads on " + spec());
+            int rc = cuLaunchKernel(k.function(), shape.gridX(), shape.gridY(), 1, shape.blockX(), shape.blockY(), 1, 0,
+                    stream, params, null);
+            if (rc != CUDA_SUCCESS) {
+                throw failure(rc, "cuLaunchKernel", "launching " + g.entryName() + " with " + shape.gridX() + "x"
+                        + shape.gridY() + " blocks of " + shape.blockX() + "x" + shape.blockY() + " threads on " + spec());
+            }
             timingEnd(start, ProfileRecord.Kind.KERNEL, g.entryName(), 0);
         }
     }
@@ -435,11 +442,12 @@ public final class CudaDevice implements Device {
         return profiling && !capturing ? timer.start(stream) : 0;
     }
 
-    private void timingEnd(long start, ProfileRecord.Kind kind, String label, long bytes) {
+    /** {@code label} is a String or an array whose name is made only when profiling (it costs per call). */
+    private void timingEnd(long start, ProfileRecord.Kind kind, Object label, long bytes) {
         if (capturing) {
             capturedOperations++;
         } else if (start != 0) {
-            timer.end(stream, start, kind, label, bytes);
+            timer.end(stream, start, kind, label.toString(), bytes);
         }
     }
 
@@ -492,9 +500,11 @@ public final class CudaDevice implements Device {
         refuseWhileCapturing("replay captured work");
         bind();
         long start = timingStart();
-        check(cuGraphLaunch(graph.executable(), stream), "cuGraphLaunch", "replaying a graph of "
-                + graph.operations() + " operations on " + spec());
-        timingEnd(start, ProfileRecord.Kind.KERNEL, "graph of " + graph.operations() + " operations", 0);
+        int rc = cuGraphLaunch(graph.executable(), stream);
+        if (rc != CUDA_SUCCESS) {
+            throw failure(rc, "cuGraphLaunch", "replaying a graph of " + graph.operations() + " operations on " + spec());
+        }
+        timingEnd(start, ProfileRecord.Kind.KERNEL, graph, 0);
     }
 
     synchronized void destroyGraph(CudaGraph graph) {
@@ -559,6 +569,17 @@ public final class CudaDevice implements Device {
 
     // ---- helpers -----------------------------------------------------------------------------
 
+    /** The stream handle, for the smoke check's raw-driver comparison; opens the context if needed. */
+    synchronized long streamForDiagnostics() {
+        bind();
+        return stream;
+    }
+
+    synchronized long contextForDiagnostics() {
+        bind();
+        return context;
+    }
+
     /**
      * Makes this device's context current on the calling thread. Done on every call rather than
      * remembered per thread: a virtual thread may resume on another carrier thread, and the driver's
@@ -570,7 +591,10 @@ public final class CudaDevice implements Device {
             open();
             return;
         }
-        check(cuCtxSetCurrent(context), "cuCtxSetCurrent", "making the context of " + spec() + " current");
+        int rc = cuCtxSetCurrent(context);
+        if (rc != CUDA_SUCCESS) {
+            throw failure(rc, "cuCtxSetCurrent", "making the context of " + spec() + " current");
+        }
     }
 
     private void open() {
@@ -590,15 +614,20 @@ public final class CudaDevice implements Device {
         }
     }
 
+    /** For calls off the hot path; the hot ones test the result first, so their message is built only on failure. */
     private void check(int rc, String call, String doing) {
         if (rc != CUDA_SUCCESS) {
-            String msg = CudaStatus.message(rc, call, doing);
-            if (capturing) {
-                abandonCapture();
-                msg += " (inside a capture, which is abandoned: " + capturedOperations + " operations were recorded)";
-            }
-            throw new BackendException(msg);
+            throw failure(rc, call, doing);
         }
+    }
+
+    private BackendException failure(int rc, String call, String doing) {
+        String msg = CudaStatus.message(rc, call, doing);
+        if (capturing) {
+            abandonCapture();
+            msg += " (inside a capture, which is abandoned: " + capturedOperations + " operations were recorded)";
+        }
+        return new BackendException(msg);
     }
 
     private void ensureOpen() {

@@ -50,4 +50,10 @@ public final class CudaGraph implements CapturedWork {
     public void close() {
         device.destroyGraph(this);
     }
+
+    /** The profile label of a replay. */
+    @Override
+    public String toString() {
+        return "graph of " + operations + " operations";
+    }
 }

@@ -179,6 +179,7 @@ public final class CudaSmokeCheck {
             return reduction(device, k, n + 37);
         });
         check("launch overhead (INFO)", () -> overhead(device));
+        check("copy bandwidth, pageable and pinned (INFO)", () -> copyBandwidth(device, n));
     }
 
     private static DeviceKernel compiled(CudaDevice device, String method, Class<?>... types) throws Exception {
@@ -321,7 +322,7 @@ public final class CudaSmokeCheck {
                 for (int r = 0; r < 2 * replays; r++) {
                     want = alpha * x.get(i) + want;
                 }
-                requireClose(direct.get(i), want, "y[" + i + "] after " + 2 * replays + " saxpy");
+                requireClose(direct.get(i), want, 2 * replays, "y[" + i + "] after " + 2 * replays + " saxpy");
             }
             return replays + " replays of 3 launches equal direct execution bit for bit";
         }
@@ -385,6 +386,29 @@ public final class CudaSmokeCheck {
             long enqueued = System.nanoTime() - t0;
             device.synchronize();
             long direct = System.nanoTime() - t0;
+            // The same launches straight through the driver, parameters packed once: what the
+            // driver costs, against which this backend's own per-launch work shows.
+            long rawLaunch;
+            long rawWithContext;
+            CudaKernel k = (CudaKernel) saxpy;
+            long stream = device.streamForDiagnostics();
+            long context = device.contextForDiagnostics();
+            try (org.lwjgl.system.MemoryStack stack = org.lwjgl.system.MemoryStack.stackPush()) {
+                org.lwjgl.PointerBuffer params = KernelArguments.pack(k.generated(), args, device, stack);
+                t0 = System.nanoTime();
+                for (int r = 0; r < launches; r++) {
+                    org.lwjgl.cuda.CU.cuLaunchKernel(k.function(), 1, 1, 1, 256, 1, 1, 0, stream, params, null);
+                }
+                rawLaunch = System.nanoTime() - t0;
+                device.synchronize();
+                t0 = System.nanoTime();
+                for (int r = 0; r < launches; r++) {
+                    org.lwjgl.cuda.CU.cuCtxSetCurrent(context);
+                    org.lwjgl.cuda.CU.cuLaunchKernel(k.function(), 1, 1, 1, 256, 1, 1, 0, stream, params, null);
+                }
+                rawWithContext = System.nanoTime() - t0;
+                device.synchronize();
+            }
             device.beginCapture();
             for (int r = 0; r < 100; r++) {
                 device.launch(saxpy, args, null, grid);
@@ -398,9 +422,41 @@ public final class CudaSmokeCheck {
                 }
                 device.synchronize();
                 long replayed = System.nanoTime() - t0;
-                return String.format("direct: %.2f us/launch host enqueue, %.2f us/launch end to end; graph of 100: %.2f us/launch end to end",
-                        enqueued / 1e3 / launches, direct / 1e3 / launches, replayed / 1e3 / launches);
+                return String.format("direct: %.2f us/launch host enqueue, %.2f us/launch end to end; raw cuLaunchKernel %.2f us,"
+                                + " with cuCtxSetCurrent %.2f us; graph of 100: %.2f us/launch end to end",
+                        enqueued / 1e3 / launches, direct / 1e3 / launches, rawLaunch / 1e3 / launches,
+                        rawWithContext / 1e3 / launches, replayed / 1e3 / launches);
             }
+        }
+    }
+
+    private static String copyBandwidth(CudaDevice device, int n) {
+        try (FloatArray a = random(n, 10); DeviceBuffer d = device.allocate(a)) {
+            String pageable = timedCopies(device, a, d);
+            device.pin(a);
+            try {
+                return "pageable " + pageable + "; pinned " + timedCopies(device, a, d);
+            } finally {
+                device.unpin(a);
+            }
+        }
+    }
+
+    private static String timedCopies(CudaDevice device, FloatArray a, DeviceBuffer d) {
+        device.setProfiling(true);
+        try {
+            for (int r = 0; r < 3; r++) {
+                device.copyToDevice(d, a);
+                device.copyToHost(a, d);
+            }
+            device.synchronize();
+            List<ProfileRecord> records = device.takeProfile();
+            ProfileRecord up = records.get(records.size() - 2);
+            ProfileRecord down = records.get(records.size() - 1);
+            return String.format("to device %.1f GB/s, to host %.1f GB/s", up.bytes() / (double) up.deviceNanos(),
+                    down.bytes() / (double) down.deviceNanos());
+        } finally {
+            device.setProfiling(false);
         }
     }
 
@@ -417,7 +473,12 @@ public final class CudaSmokeCheck {
 
     /** Within 2 ulp: the device may fuse a*x+y into one rounding where Java rounds twice. */
     static void requireClose(float got, float want, String what) {
-        float tolerance = 2 * Math.ulp(Math.max(Math.abs(want), 1e-6f)) + 1e-7f;
+        requireClose(got, want, 1, what);
+    }
+
+    /** Within 2 ulp per step, for results of {@code steps} chained multiply-adds. */
+    static void requireClose(float got, float want, int steps, String what) {
+        float tolerance = steps * (2 * Math.ulp(Math.max(Math.abs(want), 1e-6f)) + 1e-7f);
         if (!(Math.abs(got - want) <= tolerance)) {
             throw new AssertionError(what + " = " + got + ", want " + want);
         }

@@ -32,8 +32,7 @@ final class KernelArguments {
             throw new IllegalArgumentException("kernel '" + kernel.entryName() + "' takes " + params.size()
                     + " arguments " + params + ", got " + (args == null ? "none" : args.length));
         }
-        int deviceParams = (int) params.stream().filter(k -> k != ParamKind.CONTEXT).count();
-        PointerBuffer out = stack.mallocPointer(Math.max(1, deviceParams));
+        PointerBuffer out = stack.mallocPointer(Math.max(1, params.size())); // CONTEXT's slot stays unused
         for (int i = 0; i < params.size(); i++) {
             ParamKind kind = params.get(i);
             if (kind == ParamKind.CONTEXT) {
