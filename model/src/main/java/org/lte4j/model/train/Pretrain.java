@@ -54,7 +54,7 @@ public final class Pretrain {
             long chunk = o.evalEvery() > 0 ? o.evalEvery() : o.steps();
             while (at < o.steps()) {
                 long end = Math.min(o.steps(), at + chunk);
-                loss = TrainingLoop.run(model, batches, adam, schedule, at, end, LteLoss.NONE, o.clipNorm(),
+                loss = TrainingLoop.run(model, batches, adam, schedule, at, end, o.steps(), LteLoss.NONE, o.clipNorm(),
                         o.checkpointEvery(), s -> Checkpoint.save(ckpt, weights, tok, s, adam), progress, "pretrain");
                 at = end;
                 if (at < o.steps()) {

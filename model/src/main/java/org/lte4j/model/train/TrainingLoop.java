@@ -20,13 +20,24 @@ public final class TrainingLoop {
     public static double run(TrainableLlama model, TokenBatches batches, AdamW adam, LrSchedule schedule,
                              long start, long total, LteLoss lteLoss, float clipNorm, long checkpointEvery,
                              CheckpointSink sink, ProgressListener progress, String label) {
+        return run(model, batches, adam, schedule, start, total, total, lteLoss, clipNorm, checkpointEvery, sink,
+                progress, label);
+    }
+
+    /**
+     * Runs steps {@code [start, end)} of a run of {@code total} steps (the progress line and ETA
+     * refer to the whole run).
+     */
+    public static double run(TrainableLlama model, TokenBatches batches, AdamW adam, LrSchedule schedule,
+                             long start, long end, long total, LteLoss lteLoss, float clipNorm, long checkpointEvery,
+                             CheckpointSink sink, ProgressListener progress, String label) {
         int n = batches.batch() * batches.seq();
         int[] in = new int[n], tg = new int[n];
         long t0 = System.nanoTime();
         double recent = Double.NaN;
         double[] window = new double[20];
         int filled = 0;
-        for (long step = start; step < total; step++) {
+        for (long step = start; step < end; step++) {
             batches.fill(step, in, tg);
             model.weights().zeroGrad();
             StepResult r = model.step(in, tg, batches.batch(), batches.seq(), lteLoss, true);
@@ -43,7 +54,7 @@ public final class TrainingLoop {
             recent = s / filled;
             long done = step + 1 - start;
             double el = (System.nanoTime() - t0) / 1e9;
-            if (done == 1 || step + 1 == total || done % 10 == 0) {
+            if (done == 1 || step + 1 == end || done % 10 == 0) {
                 String lte = model.mode() == FfnMode.SOFT
                         ? String.format("  eff %.3f  sep %.2f  sparsity %.3f", r.effLoss(), r.sepLoss(), r.sparsity())
                         : model.mode() == FfnMode.HARD ? String.format("  sparsity %.3f", r.sparsity()) : "";
@@ -51,7 +62,7 @@ public final class TrainingLoop {
                         label, step + 1, total, recent, lte, lr, norm, done * (double) n / el,
                         ProgressListener.duration(el / done * (total - step - 1))));
             }
-            if (sink != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < total) {
+            if (sink != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < end) {
                 sink.save(step + 1);
             }
         }
