@@ -367,9 +367,10 @@ final class CEmitter {
                 prec[0] = 3;
                 yield x + " > 0 ? " + one + " : " + x + " < 0 ? -" + one + " : " + x;
             }
-            case IABS -> cl ? "(" + type(t) + ") abs(" + a0 + ")" : (lng ? "llabs(" : "abs(") + a0 + ")";
-            case IMIN -> (cl || !lng ? "min(" : "llmin(") + all + ")";
-            case IMAX -> (cl || !lng ? "max(" : "llmax(") + all + ")";
+            // CUDA: own helpers rather than the min/max/abs overloads, which only the CUDA headers declare
+            case IABS -> cl ? "(" + type(t) + ") abs(" + a0 + ")" : call(lng ? "lte_labs" : "lte_iabs") + "(" + a0 + ")";
+            case IMIN -> cl ? "min(" + all + ")" : call(lng ? "lte_lmin" : "lte_imin") + "(" + all + ")";
+            case IMAX -> cl ? "max(" + all + ")" : call(lng ? "lte_lmax" : "lte_imax") + "(" + all + ")";
             case ROUND -> call(dbl ? "lte_round" : "lte_roundf") + "(" + a0 + ")";
             case FLOAT_TO_RAW_BITS -> (cl ? "as_int(" : "__float_as_int(") + a0 + ")";
             case INT_BITS_TO_FLOAT -> (cl ? "as_float(" : "__int_as_float(") + a0 + ")";

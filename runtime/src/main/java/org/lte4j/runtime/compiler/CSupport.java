@@ -22,7 +22,7 @@ final class CSupport {
 
     private static final List<String> ORDER = List.of("lte_f2i", "lte_f2l", "lte_d2i", "lte_d2l", "lte_fmin", "lte_fmax",
             "lte_dmin", "lte_dmax", "lte_roundf", "lte_round", "lte_f2h", "lte_h2f", "lte_byte_half", "lte_ctz", "lte_ctzl",
-            "lte_atomic_add_float");
+            "lte_atomic_add_float", "lte_imin", "lte_imax", "lte_lmin", "lte_lmax", "lte_iabs", "lte_labs");
 
     static String emit(Set<String> used, Target target) {
         Map<String, Boolean> all = new LinkedHashMap<>();
@@ -161,6 +161,12 @@ final class CSupport {
                         return as_float(expected);
                     }
                     """;
+            case "lte_imin" -> "Q int lte_imin(int a, int b) { return a < b ? a : b; }\n";
+            case "lte_imax" -> "Q int lte_imax(int a, int b) { return a > b ? a : b; }\n";
+            case "lte_lmin" -> "Q LONG lte_lmin(LONG a, LONG b) { return a < b ? a : b; }\n";
+            case "lte_lmax" -> "Q LONG lte_lmax(LONG a, LONG b) { return a > b ? a : b; }\n";
+            case "lte_iabs" -> "Q int lte_iabs(int a) { return a < 0 ? -a : a; }\n";
+            case "lte_labs" -> "Q LONG lte_labs(LONG a) { return a < 0 ? -a : a; }\n";
             default -> throw new IllegalArgumentException(name);
         };
         return s.replace("ASUINT", asUint).replace("ASINT", asInt).replace("ASFLOATU", asFloatU).replace("ASFLOAT", asFloat)
