@@ -155,7 +155,12 @@ public final class GgufFile implements AutoCloseable {
         for (int i = 0; i < names.size(); i++) {
             GgmlType type = ttypes.get(i);
             long[] shape = pending.get(i);
-            long bytes = type.bytesFor(Tensor.elementCount(shape));
+            long bytes;
+            try {
+                bytes = type.bytesFor(Tensor.elementCount(shape));
+            } catch (ArithmeticException overflow) {
+                throw new ModelFormatException(path, names.get(i), infoOffsets.get(i), "tensor byte size overflows");
+            }
             long start = dataStart + offsets.get(i);
             if (offsets.get(i) > file.byteSize() || bytes > file.byteSize() - start) {
                 throw new ModelFormatException(path, names.get(i), infoOffsets.get(i), "tensor data [" + start + ", "
@@ -247,9 +252,17 @@ public final class GgufFile implements AutoCloseable {
         MemorySegment bytes = file.asSlice(info.fileOffset(), info.byteSize());
         GgmlType type = info.type();
         if (type.computable) {
-            return Tensor.of(name, type, info.shape(), bytes);
+            try {
+                return Tensor.of(name, type, info.shape(), bytes);
+            } catch (ArithmeticException | IllegalArgumentException e) {
+                throw new ModelFormatException(path, name, info.infoOffset(), "cannot view tensor of shape "
+                        + Arrays.toString(info.shape()) + ": " + e.getMessage(), e);
+            }
         }
         if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) {
+            if (Tensor.elementCount(info.shape()) > Integer.MAX_VALUE - 8) {
+                throw new ModelFormatException(path, name, info.infoOffset(), "k-quant tensor too large to convert");
+            }
             float[] values = KQuants.dequantize(type, bytes, Math.toIntExact(Tensor.elementCount(info.shape())));
             return Tensor.fromFloats(name, GgmlType.Q8_0, info.shape(), values, converted);
         }

@@ -48,6 +48,14 @@ public final class HfConfig {
     }
 
     public LlamaConfig toLlamaConfig() {
+        try {
+            return llamaConfig();
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ModelFormatException(file, null, -1, "inconsistent model configuration: " + e.getMessage(), e);
+        }
+    }
+
+    private LlamaConfig llamaConfig() {
         String type = modelType();
         if (!type.equals("llama") && !type.equals("mistral") && !type.equals("qwen2")) {
             throw new ModelFormatException(file, "model_type", -1,

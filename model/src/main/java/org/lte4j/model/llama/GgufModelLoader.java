@@ -41,18 +41,17 @@ public final class GgufModelLoader {
                     "unsupported architecture '" + arch + "' (supported: llama, mistral, qwen2)");
         };
         String p = arch + ".";
-        int dim = g.getInt(p + "embedding_length");
-        int nHeads = g.getInt(p + "attention.head_count");
+        LlamaConfig c;
+        try {
+            c = config(g, arch, p);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ModelFormatException(g.path(), p + "*", -1, "inconsistent model configuration: " + e.getMessage(), e);
+        }
+        int dim = c.dim();
         Tensor embedding = g.tensor("token_embd.weight");
-        int vocab = embedding.rows();
-        boolean tied = !g.hasTensor("output.weight");
-        boolean bias = g.hasTensor("blk.0.attn_q.bias");
-        RopeScaling scaling = null; // Llama-3 scaling arrives as the rope_freqs tensor, applied below
-        LlamaConfig c = new LlamaConfig(arch, dim, g.getInt(p + "feed_forward_length"), g.getInt(p + "block_count"),
-                nHeads, g.getInt(p + "attention.head_count_kv", nHeads),
-                g.getInt(p + "attention.key_length", dim / nHeads), vocab, g.getInt(p + "context_length", 2048),
-                (float) g.getDouble(p + "attention.layer_norm_rms_epsilon", 1e-5),
-                g.getDouble(p + "rope.freq_base", 10000.0), scaling, tied, bias);
+        int vocab = c.vocabSize();
+        boolean tied = c.tiedEmbeddings();
+        boolean bias = c.qkvBias();
         Checker check = new Checker(g);
         check.shape(embedding, vocab, dim);
         int[] qOrder = halvesLayout ? RopeLayout.halvesToInterleaved(c.nHeads(), c.headDim()) : null;
@@ -100,6 +99,23 @@ public final class GgufModelLoader {
         LlamaWeights w = new LlamaWeights(embedding, List.copyOf(layers),
                 check.vector(g, "output_norm.weight", dim), output, invFreq);
         return new LlamaModel(c, w, source);
+    }
+
+    private static LlamaConfig config(GgufFile g, String arch, String p) {
+        int dim = g.getInt(p + "embedding_length");
+        int nHeads = g.getInt(p + "attention.head_count");
+        if (nHeads <= 0) {
+            throw new IllegalArgumentException(p + "attention.head_count is " + nHeads);
+        }
+        Tensor embedding = g.tensor("token_embd.weight");
+        boolean tied = !g.hasTensor("output.weight");
+        boolean bias = g.hasTensor("blk.0.attn_q.bias");
+        RopeScaling scaling = null; // Llama-3 scaling arrives as the rope_freqs tensor, applied by the caller
+        return new LlamaConfig(arch, dim, g.getInt(p + "feed_forward_length"), g.getInt(p + "block_count"),
+                nHeads, g.getInt(p + "attention.head_count_kv", nHeads),
+                g.getInt(p + "attention.key_length", dim / nHeads), embedding.rows(), g.getInt(p + "context_length", 2048),
+                (float) g.getDouble(p + "attention.layer_norm_rms_epsilon", 1e-5),
+                g.getDouble(p + "rope.freq_base", 10000.0), scaling, tied, bias);
     }
 
     /** Shape checks whose errors name the tensor and where its header entry is. */

@@ -24,6 +24,13 @@ public record LlamaConfig(String architecture, int dim, int hiddenDim, int nLaye
         if (nHeads % nKvHeads != 0) {
             throw new IllegalArgumentException(nHeads + " query heads are not a multiple of " + nKvHeads + " kv heads");
         }
+        try {
+            Math.multiplyExact(Math.max(nHeads, nKvHeads), headDim);
+            Math.multiplyExact(nLayers, Math.max(dim, hiddenDim));
+        } catch (ArithmeticException overflow) {
+            throw new IllegalArgumentException("sizes overflow: " + nHeads + " heads of " + headDim + ", "
+                    + nLayers + " layers of " + dim + "/" + hiddenDim);
+        }
         if (headDim % 2 != 0) {
             throw new IllegalArgumentException("head dimension " + headDim + " is odd; RoPE rotates pairs");
         }
