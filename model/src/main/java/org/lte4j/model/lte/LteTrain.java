@@ -49,7 +49,7 @@ public final class LteTrain {
         try (Parallel par = new Parallel(o.threads())) {
             TrainableLlama model = new TrainableLlama(w, par);
             model.setMode(o.stage() == 1 ? FfnMode.SOFT : FfnMode.HARD);
-            AdamW adam = AdamW.standard(w.all(), o.weightDecay());
+            AdamW adam = AdamW.standard(w.all(), o.weightDecay()).withRouterLrMultiplier(o.routerLrMultiplier());
             LrSchedule schedule = new LrSchedule(o.learningRate(), o.learningRate() * 0.1f,
                     Math.min(o.warmup(), o.steps()), o.steps());
             LteLoss loss = o.stage() == 1 ? LteLoss.paper(o.eta()) : LteLoss.NONE;

@@ -54,8 +54,7 @@ final class RouterCalibration {
                         if (g > threshold) yh[i] += s;
                     }
                     rowEff[r] += (double) g * g;
-                    double d = g - tau;
-                    rowSep[r] += 1 / Math.max(d * d, 1e-12);
+                    rowSep[r] += org.lte4j.model.train.LteLoss.separation(g, tau);
                     if (!(g > threshold)) rowSkipped[r]++;
                 }
                 double dense = 0, rec = 0, hard = 0;
@@ -88,10 +87,8 @@ final class RouterCalibration {
         double norm = Math.max(dense, 1e-30);
         for (int i = 0; i < rows * E; i++) {
             double g = gates[i];
-            double d = g - tau;
-            double d3 = d * d * d;
-            if (Math.abs(d3) < 1e-18) d3 = Math.copySign(1e-18, d);
-            double dG = mu * dr[i] / norm + (eta * 2 * g - lambda * 2 / d3) / count;
+            double dG = mu * dr[i] / norm
+                    + (eta * 2 * g + lambda * org.lte4j.model.train.LteLoss.separationSlope(g, tau)) / count;
             dr[i] = (float) (dG * g * (1 - g));
         }
         org.lte4j.model.train.Linear.backwardWeight(par, dr, f, routerGrad, rows, dim, E);

@@ -25,7 +25,7 @@ public final class TrainableLlama {
     private int n = -1, batch, seq;
     private Layer[] layers;
     private float[] x, xFinal, finalInv, logits, rowLoss;
-    private float[] dx, dNorm, dAtt, dq, dk, dv, dh, dg, du, dRouter;
+    private float[] dx, dNorm, dAtt, dq, dk, dv, dh, dg, du, dRouter, dRouterReg;
     private int[] targetsCopy;
 
     /** Activations of one layer kept for the backward pass (and for calibration). */
@@ -221,8 +221,7 @@ public final class TrainableLlama {
                     float gv = (float) (1.0 / (1.0 + Math.exp(-L.gate[gi])));
                     L.gate[gi] = gv;
                     effSum += (double) gv * gv;
-                    double diff = gv - tau;
-                    sepSum += 1.0 / Math.max(diff * diff, 1e-12);
+                    sepSum += LteLoss.separation(gv, tau);
                     float s = mode == FfnMode.SOFT ? gv : (gv > threshold ? 1f : 0f);
                     Arrays.fill(L.scale, r * F + e * es, r * F + (e + 1) * es, s);
                     if (mode == FfnMode.SOFT && !(gv > threshold)) reg[2] += es;
@@ -273,7 +272,10 @@ public final class TrainableLlama {
             Linear.backwardInput(par, dx, down.data(), dh, n, F, d, false); // dh = d(s*h)
             Arrays.fill(dNorm, 0f);
             if (soft) {
-                if (dRouter == null || dRouter.length != n * experts) dRouter = new float[n * experts];
+                if (dRouter == null || dRouter.length != n * experts) {
+                    dRouter = new float[n * experts];
+                    dRouterReg = new float[n * experts];
+                }
                 int es = w.lte().expertSize();
                 double tau = lteLoss.tau();
                 for (int r = 0; r < n; r++) {
@@ -283,15 +285,17 @@ public final class TrainableLlama {
                         int o = r * F + e * es;
                         for (int j = 0; j < es; j++) s += dh[o + j] * L.h[o + j];
                         double gv = L.gate[gi];
-                        double diff = gv - tau;
-                        double d3 = diff * diff * diff;
-                        if (Math.abs(d3) < 1e-18) d3 = Math.copySign(1e-18, diff);
-                        double dG = s + (lteLoss.eta() * 2 * gv - lteLoss.lambda() * 2 / d3) / count;
-                        dRouter[gi] = (float) (dG * gv * (1 - gv));
+                        double sig = gv * (1 - gv);
+                        double reg = (lteLoss.eta() * 2 * gv + lteLoss.lambda() * LteLoss.separationSlope(gv, tau)) / count;
+                        dRouter[gi] = (float) (s * sig);
+                        dRouterReg[gi] = (float) ((s + reg) * sig);
                     }
                 }
+                // The task gradient flows through the router into the rest of the model; the
+                // regularisers (L_eff, L_sep) train the router weights only, so that their large
+                // gradients near the threshold do not reshape the residual stream.
                 Parameter router = w.get(LlamaWeights.routerName(l));
-                if (!router.frozen()) Linear.backwardWeight(par, dRouter, L.f, router.grad(), n, d, experts);
+                if (!router.frozen()) Linear.backwardWeight(par, dRouterReg, L.f, router.grad(), n, d, experts);
                 Linear.backwardInput(par, dRouter, router.data(), dNorm, n, d, experts, true);
             }
             if (L.scale != null && (routed || masker != null)) {

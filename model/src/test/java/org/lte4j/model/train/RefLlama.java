@@ -54,12 +54,24 @@ final class RefLlama {
         }
     }
 
+    /** 1/d^2, continued along its tangent at d = 0.05 for smaller d. */
+    static double separation(double d) {
+        double b = 0.05;
+        return d >= b ? 1 / (d * d) : 1 / (b * b) - 2 / (b * b * b) * (d - b);
+    }
+
     static double silu(double g) {
         return g / (1 + Math.exp(-g));
     }
 
+    /** FFN inputs of the last call, per layer and row. */
+    double[][][] lastF;
+    /** When set, L_eff and L_sep use these router inputs instead of the live ones. */
+    double[][][] fixedF;
+
     /** Returns {task, eff, sep, total}. mode: DENSE, SOFT or HARD. */
     double[] loss(int[] inputs, int[] targets, int batch, int seq, FfnMode mode, LteLoss lteLoss) {
+        lastF = new double[c.layers()][batch * seq][];
         int d = c.dim(), hd = c.headDim(), H = c.heads(), KV = c.kvHeads(), F = c.ffnDim();
         int E = mode == FfnMode.DENSE ? 0 : lte.experts(F);
         double task = 0, eff = 0, sep = 0;
@@ -112,10 +124,15 @@ final class RefLlama {
                     for (int j = 0; j < F; j++) h[j] = silu(g[j]) * u[j];
                     if (E > 0) {
                         double[] r = matvec(p.get(LlamaWeights.routerName(l)), f, E);
+                        lastF[l][b * seq + t] = f;
+                        // the regularisers see the router input as a constant (fixedF when set)
+                        double[] fr = fixedF == null ? f : fixedF[l][b * seq + t];
+                        double[] rr = matvec(p.get(LlamaWeights.routerName(l)), fr, E);
                         for (int e = 0; e < E; e++) {
                             double G = 1 / (1 + Math.exp(-r[e]));
-                            eff += G * G;
-                            sep += 1 / ((G - lteLoss.tau()) * (G - lteLoss.tau()));
+                            double Gr = 1 / (1 + Math.exp(-rr[e]));
+                            eff += Gr * Gr;
+                            sep += separation(Math.abs(Gr - lteLoss.tau()));
                             double s = mode == FfnMode.SOFT ? G : (G > lte.threshold() ? 1 : 0);
                             for (int j = e * lte.expertSize(); j < (e + 1) * lte.expertSize(); j++) h[j] *= s;
                         }
