@@ -27,7 +27,7 @@ import org.lte4j.model.train.TrainableLlama;
  * output folder.
  *
  * <p>Arguments are {@code key=value}: base, data, out, etas (comma-separated), stage1Steps,
- * stage2Steps, batch, evalTokens, threads, seed.
+ * stage2Steps, batch, evalTokens, threads, seed, baselines (true/false), calibEtas, calibSteps.
  */
 public final class QualitySweep {
     private QualitySweep() {
@@ -85,6 +85,19 @@ public final class QualitySweep {
                             "random experts", quiet), "k=" + k + "/" + experts);
                 }
             }
+        }
+        List<Double> calibEtas = new ArrayList<>();
+        for (String e : a.getOrDefault("calibEtas", "").split(",")) if (!e.isBlank()) calibEtas.add(Double.parseDouble(e));
+        long calibSteps = Long.parseLong(a.getOrDefault("calibSteps", "60"));
+        for (double eta : calibEtas) {
+            LlamaWeights w = loaded.weights().copy();
+            ExpertGrouping.apply(w, LteSpec.DEFAULT, seed, 20, quiet);
+            w.addRouters(LteSpec.DEFAULT, seed);
+            CalibrateOptions co = CalibrateOptions.defaults(base, data, eta, out.resolve("unused.gguf"))
+                    .withSteps(calibSteps).withBatch(batch, 0);
+            Calibrate.calibrate(w, train, co, quiet);
+            record(results, tsv, Evaluate.run(w, valid, FfnMode.HARD, null, evalTokens, threads,
+                    "LTE routers calibrated on the frozen model", quiet), "eta=" + eta + ", " + calibSteps + " steps");
         }
         for (double eta : etas) {
             String tag = String.format(Locale.ROOT, "eta%s", eta);

@@ -13,7 +13,7 @@ public final class ModelIO {
     private ModelIO() {
     }
 
-    static boolean isGguf(Path p) {
+    public static boolean isGguf(Path p) {
         return p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
     }
 
@@ -36,11 +36,14 @@ public final class ModelIO {
 
     static String tokenizerName(TextTokenizer t) {
         if (t instanceof ByteTokenizer) return "bytes";
-        throw new IllegalArgumentException("checkpoints store only the byte tokenizer; save as .gguf instead");
+        return "bpe"; // rebuilt from the training text on resume; finished BPE models are GGUF
     }
 
     static TextTokenizer tokenizerByName(String name, Path file) {
         if (name.equals("bytes")) return new ByteTokenizer();
+        if (name.equals("bpe")) {
+            throw new IllegalArgumentException(file + " is a resume checkpoint of a BPE model; use the exported .gguf");
+        }
         throw new IllegalArgumentException(file + ": unknown tokenizer '" + name + "'");
     }
 }

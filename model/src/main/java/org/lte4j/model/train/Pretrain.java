@@ -2,6 +2,7 @@ package org.lte4j.model.train;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.lte4j.model.tokenizer.BpeTrainer;
 
 /**
  * Pretrains a dense Llama from scratch on a text file: the last 10% of the text is held out for
@@ -15,7 +16,10 @@ public final class Pretrain {
     public static TrainResult run(PretrainOptions o, ProgressListener progress) {
         long t0 = System.nanoTime();
         TextData data = TextData.load(o.data());
-        TextTokenizer tokenizer = tokenizer(o.tokenizerVocab());
+        TextTokenizer tokenizer = tokenizer(o.tokenizerVocab(), data.train(), progress);
+        if (!(tokenizer instanceof ByteTokenizer) && !ModelIO.isGguf(o.out())) {
+            throw new IllegalArgumentException("a BPE model must be saved as .gguf (the tokenizer travels in it): " + o.out());
+        }
         int[] train = tokenizer.encode(data.train());
         int[] valid = tokenizer.encode(data.validation());
         LlamaConfig config = ModelPreset.parse(o.preset()).config(tokenizer.vocabSize());
@@ -75,8 +79,18 @@ public final class Pretrain {
         }
     }
 
-    static TextTokenizer tokenizer(int vocab) {
+    /** 256: one token per byte; more: byte-level BPE trained on the training part (deterministic). */
+    static TextTokenizer tokenizer(int vocab, String trainText, ProgressListener progress) {
         if (vocab == 256) return new ByteTokenizer();
-        throw new IllegalArgumentException("tokenizer vocabulary " + vocab + " is not supported yet (use 256: bytes)");
+        if (vocab < 256) throw new IllegalArgumentException("tokenizer vocabulary must be >= 256, got " + vocab);
+        long t0 = System.nanoTime();
+        var bpe = BpeTrainer.train(trainText, vocab, (done, total) -> {
+            if (done % 64 == 0 || done == total) {
+                double el = (System.nanoTime() - t0) / 1e9;
+                progress.onProgress(String.format("BPE %d/%d merges (%.0f%%)  ETA %s", done, total, 100.0 * done / total,
+                        ProgressListener.duration(el / done * (total - done))));
+            }
+        });
+        return new LibraryTokenizer(bpe);
     }
 }

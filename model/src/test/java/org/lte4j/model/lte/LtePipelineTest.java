@@ -142,4 +142,20 @@ class LtePipelineTest {
                         .withCheckpointing(0, false).preset().transform(org.lte4j.model.train.ModelPreset::parse));
         assertTrue(e5.getMessage().contains("tiny"), e5.getMessage());
     }
+
+    @Test
+    void bpeVocabularyTravelsInTheGguf() throws Exception {
+        Path data = corpus(dir);
+        PretrainOptions o = tiny(data, dir.resolve("bpe.gguf"), 2).withSteps(5);
+        o = new PretrainOptions(o.data(), o.preset(), 300, o.steps(), o.batch(), o.seq(), o.learningRate(), o.warmup(),
+                o.weightDecay(), o.clipNorm(), o.seed(), o.threads(), o.out(), o.checkpointEvery(), o.resume(),
+                o.evalEvery(), o.evalTokens());
+        Pretrain.run(o, ProgressListener.SILENT);
+        ModelIO.Loaded m = ModelIO.load(dir.resolve("bpe.gguf"));
+        assertEquals(300, m.tokenizer().vocabSize());
+        assertEquals(300, m.weights().config().vocabSize());
+        int[] ids = m.tokenizer().encode("the king and the queen");
+        assertTrue(ids.length < "the king and the queen".length(), "BPE merges shorten the text: " + ids.length);
+        assertEquals("the king and the queen", m.tokenizer().decode(ids));
+    }
 }
