@@ -56,7 +56,7 @@ public final class Attention {
         int positions = position.get(0) + 1;
         int kvDim = kvHeads * headDim;
         int queriesPerKv = heads / kvHeads;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float scale = 1f / (float) Math.sqrt((float) headDim);
         for (int h = ctx.groupIdx; h < heads; h += groups) {
             int q0 = h * headDim;
             int kvOffset = (h / queriesPerKv) * headDim;

@@ -32,7 +32,7 @@ public final class Normalization {
             }
             ctx.localBarrier();
         }
-        float scale = (float) (1.0 / Math.sqrt(scratch[0] / n + eps));
+        float scale = 1f / (float) Math.sqrt(scratch[0] / n + eps);
         for (int i = lid; i < n; i += size) {
             out.set(i, x.get(i) * scale * weight.get(i));
         }
