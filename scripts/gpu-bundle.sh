@@ -55,10 +55,10 @@ echo "gpu-bundle: copying jars ..." >&2
 rm -rf "$out/lib"
 mkdir -p "$out/lib"
 mvn_ -pl "$module" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib"
-for jar in "$root/$module"/target/*.jar; do
-    case "$jar" in *-sources.jar|*-javadoc.jar|*-tests.jar) continue ;; esac
-    cp "$jar" "$out/lib/"
-done
+# The module's own jar: the newest one its target folder holds (older names may linger there).
+jar="$(ls -t "$root/$module"/target/*.jar 2>/dev/null | grep -v -E -- '-(sources|javadoc|tests)\.jar$' | head -1 || true)"
+[ -n "$jar" ] || { echo "gpu-bundle: $module/target has no jar; build it first (drop --no-build)" >&2; exit 1; }
+cp "$jar" "$out/lib/"
 
 rm -rf "$out/test"
 if [ "$with_tests" = 1 ]; then

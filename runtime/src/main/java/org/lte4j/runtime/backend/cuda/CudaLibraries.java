@@ -3,6 +3,8 @@ package org.lte4j.runtime.backend.cuda;
 import static org.lwjgl.cuda.CU.CUDA_ERROR_NO_DEVICE;
 import static org.lwjgl.cuda.CU.CUDA_SUCCESS;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.SymbolLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,6 +91,12 @@ final class CudaLibraries {
             driver = options.cudaLibrary().toAbsolutePath().toString();
         } else {
             driver = CudaLibraryLocator.find(Library.CUDA, dirs).map(Path::toString).orElse(CudaLibraryLocator.DRIVER);
+            if (driver.equals(CudaLibraryLocator.DRIVER) && !systemLoaderOpens(driver)) {
+                // Asked first so that LWJGL, which would print its own advice on stderr, is not asked at all.
+                return new Outcome(null, CudaLibraryLocator.DRIVER + " (the CUDA driver) was not found in " + where
+                        + " nor by the system loader. Install the NVIDIA driver, or give its path"
+                        + " (CudaBackend.Options.withCudaLibrary)", false);
+            }
         }
         Configuration.CUDA_LIBRARY_NAME.set(driver);
 
@@ -163,6 +171,16 @@ final class CudaLibraries {
                     missingLwjgl), null, true);
         } catch (Throwable t) {
             return failed("NVRTC " + nvrtc + " could not be loaded: " + describe(t));
+        }
+    }
+
+    /** Whether dlopen finds {@code name} (LD_LIBRARY_PATH, ld.so.cache); the library is closed again. */
+    private static boolean systemLoaderOpens(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            SymbolLookup.libraryLookup(name, arena);
+            return true;
+        } catch (IllegalArgumentException | IllegalCallerException e) {
+            return false;
         }
     }
 
