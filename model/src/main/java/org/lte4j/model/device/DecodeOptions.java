@@ -1,0 +1,54 @@
+package org.lte4j.model.device;
+
+import org.lte4j.kernels.GroupLimits;
+import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.backend.opencl.OpenClDevice;
+import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
+
+/**
+ * How a {@link DeviceLlama} runs.
+ *
+ * @param maxContext KV cache size in tokens (prompt + generated), capped at the model's context
+ * @param localSize  work-group size of the row-per-group kernels (GEMV, attention, RMSNorm,
+ *                   argmax): a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}
+ * @param capture    record the whole token step once and replay it (CUDA graphs); ignored where
+ *                   the device cannot capture
+ * @param profiling  record device time of every kernel and transfer
+ */
+public record DecodeOptions(int maxContext, int localSize, boolean capture, boolean profiling) {
+    public DecodeOptions {
+        if (maxContext < 1) {
+            throw new IllegalArgumentException("maxContext must be >= 1, was " + maxContext);
+        }
+        if (!GroupLimits.isValidLocalSize(localSize)) {
+            throw new IllegalArgumentException("localSize must be a power of two in 1.." + GroupLimits.MAX_LOCAL_SIZE + ", was " + localSize);
+        }
+    }
+
+    /**
+     * Defaults for {@code device}: 128 items per group on GPUs (four warps stream a row),
+     * 64 on OpenCL CPUs, and 16 on the JVM backend, where every work-item of a barrier kernel is
+     * a virtual thread and a small group is fastest.
+     */
+    public static DecodeOptions defaults(Device device, int maxContext) {
+        int local = switch (device.kind()) {
+            case JVM -> 16;
+            case OPENCL -> device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU ? 128 : 64;
+            case CUDA -> 128;
+        };
+        return new DecodeOptions(maxContext, Math.min(local, Integer.highestOneBit(device.maxWorkGroupSize())), false, false);
+    }
+
+    public DecodeOptions withLocalSize(int local) {
+        return new DecodeOptions(maxContext, local, capture, profiling);
+    }
+
+    public DecodeOptions withCapture(boolean on) {
+        return new DecodeOptions(maxContext, localSize, on, profiling);
+    }
+
+    public DecodeOptions withProfiling(boolean on) {
+        return new DecodeOptions(maxContext, localSize, capture, on);
+    }
+
+}

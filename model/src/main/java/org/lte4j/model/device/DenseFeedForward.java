@@ -1,0 +1,60 @@
+package org.lte4j.model.device;
+
+import java.util.List;
+
+import org.lte4j.kernels.VectorOps;
+import org.lte4j.model.llama.LayerWeights;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.runtime.api.DataTransferMode;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.graph.TaskGraph;
+
+/** The dense SwiGLU FFN: {@code out = down(silu(gate(x)) * up(x))}, as LlamaModel.ffn computes it. */
+public final class DenseFeedForward implements DeviceFeedForward {
+    private final List<LayerWeights> layers;
+    private final DeviceWeights weights;
+    private final int local;
+    private final FloatArray gate;
+    private final FloatArray up;
+
+    public DenseFeedForward(LlamaModel model, DeviceWeights weights, int local) {
+        this.layers = model.layers();
+        this.weights = weights;
+        this.local = local;
+        this.gate = new FloatArray(model.config().hiddenDim());
+        this.up = new FloatArray(model.config().hiddenDim());
+    }
+
+    @Override
+    public void append(TaskGraph graph, int layer, FloatArray in, FloatArray out) {
+        LayerWeights lw = layers.get(layer);
+        DeviceMatrix wGate = weights.matrix(lw.wGate());
+        DeviceMatrix wUp = weights.matrix(lw.wUp());
+        DeviceMatrix wDown = weights.matrix(lw.wDown());
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, wGate.data(), wUp.data(), wDown.data());
+        String l = "l" + layer + ".";
+        graph.task(wGate.gemv(l + "ffn_gate", in, gate, local));
+        graph.task(wUp.gemv(l + "ffn_up", in, up, local));
+        graph.task(siluGateTimesUp(l + "swiglu", gate, up, gate));
+        graph.task(wDown.gemv(l + "ffn_down", gate, out, local));
+    }
+
+    @Override
+    public long weightBytes(int layer) {
+        LayerWeights lw = layers.get(layer);
+        return weights.matrix(lw.wGate()).bytes() + weights.matrix(lw.wUp()).bytes() + weights.matrix(lw.wDown()).bytes();
+    }
+
+    @Override
+    public void close() {
+        gate.close();
+        up.close();
+    }
+
+    private Task siluGateTimesUp(String name, FloatArray g, FloatArray u, FloatArray out) {
+        int n = (int) g.getSize();
+        return Task.of(name, () -> VectorOps.siluGateTimesUp(g, u, out, n)).withGrid(WorkerGrid.covering(n, local, 65536));
+    }
+}

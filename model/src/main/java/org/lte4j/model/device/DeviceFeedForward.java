@@ -1,0 +1,26 @@
+package org.lte4j.model.device;
+
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.graph.TaskGraph;
+
+/**
+ * The feed-forward block of every layer as device tasks. {@link DenseFeedForward} is the
+ * SwiGLU FFN; the LTE sparse FFN (router, active-expert compaction, expert GEMVs) is meant to be
+ * another implementation, chosen when the {@link DeviceLlama} is created.
+ */
+public interface DeviceFeedForward extends AutoCloseable {
+
+    /**
+     * Appends to {@code graph} the tasks (and first-execution weight uploads) that compute
+     * {@code out = FFN_layer(in)}; {@code in} is the normed residual stream, {@code out} has the
+     * model width.
+     */
+    void append(TaskGraph graph, int layer, FloatArray in, FloatArray out);
+
+    /** Weight bytes one token reads in layer {@code layer} (for a sparse FFN: at full density). */
+    long weightBytes(int layer);
+
+    /** Frees the block's own activations (weights belong to {@link DeviceWeights}). */
+    @Override
+    void close();
+}

@@ -1,0 +1,391 @@
+package org.lte4j.model.device;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+import org.lte4j.kernels.Attention;
+import org.lte4j.kernels.Normalization;
+import org.lte4j.kernels.Reductions;
+import org.lte4j.kernels.Rope;
+import org.lte4j.kernels.VectorOps;
+import org.lte4j.model.llama.LayerWeights;
+import org.lte4j.model.llama.LlamaConfig;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.llama.LlamaWeights;
+import org.lte4j.runtime.api.DataTransferMode;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.NativeArray;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.graph.ExecutionPlan;
+import org.lte4j.runtime.graph.ExecutionProfile;
+import org.lte4j.runtime.graph.ImmutableTaskGraph;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.graph.TaskGraph;
+
+/**
+ * A {@link LlamaModel}'s decode step on a device, computing what {@link LlamaModel#forward} does:
+ * one execution plan of task graphs, "embedding", one per layer, and "output" (final norm,
+ * logits, greedy argmax). Weights upload on the first step only; activations and the KV cache
+ * stay on the device; each step uploads the token and its position (one int each, read by the
+ * kernels on the device, so a captured step replays unchanged) and downloads only the argmax
+ * token. Logits come back when {@link #forward} asks for them.
+ *
+ * <p>Weights stay in their file's format where a kernel reads it (F32, F16, Q8_0); BF16 becomes
+ * F32 and Q4_0 becomes Q8_0, both without changing a value (see {@link WeightFormat}). RoPE is
+ * the model's interleaved-pair rotation by its own inverse frequencies (Llama-3 scaling
+ * included), and Qwen2's q/k/v biases are added by a kernel after the projections.
+ *
+ * <p>A prompt runs token by token. Not thread-safe: one sequence, one thread.
+ */
+public final class DeviceLlama implements AutoCloseable {
+    private static final int MAX_GROUPS = 65536;
+
+    private final LlamaConfig config;
+    private final LlamaWeights modelWeights;
+    private final Device device;
+    private final DecodeOptions options;
+    private final int local;
+    private final int maxContext;
+    private final DeviceWeights weights;
+    private final DeviceFeedForward ffn;
+
+    // uploaded every step
+    private final IntArray token = new IntArray(1);
+    private final IntArray position = new IntArray(1);
+    // resident on the device
+    private final FloatArray x;      // residual stream [dim]
+    private final FloatArray xb;     // normed input [dim]
+    private final FloatArray q;      // [qDim]
+    private final FloatArray k;      // [kvDim]
+    private final FloatArray v;      // [kvDim]
+    private final FloatArray attOut; // [qDim]
+    private final FloatArray proj;   // attention or FFN output [dim]
+    private final FloatArray scores; // [nHeads * maxContext]
+    private final FloatArray logits; // [vocab], downloaded on demand
+    private final FloatArray[] keyCache;   // [layer][pos * kvDim + i]
+    private final FloatArray[] valueCache;
+    // downloaded every step
+    private final IntArray next = new IntArray(1);
+
+    private final ExecutionPlan plan;
+    private final long weightBytesPerToken;
+    private int length;
+    private ExecutionProfile lastProfile;
+
+    private DeviceLlama(LlamaModel model, Device device, DecodeOptions options,
+                        Function<DeviceWeights, DeviceFeedForward> feedForward) {
+        this.config = model.config();
+        this.modelWeights = model.weights();
+        this.device = Objects.requireNonNull(device, "device");
+        this.options = options;
+        this.local = options.localSize();
+        this.maxContext = Math.min(options.maxContext(), config.contextLength());
+        this.weights = new DeviceWeights();
+        this.ffn = feedForward.apply(weights);
+        LlamaConfig c = config;
+        x = new FloatArray(c.dim());
+        xb = new FloatArray(c.dim());
+        q = new FloatArray(c.qDim());
+        k = new FloatArray(c.kvDim());
+        v = new FloatArray(c.kvDim());
+        attOut = new FloatArray(c.qDim());
+        proj = new FloatArray(c.dim());
+        scores = new FloatArray((long) c.nHeads() * maxContext);
+        logits = new FloatArray(c.vocabSize());
+        keyCache = new FloatArray[c.nLayers()];
+        valueCache = new FloatArray[c.nLayers()];
+        for (int l = 0; l < c.nLayers(); l++) {
+            keyCache[l] = new FloatArray((long) maxContext * c.kvDim());
+            valueCache[l] = new FloatArray((long) maxContext * c.kvDim());
+        }
+
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        graphs.add(embedding());
+        for (int l = 0; l < c.nLayers(); l++) {
+            graphs.add(layer(l));
+        }
+        graphs.add(output());
+        this.plan = new ExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
+                .withDevice(device)
+                .withProfiling(options.profiling())
+                .withCapture(options.capture());
+        this.weightBytesPerToken = countWeightBytes();
+    }
+
+    /** The dense model on {@code device}. */
+    public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options) {
+        return new DeviceLlama(model, device, options, w -> new DenseFeedForward(model, w, options.localSize()));
+    }
+
+    /** The model with another FFN block (the LTE sparse FFN), built over the shared device weights. */
+    public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options,
+                                     Function<DeviceWeights, DeviceFeedForward> feedForward) {
+        return new DeviceLlama(model, device, options, feedForward);
+    }
+
+    // ---- the token step, top to bottom ----
+
+    /** x = embedding row of the token. */
+    private ImmutableTaskGraph embedding() {
+        DeviceMatrix table = weights.matrix(modelWeights.tokenEmbedding());
+        FloatArray ropeFrequencies = weights.vector(modelWeights.ropeInvFreq());
+        return new TaskGraph("embedding")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, token, position)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, table.data(), ropeFrequencies)
+                .task(table.copyRow("embedding", token, x, local))
+                .snapshot();
+    }
+
+    /** One decoder layer, as LlamaModel.forwardHidden runs it. */
+    private ImmutableTaskGraph layer(int l) {
+        LayerWeights lw = modelWeights.layers().get(l);
+        DeviceMatrix wq = weights.matrix(lw.wq());
+        DeviceMatrix wk = weights.matrix(lw.wk());
+        DeviceMatrix wv = weights.matrix(lw.wv());
+        DeviceMatrix wo = weights.matrix(lw.wo());
+        FloatArray attnNorm = weights.vector(lw.attnNorm());
+        FloatArray ffnNorm = weights.vector(lw.ffnNorm());
+        FloatArray bq = weights.vector(lw.bq());
+        FloatArray bk = weights.vector(lw.bk());
+        FloatArray bv = weights.vector(lw.bv());
+        String n = "l" + l + ".";
+        TaskGraph g = new TaskGraph("layer " + l)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION,
+                        present(attnNorm, wq.data(), wk.data(), wv.data(), wo.data(), bq, bk, bv, ffnNorm));
+
+        // attention block
+        g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
+        g.task(wq.gemv(n + "q", xb, q, local));
+        g.task(wk.gemv(n + "k", xb, k, local));
+        g.task(wv.gemv(n + "v", xb, v, local));
+        addBias(g, n + "q_bias", q, bq);
+        addBias(g, n + "k_bias", k, bk);
+        addBias(g, n + "v_bias", v, bv);
+        g.task(rope(n + "rope_q", q, config.nHeads()));
+        g.task(rope(n + "rope_k", k, config.nKvHeads()));
+        g.task(storeKeyValue(n + "kv_store", keyCache[l], valueCache[l]));
+        g.task(attention(n + "attention", keyCache[l], valueCache[l]));
+        g.task(wo.gemv(n + "attn_out", attOut, proj, local));
+        g.task(add(n + "attn_residual", x, proj));
+
+        // feed-forward block
+        g.task(rmsNorm(n + "ffn_norm", x, ffnNorm, xb));
+        ffn.append(g, l, xb, proj);
+        g.task(add(n + "ffn_residual", x, proj));
+        return g.snapshot();
+    }
+
+    /** Final norm, logits, and the greedy token (the only download of a step). */
+    private ImmutableTaskGraph output() {
+        DeviceMatrix out = weights.matrix(modelWeights.output());
+        DeviceMatrix table = weights.matrix(modelWeights.tokenEmbedding());
+        FloatArray outputNorm = weights.vector(modelWeights.outputNorm());
+        TaskGraph g = new TaskGraph("output")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, outputNorm);
+        if (out != table) { // tied embeddings are on the device already
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, out.data());
+        }
+        return g.task(rmsNorm("output_norm", x, outputNorm, xb))
+                .task(out.gemv("logits", xb, logits, local))
+                .task(argmax("argmax", logits, next))
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, next)
+                .snapshot();
+    }
+
+    // ---- tasks (each lambda captures locals only: a task is one kernel call on values) ----
+
+    private Task rmsNorm(String name, FloatArray in, FloatArray weight, FloatArray out) {
+        int n = (int) in.getSize();
+        float eps = config.rmsEps();
+        KernelContext ctx = new KernelContext();
+        return Task.of(name, () -> Normalization.rmsNorm(ctx, in, weight, out, n, eps)).withGrid(WorkerGrid.of(local, local));
+    }
+
+    private void addBias(TaskGraph g, String name, FloatArray vec, FloatArray bias) {
+        if (bias != null) {
+            g.task(add(name, vec, bias));
+        }
+    }
+
+    private Task add(String name, FloatArray acc, FloatArray delta) {
+        int n = (int) acc.getSize();
+        return Task.of(name, () -> VectorOps.addInPlace(acc, delta, n)).withGrid(covering(n));
+    }
+
+    private Task rope(String name, FloatArray vec, int heads) {
+        IntArray pos = position;
+        FloatArray frequencies = weights.vector(modelWeights.ropeInvFreq());
+        int headDim = config.headDim();
+        return Task.of(name, () -> Rope.rotateInterleavedPairsByFrequencies(vec, pos, frequencies, heads, headDim))
+                .withGrid(covering(heads * headDim / 2));
+    }
+
+    private Task storeKeyValue(String name, FloatArray keys, FloatArray values) {
+        FloatArray key = k;
+        FloatArray value = v;
+        IntArray pos = position;
+        int kvDim = config.kvDim();
+        return Task.of(name, () -> Attention.storeKeyValue(key, value, keys, values, pos, kvDim)).withGrid(covering(kvDim));
+    }
+
+    private Task attention(String name, FloatArray keys, FloatArray values) {
+        FloatArray query = q;
+        FloatArray scratch = scores;
+        FloatArray out = attOut;
+        IntArray pos = position;
+        int heads = config.nHeads();
+        int kvHeads = config.nKvHeads();
+        int headDim = config.headDim();
+        int context = maxContext;
+        KernelContext ctx = new KernelContext();
+        return Task.of(name, () -> Attention.attendOneQuery(ctx, query, keys, values, scratch, out, pos, heads, kvHeads, headDim, context))
+                .withGrid(WorkerGrid.of(heads * local, local));
+    }
+
+    private Task argmax(String name, FloatArray in, IntArray result) {
+        int n = (int) in.getSize();
+        KernelContext ctx = new KernelContext();
+        return Task.of(name, () -> Reductions.argmaxSingleGroup(ctx, in, result, n)).withGrid(WorkerGrid.of(local, local));
+    }
+
+    private WorkerGrid covering(int n) {
+        return WorkerGrid.covering(n, local, MAX_GROUPS);
+    }
+
+    private static NativeArray[] present(NativeArray... arrays) {
+        return Arrays.stream(arrays).filter(Objects::nonNull).toArray(NativeArray[]::new);
+    }
+
+    // ---- running ----
+
+    /** Runs {@code token} at the next position and returns the logits (a fresh array). */
+    public float[] forward(int tokenId) {
+        step(tokenId);
+        plan.transferToHost(logits);
+        return logits.toHeapArray();
+    }
+
+    /** Runs {@code token} at the next position and returns the argmax of the logits, chosen on the device. */
+    public int forwardGreedy(int tokenId) {
+        step(tokenId);
+        return next.get(0);
+    }
+
+    /** Runs a prompt through, token by token; returns the logits after its last token. */
+    public float[] prefill(int[] tokens) {
+        requireNonEmpty(tokens);
+        for (int i = 0; i < tokens.length - 1; i++) {
+            step(tokens[i]);
+        }
+        return forward(tokens[tokens.length - 1]);
+    }
+
+    /** Runs a prompt through, token by token; returns the greedy next token. */
+    public int prefillGreedy(int[] tokens) {
+        requireNonEmpty(tokens);
+        for (int t : tokens) {
+            step(t);
+        }
+        return next.get(0);
+    }
+
+    private void step(int tokenId) {
+        if (tokenId < 0 || tokenId >= config.vocabSize()) {
+            throw new IllegalArgumentException("token " + tokenId + " outside the vocabulary of " + config.vocabSize());
+        }
+        if (length >= maxContext) {
+            throw new IllegalStateException("context full: " + maxContext + " tokens");
+        }
+        token.set(0, tokenId);
+        position.set(0, length);
+        lastProfile = plan.execute();
+        length++;
+    }
+
+    private static void requireNonEmpty(int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("empty prompt");
+        }
+    }
+
+    /** Forgets the sequence; the cache is overwritten from position 0 (weights stay on the device). */
+    public void reset() {
+        length = 0;
+    }
+
+    /** Tokens in the cache (the next position). */
+    public int length() {
+        return length;
+    }
+
+    public int maxContext() {
+        return maxContext;
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public DecodeOptions options() {
+        return options;
+    }
+
+    /** Whether steps after the second replay one captured recording (CUDA graphs). */
+    public boolean capturing() {
+        return options.capture() && device.supportsCapture();
+    }
+
+    /** Timing of the last step (device times only with {@link DecodeOptions#profiling()}). */
+    public ExecutionProfile lastProfile() {
+        return lastProfile;
+    }
+
+    /**
+     * Bytes of weights one token step reads: every layer's matrices, norms and biases, the output
+     * projection and final norm, one embedding row. The KV cache is not counted.
+     */
+    public long weightBytesPerToken() {
+        return weightBytesPerToken;
+    }
+
+    private long countWeightBytes() {
+        long dimBytes = 4L * config.dim();
+        DeviceMatrix table = weights.matrix(modelWeights.tokenEmbedding());
+        long total = table.format().rowBytes(table.cols()) + weights.matrix(modelWeights.output()).bytes() + dimBytes;
+        for (int l = 0; l < config.nLayers(); l++) {
+            LayerWeights lw = modelWeights.layers().get(l);
+            total += weights.matrix(lw.wq()).bytes() + weights.matrix(lw.wk()).bytes()
+                    + weights.matrix(lw.wv()).bytes() + weights.matrix(lw.wo()).bytes();
+            total += 2 * dimBytes + ffn.weightBytes(l);
+            for (float[] bias : new float[][] {lw.bq(), lw.bk(), lw.bv()}) {
+                total += bias == null ? 0 : 4L * bias.length;
+            }
+        }
+        return total;
+    }
+
+    /** Frees device buffers, kernels and the host arrays of activations and the KV cache. */
+    @Override
+    public void close() {
+        plan.close();
+        ffn.close();
+        weights.close();
+        for (NativeArray a : List.of(token, position, x, xb, q, k, v, attOut, proj, scores, logits, next)) {
+            a.close();
+        }
+        for (int l = 0; l < keyCache.length; l++) {
+            keyCache[l].close();
+            valueCache[l].close();
+        }
+    }
+}

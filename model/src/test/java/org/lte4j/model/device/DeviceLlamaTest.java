@@ -1,0 +1,155 @@
+package org.lte4j.model.device;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.lte4j.model.hf.HfToGguf;
+import org.lte4j.model.llama.GenerationOptions;
+import org.lte4j.model.llama.GenerationResult;
+import org.lte4j.model.llama.Generator;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.llama.LlamaState;
+import org.lte4j.model.tensor.GgmlType;
+import org.lte4j.runtime.Devices;
+import org.lte4j.runtime.backend.Device;
+
+/**
+ * The device decode against two independent references: the JVM model ({@link LlamaModel#forward},
+ * Vector API over the same weights) step by step, and transformers' logits and greedy ids
+ * (scripts/hf_reference.py). Runs on the JVM backend (the kernels as Java) and on the first
+ * OpenCL device (PoCL in CI); the OpenCL cases are skipped, visibly, without one.
+ */
+class DeviceLlamaTest {
+    /** Same weights, same arithmetic in a different order: fp32 rounding only. */
+    static final double VS_JVM = 1e-5;
+    /** As the model's own HfReferenceTest allows against transformers. */
+    static final double VS_TRANSFORMERS = 1e-4;
+
+    static final List<String> MODELS = List.of("llama_gqa", "llama3_scaled_tied", "qwen2_bias", "mistral_mqa", "llama_gqa_bf16", "qwen2_fp16");
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> devicesAndModels() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String device : List.of("jvm", "opencl")) {
+            for (String model : MODELS) {
+                cases.add(Arguments.of(device, model));
+            }
+        }
+        return cases.stream();
+    }
+
+    static Device device(String spec) {
+        try {
+            return Devices.select(spec);
+        } catch (IllegalArgumentException e) {
+            Assumptions.abort("no " + spec + " device, skipping: " + e.getMessage());
+            return null;
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndModels")
+    void logitsMatchTheJvmModelAndTransformers(String spec, String name) throws Exception {
+        Device device = device(spec);
+        HfReference ref = HfReference.load(name);
+        try (LlamaModel model = LlamaModel.load(ref.folder());
+             DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, 64))) {
+            LlamaState state = model.newState(64);
+            for (int t = 0; t < ref.inputIds().length; t++) {
+                float[] expected = model.forward(state, ref.inputIds()[t]);
+                float[] actual = onDevice.forward(ref.inputIds()[t]);
+                double vsJvm = HfReference.relativeError(actual, expected);
+                assertTrue(vsJvm < VS_JVM, name + " on " + spec + ", position " + t + ": relative error " + vsJvm + " against the JVM model");
+                double vsHf = HfReference.relativeError(actual, ref.logits()[t]);
+                assertTrue(vsHf < VS_TRANSFORMERS, name + " on " + spec + ", position " + t + ": relative error " + vsHf + " against transformers");
+            }
+            assertEquals(ref.inputIds().length, onDevice.length());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndModels")
+    void greedyIdsMatchTransformers(String spec, String name) throws Exception {
+        Device device = device(spec);
+        HfReference ref = HfReference.load(name);
+        try (LlamaModel model = LlamaModel.load(ref.folder());
+             DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, 64))) {
+            GenerationResult r = new DeviceGenerator(onDevice).generate(ref.inputIds(), GenerationOptions.greedy(ref.greedy().length), t -> { });
+            assertArrayEquals(ref.greedy(), r.tokens(), name + " on " + spec);
+            // a second sequence on the same plan starts from a clean cache
+            GenerationResult again = new DeviceGenerator(onDevice).generate(ref.inputIds(), GenerationOptions.greedy(ref.greedy().length), t -> { });
+            assertArrayEquals(ref.greedy(), again.tokens(), name + " on " + spec + ", second sequence");
+        }
+    }
+
+    /**
+     * GGUF storage types through the device kernels: F16 and Q8_0 as stored, Q4_0 widened to Q8_0.
+     * The JVM model computes on the very same quantised values, so the tolerance stays tight.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndTypes")
+    void quantisedGgufMatchesTheJvmModel(String spec, String type) throws Exception {
+        Device device = device(spec);
+        HfReference ref = HfReference.load("llama_gqa");
+        Path gguf = dir.resolve("m.gguf");
+        HfToGguf.convert(ref.folder(), gguf, GgmlType.valueOf(type));
+        try (LlamaModel model = LlamaModel.load(gguf);
+             DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, 64))) {
+            assertEquals(GgmlType.valueOf(type), model.layers().get(0).wq().type());
+            LlamaState state = model.newState(64);
+            for (int t = 0; t < ref.inputIds().length; t++) {
+                float[] expected = model.forward(state, ref.inputIds()[t]);
+                double err = HfReference.relativeError(onDevice.forward(ref.inputIds()[t]), expected);
+                assertTrue(err < VS_JVM, type + " on " + spec + ", position " + t + ": relative error " + err);
+            }
+        }
+    }
+
+    static Stream<Arguments> devicesAndTypes() {
+        return Stream.of("jvm", "opencl").flatMap(d -> Stream.of("F16", "Q8_0", "Q4_0").map(t -> Arguments.of(d, t)));
+    }
+
+    /** Sampling downloads logits and draws from them as the JVM generator does: same seed, same tokens. */
+    @Test
+    void sampledGenerationEqualsTheJvmGenerator() throws Exception {
+        HfReference ref = HfReference.load("qwen2_bias");
+        Device device = Devices.select("jvm");
+        GenerationOptions options = GenerationOptions.greedy(6).withSampling(0.8f, 0.9f, 1234);
+        try (LlamaModel model = LlamaModel.load(ref.folder());
+             DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, 32))) {
+            int[] expected = new Generator(model).generate(ref.inputIds(), options, t -> { }).tokens();
+            int[] actual = new DeviceGenerator(onDevice).generate(ref.inputIds(), options, t -> { }).tokens();
+            assertArrayEquals(expected, actual);
+        }
+    }
+
+    @Test
+    void badTokensAndAFullContextAreClearErrors() throws Exception {
+        HfReference ref = HfReference.load("llama_gqa");
+        Device device = Devices.select("jvm");
+        try (LlamaModel model = LlamaModel.load(ref.folder());
+             DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, 2))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> onDevice.forward(256));
+            assertTrue(e.getMessage().contains("outside the vocabulary of 256"), e.getMessage());
+            onDevice.forwardGreedy(1);
+            onDevice.forwardGreedy(2);
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> onDevice.forwardGreedy(3));
+            assertTrue(full.getMessage().contains("context full: 2"), full.getMessage());
+        }
+    }
+}
