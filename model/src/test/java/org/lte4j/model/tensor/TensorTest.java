@@ -84,7 +84,8 @@ class TensorTest {
                 scale += Math.abs(w * x[3 + c]);
             }
             assertEquals(expect, out[r], 1e-5 * scale + 1e-30, "row " + r);
-            assertEquals(out[r], t.dot(r, x, 3), 0.0, "dot agrees with matVec");
+            // interpreted and JIT-compiled vector reductions may sum in different orders
+            assertEquals(out[r], t.dot(r, x, 3), 1e-6 * scale + 1e-30, "dot agrees with matVec");
         }
     }
 
