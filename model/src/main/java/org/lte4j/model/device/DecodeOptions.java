@@ -32,7 +32,7 @@ public record DecodeOptions(int maxContext, int localSize, boolean capture, bool
      */
     public static DecodeOptions defaults(Device device, int maxContext) {
         int local = switch (device.kind()) {
-            case JVM -> 16;
+            case JVM -> 4;
             case OPENCL -> device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU ? 128 : 64;
             case CUDA -> 128;
         };

@@ -35,8 +35,8 @@ import org.lte4j.runtime.backend.Device;
 class DeviceLlamaTest {
     /** Same weights, same arithmetic in a different order: fp32 rounding only. */
     static final double VS_JVM = 1e-5;
-    /** As the model's own HfReferenceTest allows against transformers. */
-    static final double VS_TRANSFORMERS = 1e-4;
+    /** The JVM model reproduces transformers to ~1e-6 on these models; the device must stay that close. */
+    static final double VS_TRANSFORMERS = 1e-5;
 
     static final List<String> MODELS = List.of("llama_gqa", "llama3_scaled_tied", "qwen2_bias", "mistral_mqa", "llama_gqa_bf16", "qwen2_fp16");
 
@@ -70,6 +70,8 @@ class DeviceLlamaTest {
         try (LlamaModel model = LlamaModel.load(ref.folder());
              DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, 64))) {
             LlamaState state = model.newState(64);
+            double worstVsJvm = 0;
+            double worstVsHf = 0;
             for (int t = 0; t < ref.inputIds().length; t++) {
                 float[] expected = model.forward(state, ref.inputIds()[t]);
                 float[] actual = onDevice.forward(ref.inputIds()[t]);
@@ -77,7 +79,11 @@ class DeviceLlamaTest {
                 assertTrue(vsJvm < VS_JVM, name + " on " + spec + ", position " + t + ": relative error " + vsJvm + " against the JVM model");
                 double vsHf = HfReference.relativeError(actual, ref.logits()[t]);
                 assertTrue(vsHf < VS_TRANSFORMERS, name + " on " + spec + ", position " + t + ": relative error " + vsHf + " against transformers");
+                worstVsJvm = Math.max(worstVsJvm, vsJvm);
+                worstVsHf = Math.max(worstVsHf, vsHf);
             }
+            System.out.printf("%s on %s: worst relative error %.2e against the JVM model, %.2e against transformers%n",
+                    name, spec, worstVsJvm, worstVsHf);
             assertEquals(ref.inputIds().length, onDevice.length());
         }
     }
@@ -91,6 +97,9 @@ class DeviceLlamaTest {
              DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, 64))) {
             GenerationResult r = new DeviceGenerator(onDevice).generate(ref.inputIds(), GenerationOptions.greedy(ref.greedy().length), t -> { });
             assertArrayEquals(ref.greedy(), r.tokens(), name + " on " + spec);
+            if (spec.equals("jvm")) {
+                return; // the reset below is device-independent host logic, checked where steps are cheap
+            }
             // a second sequence on the same plan starts from a clean cache
             GenerationResult again = new DeviceGenerator(onDevice).generate(ref.inputIds(), GenerationOptions.greedy(ref.greedy().length), t -> { });
             assertArrayEquals(ref.greedy(), again.tokens(), name + " on " + spec + ", second sequence");
