@@ -376,7 +376,7 @@ public final class CudaDevice implements Device {
         CudaKernel k = own(kernel);
         GeneratedKernel g = k.generated();
         WorkerGrid effective = grid != null ? grid : defaultGrid(g, args);
-        LaunchShape shape = LaunchShape.of(g.entryName(), g.usesContext(), effective, k.maxThreadsPerBlock());
+        LaunchShape shape = k.shapeFor(effective);
         bind();
         try (MemoryStack stack = MemoryStack.stackPush()) {
             PointerBuffer params = KernelArguments.pack(g, args, this, stack);

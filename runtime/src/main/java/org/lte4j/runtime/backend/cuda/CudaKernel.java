@@ -1,5 +1,6 @@
 package org.lte4j.runtime.backend.cuda;
 
+import org.lte4j.runtime.api.WorkerGrid;
 import org.lte4j.runtime.backend.DeviceKernel;
 import org.lte4j.runtime.compiler.GeneratedKernel;
 
@@ -13,6 +14,8 @@ public final class CudaKernel implements DeviceKernel {
     private final int registers;
     private final String architecture;
     private volatile boolean closed;
+    private WorkerGrid lastGrid; // decode launches the same kernel with the same grid over and over
+    private LaunchShape lastShape;
 
     CudaKernel(CudaDevice device, GeneratedKernel generated, long module, long function, int maxThreadsPerBlock,
                int registers, String architecture) {
@@ -42,6 +45,15 @@ public final class CudaKernel implements DeviceKernel {
     /** {@code sm_90} (CUBIN) or {@code compute_90} (PTX, JIT-compiled by the driver). */
     public String architecture() {
         return architecture;
+    }
+
+    /** The launch shape for {@code grid}, remembered for the next launch with the same grid. */
+    LaunchShape shapeFor(WorkerGrid grid) {
+        if (!grid.equals(lastGrid)) {
+            lastShape = LaunchShape.of(generated.entryName(), generated.usesContext(), grid, maxThreadsPerBlock);
+            lastGrid = grid;
+        }
+        return lastShape;
     }
 
     CudaDevice device() {

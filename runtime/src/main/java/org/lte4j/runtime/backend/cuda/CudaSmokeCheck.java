@@ -178,6 +178,27 @@ public final class CudaSmokeCheck {
             DeviceKernel k = compiled(device, "blockSums", KernelContext.class, FloatArray.class, FloatArray.class, int.class);
             return reduction(device, k, n + 37);
         });
+        check("launches from another platform thread and a virtual thread", () -> {
+            DeviceKernel k = device.build(CudaSampleKernels.SAXPY); // built here, launched there: the context follows the caller
+            try (k) {
+                for (Thread.Builder builder : List.of(Thread.ofPlatform(), Thread.ofVirtual())) {
+                    String[] result = new String[1];
+                    Throwable[] failure = new Throwable[1];
+                    Thread t = builder.start(() -> {
+                        try {
+                            result[0] = saxpy(device, k, 1 << 16);
+                        } catch (Throwable e) {
+                            failure[0] = e;
+                        }
+                    });
+                    t.join();
+                    if (failure[0] != null) {
+                        throw new AssertionError((t.isVirtual() ? "virtual" : "platform") + " thread: " + failure[0], failure[0]);
+                    }
+                }
+                return "saxpy right from both";
+            }
+        });
         check("launch overhead (INFO)", () -> overhead(device));
         check("copy bandwidth, pageable and pinned (INFO)", () -> copyBandwidth(device, n));
     }
@@ -370,12 +391,12 @@ public final class CudaSmokeCheck {
 
     private static String overhead(CudaDevice device) {
         int n = 256;
-        int launches = 2000;
+        int launches = 20000;
         try (DeviceKernel saxpy = device.build(CudaSampleKernels.SAXPY); FloatArray x = random(n, 9);
              DeviceBuffer dx = device.allocate(x); DeviceBuffer dy = device.allocate(x)) {
             Object[] args = {1.0f, dx, dy, n};
             WorkerGrid grid = WorkerGrid.of(n);
-            for (int r = 0; r < 200; r++) {
+            for (int r = 0; r < 20000; r++) { // until the JIT has compiled the launch path
                 device.launch(saxpy, args, null, grid);
             }
             device.synchronize();
