@@ -1,6 +1,7 @@
 package org.lte4j.model.hf;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -52,6 +53,8 @@ public final class HfCheckpoint implements AutoCloseable {
             json = Json.parseObject(Files.readString(index));
         } catch (Json.JsonException e) {
             throw new ModelFormatException(index, null, e.offset(), "malformed JSON: " + e.getMessage(), e);
+        } catch (CharacterCodingException e) {
+            throw new ModelFormatException(index, null, -1, "not valid UTF-8 text", e);
         }
         if (!(json.get("weight_map") instanceof Map<?, ?> map)) {
             throw new ModelFormatException(index, "weight_map", -1, "missing or not an object");

@@ -1,6 +1,7 @@
 package org.lte4j.model.hf;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,6 +32,8 @@ public final class HfConfig {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(folder, "config.json", -1, "not a Hugging Face model folder: no config.json");
+        } catch (CharacterCodingException e) {
+            throw new ModelFormatException(file, null, -1, "not valid UTF-8 text", e);
         }
         try {
             return new HfConfig(file, Json.parseObject(text));
@@ -61,7 +64,7 @@ public final class HfConfig {
             throw new ModelFormatException(file, "model_type", -1,
                     "unsupported model_type '" + type + "' (supported: llama, mistral, qwen2)");
         }
-        String act = json.getOrDefault("hidden_act", "silu").toString();
+        String act = java.util.Objects.toString(json.get("hidden_act"), "silu");
         if (!act.equals("silu")) {
             throw new ModelFormatException(file, "hidden_act", -1, "unsupported activation '" + act + "' (need silu)");
         }

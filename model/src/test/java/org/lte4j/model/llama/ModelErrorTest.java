@@ -58,6 +58,18 @@ class ModelErrorTest {
         e = assertThrows(ModelFormatException.class, () -> LlamaModel.load(g));
         assertTrue(e.getMessage().contains("no config.json"), e.getMessage());
 
+        // found by fuzzing config.json: invalid UTF-8 escaped as MalformedInputException, a null
+        // hidden_act as NullPointerException
+        Path u = copy("qwen2_fp16");
+        Files.write(u.resolve("config.json"), new byte[] {'{', (byte) 0xff, '}'});
+        e = assertThrows(ModelFormatException.class, () -> LlamaModel.load(u));
+        assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
+        Path v = copy("llama3_scaled_tied");
+        Files.writeString(v.resolve("config.json"), Files.readString(v.resolve("config.json")).replace("\"silu\"", "null"));
+        try (LlamaModel m = LlamaModel.load(v)) {
+            assertEquals(384, m.config().vocabSize(), "a null hidden_act means the default, silu");
+        }
+
         Path h = copy("mistral_mqa");
         Files.writeString(h.resolve("config.json"), "{\"model_type\": \"mistral\", ");
         e = assertThrows(ModelFormatException.class, () -> LlamaModel.load(h));
