@@ -17,7 +17,7 @@ public final class Main {
 
     static Map<String, Subcommand> commands() {
         Map<String, Subcommand> m = new LinkedHashMap<>();
-        for (Subcommand c : List.of(new DemoCommand(), new DevicesCommand(), new SelfTestCommand(), new KernelCommand())) {
+        for (Subcommand c : List.of(new DemoCommand(), new DevicesCommand(), new SelfTestCommand(), new KernelCommand(), new GenerateCommand(), new BenchCommand())) {
             m.put(c.name(), c);
         }
         return m;

@@ -345,6 +345,11 @@ public final class DeviceLlama implements AutoCloseable {
         return options.capture() && device.supportsCapture();
     }
 
+    /** Turns device timing of every kernel and transfer on or off for the following steps. */
+    public void setProfiling(boolean on) {
+        plan.withProfiling(on);
+    }
+
     /** Timing of the last step (device times only with {@link DecodeOptions#profiling()}). */
     public ExecutionProfile lastProfile() {
         return lastProfile;

@@ -1,0 +1,231 @@
+package org.lte4j.bench.decode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+import org.lte4j.bench.CopyBandwidth;
+import org.lte4j.model.device.DecodeOptions;
+import org.lte4j.model.device.DeviceLlama;
+import org.lte4j.model.llama.LayerWeights;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.llama.LlamaState;
+import org.lte4j.model.sampling.Sampler;
+import org.lte4j.model.tensor.Tensor;
+import org.lte4j.runtime.backend.BackendKind;
+import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.backend.opencl.OpenClDevice;
+import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
+
+/**
+ * Batch-1 greedy decode speed of one model on one device, against a device copy measured in the
+ * same run. On the {@code jvm} device it times {@link LlamaModel#forward} (the Vector API path
+ * lte4j uses there); elsewhere {@link DeviceLlama}, once plainly and, where the device captures
+ * (CUDA graphs), once replaying the captured step.
+ *
+ * <p>Per token: wall time of a step including the token upload and argmax download; weight
+ * bytes read (KV cache excluded); achieved bandwidth = those bytes over the wall time; kernel
+ * time from device profiling in a second, profiled pass over the same positions; host overhead
+ * = wall time minus kernel time (launch and queue cost the device does not see).
+ *
+ * <p>The dense FFN is measured here; the LTE sparse FFN is meant to enter as a
+ * {@link org.lte4j.model.device.DeviceFeedForward} given to {@code DeviceLlama.create}.
+ */
+public final class DecodeBenchmark {
+    private DecodeBenchmark() {
+    }
+
+    /**
+     * @param tokens    timed decode steps
+     * @param warmUp    untimed steps before them (first upload, kernel builds, capture)
+     * @param localSize work-group size for DeviceLlama, 0 for the device's default
+     */
+    public record Setup(int tokens, int warmUp, int localSize) {
+        public Setup {
+            if (tokens < 1 || warmUp < 0 || localSize < 0) {
+                throw new IllegalArgumentException("tokens must be >= 1, warm-up and local size >= 0");
+            }
+        }
+    }
+
+    /** One timed configuration. NaN where a number does not apply (no profiling on the JVM path). */
+    public record Result(String path, boolean capture, int tokens, double msPerToken, double kernelMsPerToken,
+                         double hostOverheadMsPerToken, long weightBytesPerToken, double copyBytesPerSecond) {
+        public double tokensPerSecond() {
+            return 1e3 / msPerToken;
+        }
+
+        public double achievedBytesPerSecond() {
+            return weightBytesPerToken / (msPerToken * 1e-3);
+        }
+
+        public double ratioToCopy() {
+            return achievedBytesPerSecond() / copyBytesPerSecond;
+        }
+    }
+
+    /** Everything one run measured. */
+    public record Report(String model, String weights, String device, long weightBytesPerToken, long copyBytes,
+                         double copyBytesPerSecond, List<Result> results) {
+        public String toJson() {
+            StringBuilder sb = new StringBuilder("{\n");
+            sb.append("  \"model\": ").append(quote(model)).append(",\n");
+            sb.append("  \"weights\": ").append(quote(weights)).append(",\n");
+            sb.append("  \"device\": ").append(quote(device)).append(",\n");
+            sb.append("  \"weight_bytes_per_token\": ").append(weightBytesPerToken).append(",\n");
+            sb.append("  \"copy_bytes\": ").append(copyBytes).append(",\n");
+            sb.append("  \"copy_bytes_per_second\": ").append(number(copyBytesPerSecond)).append(",\n");
+            sb.append("  \"results\": [");
+            for (int i = 0; i < results.size(); i++) {
+                Result r = results.get(i);
+                sb.append(i == 0 ? "\n" : ",\n").append("    {")
+                        .append("\"path\": ").append(quote(r.path()))
+                        .append(", \"capture\": ").append(r.capture())
+                        .append(", \"tokens\": ").append(r.tokens())
+                        .append(", \"ms_per_token\": ").append(number(r.msPerToken()))
+                        .append(", \"tokens_per_second\": ").append(number(r.tokensPerSecond()))
+                        .append(", \"achieved_bytes_per_second\": ").append(number(r.achievedBytesPerSecond()))
+                        .append(", \"ratio_to_copy\": ").append(number(r.ratioToCopy()))
+                        .append(", \"kernel_ms_per_token\": ").append(number(r.kernelMsPerToken()))
+                        .append(", \"host_overhead_ms_per_token\": ").append(number(r.hostOverheadMsPerToken()))
+                        .append('}');
+            }
+            return sb.append("\n  ]\n}\n").toString();
+        }
+
+        private static String number(double v) {
+            return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
+        }
+
+        private static String quote(String s) {
+            StringBuilder q = new StringBuilder("\"");
+            for (char ch : s.toCharArray()) {
+                switch (ch) {
+                    case '"' -> q.append("\\\"");
+                    case '\\' -> q.append("\\\\");
+                    default -> {
+                        if (ch < 0x20) {
+                            q.append(String.format("\\u%04x", (int) ch));
+                        } else {
+                            q.append(ch);
+                        }
+                    }
+                }
+            }
+            return q.append('"').toString();
+        }
+    }
+
+    /** Measures {@code model} on {@code device}, printing a table to {@code out} as it goes. */
+    public static Report run(LlamaModel model, String modelName, Device device, Setup setup, Consumer<String> out) {
+        boolean gpu = isGpu(device);
+        long copyBytes = gpu ? 512L << 20 : 64L << 20;
+        double copy = CopyBandwidth.bytesPerSecond(device, copyBytes, gpu ? 20 : 5);
+        String weights = describeWeights(model);
+        List<Result> results = new ArrayList<>();
+        long bytesPerToken;
+        out.accept(String.format(Locale.ROOT, "decode %s (%s) on %s", modelName, weights, device.describe()));
+        out.accept(String.format(Locale.ROOT, "device copy %.2f GB/s (read+write of %d MiB)", copy / 1e9, copyBytes >> 20));
+        out.accept(String.format(Locale.ROOT, "%-26s %8s %8s %8s %7s %10s %10s", "path", "ms/tok", "tok/s", "GB/s", "of copy", "kernel ms", "host ms"));
+        if (device.kind() == BackendKind.JVM) {
+            bytesPerToken = jvmWeightBytesPerToken(model);
+            double ms = jvmMsPerToken(model, setup);
+            results.add(print(out, new Result("LlamaModel (JVM, Vector API)", false, setup.tokens(), ms, Double.NaN, Double.NaN, bytesPerToken, copy)));
+        } else {
+            int context = setup.warmUp() + setup.tokens() + 1;
+            DecodeOptions options = DecodeOptions.defaults(device, context);
+            if (setup.localSize() > 0) {
+                options = options.withLocalSize(setup.localSize());
+            }
+            double kernelMs;
+            try (DeviceLlama d = DeviceLlama.create(model, device, options)) {
+                bytesPerToken = d.weightBytesPerToken();
+                double ms = msPerToken(d, setup, false);
+                kernelMs = msPerToken(d, setup, true);
+                results.add(print(out, new Result("DeviceLlama L=" + options.localSize(), false, setup.tokens(), ms, kernelMs, ms - kernelMs, bytesPerToken, copy)));
+            }
+            if (device.supportsCapture()) {
+                try (DeviceLlama d = DeviceLlama.create(model, device, options.withCapture(true))) {
+                    double ms = msPerToken(d, setup, false);
+                    results.add(print(out, new Result("DeviceLlama L=" + options.localSize() + " captured", true, setup.tokens(), ms, kernelMs, ms - kernelMs, bytesPerToken, copy)));
+                }
+            }
+        }
+        out.accept(String.format(Locale.ROOT, "weights read per token: %.1f MB", bytesPerToken / 1e6));
+        return new Report(modelName, weights, device.describe(), bytesPerToken, copyBytes, copy, List.copyOf(results));
+    }
+
+    private static Result print(Consumer<String> out, Result r) {
+        out.accept(String.format(Locale.ROOT, "%-26s %8.3f %8.1f %8.2f %7.2f %10s %10s", r.path(), r.msPerToken(), r.tokensPerSecond(),
+                r.achievedBytesPerSecond() / 1e9, r.ratioToCopy(), ms(r.kernelMsPerToken()), ms(r.hostOverheadMsPerToken())));
+        return r;
+    }
+
+    private static String ms(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "-";
+    }
+
+    /**
+     * Greedy decode from position 0: warm-up steps, then timed steps. Wall time per step, or with
+     * {@code profiled} the device's kernel time per step.
+     */
+    private static double msPerToken(DeviceLlama d, Setup setup, boolean profiled) {
+        d.reset();
+        d.setProfiling(profiled);
+        int token = 1;
+        for (int i = 0; i < setup.warmUp(); i++) {
+            token = d.forwardGreedy(token);
+        }
+        long kernelNanos = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < setup.tokens(); i++) {
+            token = d.forwardGreedy(token);
+            kernelNanos += d.lastProfile().kernelNanos();
+        }
+        long wall = System.nanoTime() - start;
+        d.setProfiling(false);
+        return (profiled ? kernelNanos : wall) / 1e6 / setup.tokens();
+    }
+
+    private static double jvmMsPerToken(LlamaModel model, Setup setup) {
+        LlamaState s = model.newState(setup.warmUp() + setup.tokens() + 1);
+        int token = 1;
+        for (int i = 0; i < setup.warmUp(); i++) {
+            token = Sampler.argmax(model.forward(s, token));
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < setup.tokens(); i++) {
+            token = Sampler.argmax(model.forward(s, token));
+        }
+        return (System.nanoTime() - start) / 1e6 / setup.tokens();
+    }
+
+    /** What LlamaModel.forward reads per token, in the stored formats. */
+    static long jvmWeightBytesPerToken(LlamaModel model) {
+        var w = model.weights();
+        long dimBytes = 4L * model.config().dim();
+        long total = w.tokenEmbedding().rowBytes() + w.output().segment().byteSize() + dimBytes;
+        for (LayerWeights l : w.layers()) {
+            for (Tensor t : new Tensor[] {l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
+                total += t.segment().byteSize();
+            }
+            total += 2 * dimBytes;
+            for (float[] bias : new float[][] {l.bq(), l.bk(), l.bv()}) {
+                total += bias == null ? 0 : 4L * bias.length;
+            }
+        }
+        return total;
+    }
+
+    private static String describeWeights(LlamaModel model) {
+        LayerWeights l0 = model.layers().get(0);
+        return l0.wq().type() + " layers, " + model.weights().output().type() + " output, "
+                + model.config().nLayers() + " layers, dim " + model.config().dim() + ", vocab " + model.config().vocabSize();
+    }
+
+    private static boolean isGpu(Device device) {
+        return device.kind() == BackendKind.CUDA
+                || device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU;
+    }
+}

@@ -1,0 +1,242 @@
+package org.lte4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.lte4j.model.device.DecodeOptions;
+import org.lte4j.model.device.DeviceGenerator;
+import org.lte4j.model.device.DeviceLlama;
+import org.lte4j.model.json.Json;
+import org.lte4j.model.llama.GenerationOptions;
+import org.lte4j.model.llama.GenerationResult;
+import org.lte4j.model.llama.Generator;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.tokenizer.SpecialTokenRendering;
+import org.lte4j.model.tokenizer.StreamingDecoder;
+import org.lte4j.model.tokenizer.Tokenizer;
+import org.lte4j.model.tokenizer.Tokenizers;
+import org.lte4j.runtime.Devices;
+import org.lte4j.runtime.backend.BackendKind;
+import org.lte4j.runtime.backend.Device;
+
+/**
+ * {@code lte4j generate}: text (or token ids) from a GGUF file or Hugging Face folder, streamed to
+ * stdout as it is produced; speeds and the device on stderr. On {@code jvm} the model runs as
+ * {@link LlamaModel} (Vector API); on other devices as a {@link DeviceLlama} task-graph plan.
+ */
+final class GenerateCommand implements Subcommand {
+    @Override
+    public String name() {
+        return "generate";
+    }
+
+    @Override
+    public String summary() {
+        return "generate text from a model (GGUF or Hugging Face folder) on a device";
+    }
+
+    @Override
+    public String usage() {
+        return "--model PATH (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N] [--temperature T] [--top-p P] [--seed S]"
+                + " [--device SPEC] [--context N] [--chat] [--print-ids]";
+    }
+
+    @Override
+    public Set<String> flags() {
+        return Set.of("chat", "print-ids");
+    }
+
+    @Override
+    public int run(Args args, Console console) throws Exception {
+        Path path = Path.of(args.require("model"));
+        Optional<String> promptText = args.get("prompt");
+        Optional<String> promptIds = args.get("prompt-ids");
+        int maxTokens = args.getInt("max-tokens", 128);
+        float temperature = (float) args.getDouble("temperature", 0);
+        float topP = (float) args.getDouble("top-p", 1);
+        long seed = args.getLong("seed", 42);
+        String deviceSpec = args.get("device", "auto");
+        int contextOption = args.getInt("context", 0);
+        boolean chat = args.flag("chat");
+        boolean printIds = args.flag("print-ids");
+        args.rejectUnknown();
+        if (promptText.isPresent() == promptIds.isPresent()) {
+            throw new Args.UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
+        }
+        if (chat && promptIds.isPresent()) {
+            throw new Args.UsageException("--chat formats a text prompt; it does not apply to --prompt-ids");
+        }
+        if (maxTokens < 0 || temperature < 0 || !(topP > 0 && topP <= 1) || contextOption < 0) {
+            throw new Args.UsageException("--max-tokens and --temperature must be >= 0, --top-p in (0, 1], --context >= 0");
+        }
+        Device device = Devices.select(deviceSpec);
+
+        try (LlamaModel model = LlamaModel.load(path)) {
+            Optional<Tokenizer> tokenizer = tokenizerOf(model, path);
+            int[] prompt;
+            if (promptIds.isPresent()) {
+                prompt = parseIds(promptIds.get(), model.config().vocabSize());
+            } else {
+                Tokenizer t = tokenizer.orElseThrow(() -> new IllegalArgumentException(
+                        noTokenizerReason(model, path) + "; give the prompt as --prompt-ids 1,2,3"));
+                prompt = chat ? ChatPrompt.of(model.metadata(), path, t).encode(t, promptText.get())
+                        : t.addsBosByDefault() ? t.encodeWithBos(promptText.get()) : t.encode(promptText.get());
+                if (prompt.length == 0) {
+                    throw new IllegalArgumentException("the prompt encodes to no tokens");
+                }
+            }
+            if (tokenizer.isEmpty()) {
+                console.status(noTokenizerReason(model, path) + ": printing token ids");
+            }
+            Set<Integer> stop = new HashSet<>(Generator.defaultStopTokens(model));
+            tokenizer.ifPresent(t -> Arrays.stream(t.endOfGenerationIds()).forEach(stop::add));
+            int context = contextOption > 0 ? contextOption : prompt.length + maxTokens;
+            GenerationOptions options = GenerationOptions.greedy(maxTokens)
+                    .withSampling(temperature, topP, seed)
+                    .withStopTokens(stop)
+                    .withMaxContext(Math.max(1, context));
+
+            StreamingDecoder decoder = tokenizer.map(t -> t.streamingDecoder(SpecialTokenRendering.OMIT)).orElse(null);
+            IntConsumer stream = id -> {
+                console.out().print(decoder != null ? decoder.next(id) : id + " ");
+                console.out().flush();
+            };
+            GenerationResult result;
+            String how;
+            if (device.kind() == BackendKind.JVM) {
+                how = "jvm (LlamaModel, Vector API)";
+                result = new Generator(model).generate(prompt, options, stream);
+            } else {
+                try (DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, options.maxContext()))) {
+                    how = DevicesCommand.describe(device) + " (DeviceLlama)";
+                    result = new DeviceGenerator(onDevice).generate(prompt, options, stream);
+                }
+            }
+            if (decoder != null) {
+                console.out().print(decoder.flush());
+            }
+            console.out().println();
+            if (printIds) {
+                console.println(IntStream.of(result.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
+            }
+            console.status(String.format(Locale.ROOT,
+                    "prompt: %d tokens, %.1f tok/s | generated: %d tokens, %.1f tok/s | stop: %s | device: %s",
+                    result.promptTokens(), result.promptTokensPerSecond(), result.tokens().length, result.generatedTokensPerSecond(),
+                    result.stopReason().name().toLowerCase(Locale.ROOT), how));
+        }
+        return 0;
+    }
+
+    /** The tokenizer of the GGUF file, or of the Hugging Face folder's tokenizer.json. */
+    private static Optional<Tokenizer> tokenizerOf(LlamaModel model, Path path) {
+        return Files.isDirectory(path) ? Tokenizers.fromFolder(path) : Tokenizers.fromGgufMetadata(model.metadata());
+    }
+
+    private static String noTokenizerReason(LlamaModel model, Path path) {
+        return Files.isDirectory(path) ? Tokenizers.whyNone(path) : path.getFileName() + " has no tokenizer (no tokenizer.ggml keys)";
+    }
+
+    static int[] parseIds(String text, int vocab) {
+        String[] parts = text.trim().split("[,\\s]+");
+        int[] ids = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                ids[i] = Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("--prompt-ids: '" + parts[i] + "' is not a token id");
+            }
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new Args.UsageException("--prompt-ids: token " + ids[i] + " is outside the vocabulary of " + vocab);
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * A one-turn chat prompt in the two template families lte4j recognises in
+     * {@code tokenizer.chat_template} (no general Jinja engine): Llama 3 headers and ChatML (Qwen2).
+     * The template's own text is encoded with control tokens parsed; the user's text is encoded as
+     * plain text, so it cannot inject control tokens.
+     */
+    record ChatPrompt(String before, String after) {
+        private static final Pattern CHATML_DEFAULT_SYSTEM =
+                Pattern.compile("<\\|im_start\\|>system(?:\\\\n|\\n)([^'\"{}<]*)<\\|im_end\\|>");
+        private static final Pattern LLAMA3_DATE = Pattern.compile("date_string\\s*=\\s*[\"']([^\"']+)[\"']");
+
+        int[] encode(Tokenizer t, String user) {
+            int[] a = t.encodeWithSpecialTokens(before);
+            int[] b = t.encode(user);
+            int[] c = t.encodeWithSpecialTokens(after);
+            int[] all = Arrays.copyOf(a, a.length + b.length + c.length);
+            System.arraycopy(b, 0, all, a.length, b.length);
+            System.arraycopy(c, 0, all, a.length + b.length, c.length);
+            return all;
+        }
+
+        static ChatPrompt of(Map<String, Object> metadata, Path path, Tokenizer t) throws IOException {
+            String template = template(metadata, path);
+            boolean llama3 = template != null ? template.contains("<|start_header_id|>") : t.specialTokenId("<|start_header_id|>").isPresent();
+            boolean chatml = template != null ? template.contains("<|im_start|>") : t.specialTokenId("<|im_start|>").isPresent();
+            if (llama3) {
+                String system = "";
+                if (template != null && template.contains("Cutting Knowledge Date")) {
+                    // Llama 3.1+ templates always open with this system header
+                    Matcher m = LLAMA3_DATE.matcher(template);
+                    String date = m.find() ? m.group(1) : LocalDate.now().format(DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ENGLISH));
+                    system = "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: "
+                            + date + "\n\n<|eot_id|>";
+                }
+                return new ChatPrompt("<|begin_of_text|>" + system + "<|start_header_id|>user<|end_header_id|>\n\n",
+                        "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+            }
+            if (chatml) {
+                String system = "";
+                Matcher m = template == null ? null : CHATML_DEFAULT_SYSTEM.matcher(template);
+                if (m != null && m.find()) {
+                    system = "<|im_start|>system\n" + m.group(1).replace("\\n", "\n") + "<|im_end|>\n";
+                }
+                return new ChatPrompt(system + "<|im_start|>user\n", "<|im_end|>\n<|im_start|>assistant\n");
+            }
+            throw new IllegalArgumentException(template == null
+                    ? "--chat: the model has no tokenizer.chat_template and no Llama-3 or ChatML control tokens"
+                    : "--chat: the model's chat template is neither Llama-3 nor ChatML style, the two lte4j recognises; run without --chat");
+        }
+
+        /** GGUF {@code tokenizer.chat_template}, or tokenizer_config.json's {@code chat_template} in a folder. */
+        private static String template(Map<String, Object> metadata, Path path) throws IOException {
+            if (metadata.get("tokenizer.chat_template") instanceof String s) {
+                return s;
+            }
+            Path config = path.resolve("tokenizer_config.json");
+            if (Files.isDirectory(path) && Files.isRegularFile(config)) {
+                Object t = Json.parseObject(Files.readString(config)).get("chat_template");
+                if (t instanceof String s) {
+                    return s;
+                }
+                if (t instanceof List<?> named) { // [{"name": "default", "template": "..."}, ...]
+                    for (Object o : named) {
+                        if (o instanceof Map<?, ?> entry && "default".equals(entry.get("name")) && entry.get("template") instanceof String s) {
+                            return s;
+                        }
+                    }
+                }
+            }
+            return null;
+        }
+    }
+}
