@@ -325,6 +325,13 @@ public final class GgufFile implements AutoCloseable {
         private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         /** Arrays nested deeper than this are refused (bounds recursion on hostile input). */
         private static final int MAX_NESTING = 8;
+        /**
+         * Limits that keep a corrupt count inside a multi-gigabyte file from filling the heap with
+         * boxed values: far above any real vocabulary (~256k) or chat template / embedded
+         * tokenizer.json string.
+         */
+        static final long MAX_ARRAY_LENGTH = 1 << 24;
+        static final long MAX_STRING_BYTES = 64L << 20;
 
         final Path path;
         final MemorySegment seg;
@@ -391,8 +398,8 @@ public final class GgufFile implements AutoCloseable {
 
         String string() {
             long len = count(1, "string length");
-            if (len > Integer.MAX_VALUE - 8) {
-                throw error(pos - 8, "string length " + len + " too large");
+            if (len > MAX_STRING_BYTES) {
+                throw error(pos - 8, "string length " + len + " exceeds the reader's limit of " + MAX_STRING_BYTES);
             }
             byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
             pos += len;
@@ -445,6 +452,9 @@ public final class GgufFile implements AutoCloseable {
                     }
                     GgufValueType elem = valueType();
                     long n = count(elem.minBytes, "array length");
+                    if (n > MAX_ARRAY_LENGTH) {
+                        throw error(pos - 8, "array length " + n + " exceeds the reader's limit of " + MAX_ARRAY_LENGTH);
+                    }
                     List<Object> list = new ArrayList<>((int) Math.min(n, 1 << 16));
                     for (long i = 0; i < n; i++) {
                         list.add(value(elem, depth + 1));

@@ -260,6 +260,22 @@ class GgufTest {
         assertTrue(e.getMessage().contains("overflow") || e.getMessage().contains("past the end"), e.getMessage());
     }
 
+    /** A corrupt array count that still fits a large file is refused before boxing millions of values. */
+    @Test
+    void hugeArraysAndStringsAreRefusedBeforeAllocation() throws IOException {
+        Path p = dir.resolve("big.gguf");
+        byte[] padding = new byte[(1 << 24) + 64];
+        new GgufWriter().putArray("arr", GgufValueType.UINT8, List.of(1, 2))
+                .addTensor("pad", GgmlType.F32, new long[] {padding.length / 4}, java.lang.foreign.MemorySegment.ofArray(padding))
+                .write(p);
+        byte[] b = Files.readAllBytes(p);
+        int countAt = 24 + 8 + 3 + 4 + 4; // header, key length + "arr", value type, element type
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(countAt, (1 << 24) + 1);
+        ModelFormatException e = expectFormatError(p, b);
+        assertTrue(e.getMessage().contains("exceeds the reader's limit") && "arr".equals(e.item()), e.getMessage());
+        assertEquals(countAt, e.offset());
+    }
+
     @Test
     void unsupportedComputableTypeIsNamed() throws IOException {
         Path p = dir.resolve("q5.gguf");
