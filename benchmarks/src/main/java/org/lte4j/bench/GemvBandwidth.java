@@ -4,7 +4,9 @@ import org.lte4j.kernels.MatVec;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.NativeArray;
 import org.lte4j.runtime.api.WorkerGrid;
 import org.lte4j.runtime.backend.Device;
 import org.lte4j.runtime.graph.ExecutionPlan;
@@ -20,25 +22,43 @@ public final class GemvBandwidth {
     private GemvBandwidth() {
     }
 
-    public record Result(int rows, int cols, int localSize, double nanos, double bytesPerSecond) {
+    /** How the kernel reads the fp16 weights. */
+    public enum Loads {
+        /** MatVec.gemvF16: one fp16 per load. */
+        ONE_HALF,
+        /** MatVec.gemvF16Pairs: two fp16 per 32-bit load, four loads in flight. */
+        HALF_PAIRS
+    }
+
+    public record Result(Loads loads, int rows, int cols, int localSize, double nanos) {
         public long bytes() {
             return 2L * rows * cols + 4L * cols + 4L * rows;
         }
+
+        public double bytesPerSecond() {
+            return bytes() / (nanos * 1e-9);
+        }
     }
 
-    public static Result fp16(Device device, int rows, int cols, int localSize, int runs) {
+    public static Result fp16(Device device, Loads loads, int rows, int cols, int localSize, int runs) {
         RandomArrays random = new RandomArrays(7);
-        try (HalfArray w = random.halves(rows * cols); FloatArray x = random.floats(cols); FloatArray y = new FloatArray(rows)) {
+        try (HalfArray halves = random.halves(rows * cols); FloatArray x = random.floats(cols); FloatArray y = new FloatArray(rows)) {
             KernelContext ctx = new KernelContext();
-            Task gemv = Task.of("gemv-f16", () -> MatVec.gemvF16(ctx, w, x, y, rows, cols))
-                    .withGrid(WorkerGrid.of(rows * localSize, localSize));
+            NativeArray w;
+            Task gemv;
+            if (loads == Loads.ONE_HALF) {
+                w = halves;
+                gemv = Task.of("gemv-f16", () -> MatVec.gemvF16(ctx, halves, x, y, rows, cols));
+            } else {
+                IntArray words = IntArray.wrap(halves.segment());
+                w = words;
+                gemv = Task.of("gemv-f16-pairs", () -> MatVec.gemvF16Pairs(ctx, words, x, y, rows, cols));
+            }
             TaskGraph g = new TaskGraph("gemv")
                     .transferToDevice(DataTransferMode.FIRST_EXECUTION, w, x)
-                    .task(gemv);
+                    .task(gemv.withGrid(WorkerGrid.of(rows * localSize, localSize)));
             try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
-                double nanos = Timing.medianKernelNanos(plan, 3, runs);
-                Result r = new Result(rows, cols, localSize, nanos, 0);
-                return new Result(rows, cols, localSize, nanos, r.bytes() / (nanos * 1e-9));
+                return new Result(loads, rows, cols, localSize, Timing.medianKernelNanos(plan, 3, runs));
             }
         }
     }

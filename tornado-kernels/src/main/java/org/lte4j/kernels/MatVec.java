@@ -3,6 +3,7 @@ package org.lte4j.kernels;
 import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 
 /**
@@ -82,6 +83,60 @@ public final class MatVec {
             }
             ctx.localBarrier();
         }
+    }
+
+    /**
+     * The fp16 GEMV of {@link #gemvF16}, reading the weights as 32-bit words that each hold two
+     * fp16 values (element 2j in the low half, 2j+1 in the high half: the little-endian layout of
+     * a {@code HalfArray}, viewed with {@code IntArray.wrap(halves.segment())}). Each work-item
+     * issues four independent word loads per iteration, so twice the bytes per load and four
+     * loads in flight: what a GPU needs to approach its copy bandwidth. {@code cols} must be even.
+     * Grid: {@code (rows * L, L)}. Traffic: reads 2 * rows * cols bytes of weights, writes 4 * rows.
+     */
+    public static void gemvF16Pairs(KernelContext ctx, IntArray w, FloatArray x, FloatArray y, int rows, int cols) {
+        float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int groups = ctx.globalGroupSizeX / size;
+        int words = cols / 2;
+        for (int row = ctx.groupIdx; row < rows; row += groups) {
+            long base = (long) row * words;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int j = lid;
+            for (; j + 3 * size < words; j += 4 * size) {
+                int a = w.get(base + j);
+                int b = w.get(base + j + size);
+                int c = w.get(base + j + 2 * size);
+                int d = w.get(base + j + 3 * size);
+                s0 += dotHalfPair(a, x, 2 * j);
+                s1 += dotHalfPair(b, x, 2 * (j + size));
+                s2 += dotHalfPair(c, x, 2 * (j + 2 * size));
+                s3 += dotHalfPair(d, x, 2 * (j + 3 * size));
+            }
+            for (; j < words; j += size) {
+                s0 += dotHalfPair(w.get(base + j), x, 2 * j);
+            }
+            scratch[lid] = (s0 + s1) + (s2 + s3);
+            ctx.localBarrier();
+            for (int stride = size / 2; stride > 0; stride /= 2) {
+                if (lid < stride) {
+                    scratch[lid] += scratch[lid + stride];
+                }
+                ctx.localBarrier();
+            }
+            if (lid == 0) {
+                y.set(row, scratch[0]);
+            }
+            ctx.localBarrier();
+        }
+    }
+
+    /** w0 * x[c] + w1 * x[c + 1] for the two fp16 values packed in {@code word} (w0 in the low half). */
+    static float dotHalfPair(int word, FloatArray x, int c) {
+        return Float.float16ToFloat((short) word) * x.get(c) + Float.float16ToFloat((short) (word >>> 16)) * x.get(c + 1);
     }
 
     /**

@@ -6,6 +6,7 @@ import org.lte4j.kernels.checks.QuantizedInputs;
 import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.WorkerGrid;
 import org.lte4j.runtime.graph.Task;
@@ -54,6 +55,19 @@ class MatVecTest {
         KernelContext ctx = new KernelContext();
         JvmRun.execute(Task.of("gemv", () -> MatVec.gemvF16(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(groups * local, local)));
         check((i, c) -> w.get((long) i * cols + c), x, y, rows, cols);
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} local={2} groups={3}")
+    @CsvSource({"1, 2, 32, 1", "1, 300, 64, 1", "37, 1002, 64, 37", "37, 96, 32, 5", "3, 4096, 256, 3"})
+    void fp16PackedPairs(int rows, int cols, int local, int groups) {
+        RandomArrays r = new RandomArrays(rows * 1000L + cols);
+        HalfArray h = r.halves(rows * cols);
+        IntArray w = IntArray.wrap(h.segment()); // the same bytes, two halves per word
+        FloatArray x = r.floats(cols);
+        FloatArray y = new FloatArray(rows);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(Task.of("gemv", () -> MatVec.gemvF16Pairs(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(groups * local, local)));
+        check((i, c) -> h.get((long) i * cols + c), x, y, rows, cols);
     }
 
     @ParameterizedTest(name = "rows={0} cols={1} local={2} groups={3}")

@@ -2,12 +2,14 @@ package org.lte4j.kernels.checks;
 
 import static org.lte4j.kernels.checks.Check.prepared;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 import org.lte4j.kernels.MatVec;
 import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.WorkerGrid;
 import org.lte4j.runtime.graph.Task;
@@ -24,6 +26,15 @@ final class MatVecChecks {
     private static final int LOCAL = 64;
 
     private MatVecChecks() {
+    }
+
+    /** Random fp16 weights, stored as the 32-bit words gemvF16Pairs reads (two halves per word). */
+    static IntArray packedHalves(RandomArrays r, int rows, int cols) {
+        try (HalfArray h = r.halves(rows * cols)) {
+            IntArray w = new IntArray(rows * cols / 2);
+            MemorySegment.copy(h.segment(), 0, w.segment(), 0, h.byteSize());
+            return w;
+        }
     }
 
     static List<KernelCheck> all() {
@@ -49,6 +60,17 @@ final class MatVecChecks {
                     KernelContext ctx = new KernelContext();
                     Task t = Task.of("gemvF16", () -> MatVec.gemvF16(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(rows * LOCAL, LOCAL));
                     return prepared(t, 1e-5 * Math.max(1, Weights.of(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), y);
+                }),
+                Check.of(MatVec.class, "gemvF16Pairs", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 1002; // 501 words: not a multiple of 4 * LOCAL, so the tail loop runs
+                    IntArray w = packedHalves(r, rows, cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("gemvF16Pairs", () -> MatVec.gemvF16Pairs(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(rows * LOCAL, LOCAL));
+                    return prepared(t, 1e-5 * Math.max(1, cols), List.of(w, x), y);
                 }),
                 Check.of(MatVec.class, "gemvQ8_0", seed -> {
                     RandomArrays r = new RandomArrays(seed);
