@@ -43,7 +43,7 @@ final class BenchCommand implements Subcommand {
         long seed = args.getLong("seed", 42);
         Device device = Devices.select(args.get("device", "auto"));
         int tokens = args.getInt("tokens", 32);
-        int warmUp = args.getInt("warmup", 4);
+        int warmUp = args.getInt("warmup", 8);
         int local = args.getInt("local", 0);
         Optional<String> json = args.get("json");
         if (args.get("sparsity").isPresent()) {

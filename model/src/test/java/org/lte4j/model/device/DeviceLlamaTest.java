@@ -20,6 +20,7 @@ import org.lte4j.model.hf.HfToGguf;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
 import org.lte4j.model.llama.Generator;
+import org.lte4j.model.llama.LlamaConfig;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.llama.LlamaState;
 import org.lte4j.model.tensor.GgmlType;
@@ -144,6 +145,21 @@ class DeviceLlamaTest {
             int[] expected = new Generator(model).generate(ref.inputIds(), options, t -> { }).tokens();
             int[] actual = new DeviceGenerator(onDevice).generate(ref.inputIds(), options, t -> { }).tokens();
             assertArrayEquals(expected, actual);
+        }
+    }
+
+    /** Every matrix once (the tied table too), norms, one embedding row; fp32 model, so 4 bytes a weight. */
+    @Test
+    void weightBytesPerTokenCountsWhatAStepReads() throws Exception {
+        HfReference ref = HfReference.load("llama3_scaled_tied");
+        Device device = Devices.select("jvm");
+        try (LlamaModel model = LlamaModel.load(ref.folder());
+             DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, 8))) {
+            LlamaConfig c = model.config();
+            assertTrue(c.tiedEmbeddings());
+            long perLayer = (long) c.dim() * (c.qDim() + 2L * c.kvDim()) + (long) c.qDim() * c.dim() + 3L * c.dim() * c.hiddenDim() + 2L * c.dim();
+            long expected = 4 * (c.nLayers() * perLayer + (long) c.vocabSize() * c.dim() + c.dim() + c.dim());
+            assertEquals(expected, onDevice.weightBytesPerToken());
         }
     }
 
