@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
@@ -145,6 +147,28 @@ class DeviceLlamaTest {
             int[] expected = new Generator(model).generate(ref.inputIds(), options, t -> { }).tokens();
             int[] actual = new DeviceGenerator(onDevice).generate(ref.inputIds(), options, t -> { }).tokens();
             assertArrayEquals(expected, actual);
+        }
+    }
+
+    /** Generation ends on a stop token (emitted), and the context bounds the sequence, as on the JVM. */
+    @Test
+    void generationStopsAtAStopTokenAndAtAFullContext() throws Exception {
+        Device device = device("opencl");
+        HfReference ref = HfReference.load("llama_gqa");
+        int stop = ref.greedy()[2];
+        try (LlamaModel model = LlamaModel.load(ref.folder());
+             DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, ref.inputIds().length + 3))) {
+            GenerationResult stopped = new DeviceGenerator(onDevice).generate(ref.inputIds(),
+                    GenerationOptions.greedy(8).withStopTokens(Set.of(stop)), t -> { });
+            int firstStop = 0;
+            while (ref.greedy()[firstStop] != stop) {
+                firstStop++;
+            }
+            assertArrayEquals(Arrays.copyOf(ref.greedy(), firstStop + 1), stopped.tokens());
+            assertEquals(GenerationResult.StopReason.STOP_TOKEN, stopped.stopReason());
+            GenerationResult full = new DeviceGenerator(onDevice).generate(ref.inputIds(), GenerationOptions.greedy(8), t -> { });
+            assertArrayEquals(Arrays.copyOf(ref.greedy(), 4), full.tokens(), "3 steps of cache left after the prompt: 4 tokens");
+            assertEquals(GenerationResult.StopReason.CONTEXT_FULL, full.stopReason());
         }
     }
 
