@@ -36,13 +36,22 @@ public final class LteTrain {
             throw new IllegalArgumentException(o.model() + " has no LTE metadata (lte.expert_size, routers): "
                     + "run --stage 1 (or calibrate) on it first");
         }
+        boolean calibrate = false;
         if (w.lte() == null) {
             progress.onProgress("grouping FFN neurons into experts of " + o.lte().expertSize() + " (balanced k-means)");
             ExpertGrouping.apply(w, o.lte(), o.seed(), o.kmeansIterations(), progress);
             w.addRouters(o.lte(), o.seed());
+            calibrate = o.routerCalibrationSteps() > 0;
         }
         TextData data = TextData.load(o.data());
         int[] train = loaded.tokenizer().encode(data.train());
+        if (calibrate) {
+            progress.onProgress("calibrating the new routers on the frozen model (reconstruction only)");
+            CalibrateOptions d = CalibrateOptions.defaults(o.model(), o.data(), 0, o.out());
+            // reconstruction only (no L_eff, no L_sep): every expert the dense model needs turns on
+            Calibrate.calibrate(w, train, new CalibrateOptions(d.model(), d.data(), 0, 0, 1, o.routerCalibrationSteps(),
+                    o.batch(), o.seq(), d.learningRate(), o.seed(), o.threads(), o.out(), o.lte(), 0), progress);
+        }
         int[] valid = loaded.tokenizer().encode(data.validation());
         int seq = o.seq() == 0 ? c.contextLength() : o.seq();
         for (int l = 0; l < c.layers(); l++) w.get(LlamaWeights.routerName(l)).setFrozen(o.stage() == 2);

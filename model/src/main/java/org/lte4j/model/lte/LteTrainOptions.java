@@ -15,7 +15,7 @@ import org.lte4j.model.train.LteSpec;
 public record LteTrainOptions(Path model, Path data, int stage, double eta, long steps, int batch, int seq,
                               float learningRate, long warmup, float weightDecay, float clipNorm, long seed,
                               int threads, Path out, LteSpec lte, int kmeansIterations, long evalTokens,
-                              float routerLrMultiplier) {
+                              float routerLrMultiplier, long routerCalibrationSteps) {
 
     public LteTrainOptions {
         if (model == null || data == null || out == null) throw new IllegalArgumentException("model, data and out are required");
@@ -26,40 +26,51 @@ public record LteTrainOptions(Path model, Path data, int stage, double eta, long
         }
         if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0");
         if (!(routerLrMultiplier > 0)) throw new IllegalArgumentException("router lr multiplier must be > 0");
+        if (routerCalibrationSteps < 0) throw new IllegalArgumentException("router calibration steps must be >= 0");
     }
 
     public static LteTrainOptions defaults(Path model, Path data, int stage, double eta, Path out) {
         return new LteTrainOptions(model, data, stage, eta, 500, 16, 0, stage == 1 ? 1e-3f : 5e-4f, 30, 0.0f, 1.0f,
-                1234, Runtime.getRuntime().availableProcessors(), out, LteSpec.DEFAULT, 20, 32768, 10f);
+                1234, Runtime.getRuntime().availableProcessors(), out, LteSpec.DEFAULT, 20, 32768, 10f, 0);
     }
 
     public LteTrainOptions withSteps(long s) {
         return new LteTrainOptions(model, data, stage, eta, s, batch, seq, learningRate, warmup, weightDecay, clipNorm,
-                seed, threads, out, lte, kmeansIterations, evalTokens, routerLrMultiplier);
+                seed, threads, out, lte, kmeansIterations, evalTokens, routerLrMultiplier, routerCalibrationSteps);
     }
 
     public LteTrainOptions withBatch(int b, int sq) {
         return new LteTrainOptions(model, data, stage, eta, steps, b, sq, learningRate, warmup, weightDecay, clipNorm,
-                seed, threads, out, lte, kmeansIterations, evalTokens, routerLrMultiplier);
+                seed, threads, out, lte, kmeansIterations, evalTokens, routerLrMultiplier, routerCalibrationSteps);
     }
 
     public LteTrainOptions withLearningRate(float lr) {
         return new LteTrainOptions(model, data, stage, eta, steps, batch, seq, lr, warmup, weightDecay, clipNorm,
-                seed, threads, out, lte, kmeansIterations, evalTokens, routerLrMultiplier);
+                seed, threads, out, lte, kmeansIterations, evalTokens, routerLrMultiplier, routerCalibrationSteps);
     }
 
     public LteTrainOptions withEvalTokens(long t) {
         return new LteTrainOptions(model, data, stage, eta, steps, batch, seq, learningRate, warmup, weightDecay,
-                clipNorm, seed, threads, out, lte, kmeansIterations, t, routerLrMultiplier);
+                clipNorm, seed, threads, out, lte, kmeansIterations, t, routerLrMultiplier, routerCalibrationSteps);
     }
 
     public LteTrainOptions withRouterLrMultiplier(float m) {
         return new LteTrainOptions(model, data, stage, eta, steps, batch, seq, learningRate, warmup, weightDecay,
-                clipNorm, seed, threads, out, lte, kmeansIterations, evalTokens, m);
+                clipNorm, seed, threads, out, lte, kmeansIterations, evalTokens, m, routerCalibrationSteps);
+    }
+
+    /**
+     * Before stage 1 on a dense model, calibrate the new routers for this many steps on the
+     * reconstruction loss alone, so that stage 1 starts from routers that keep the experts the
+     * dense model uses switched on instead of a random half (which L_sep then keeps off).
+     */
+    public LteTrainOptions withRouterCalibrationSteps(long steps) {
+        return new LteTrainOptions(model, data, stage, eta, this.steps, batch, seq, learningRate, warmup, weightDecay,
+                clipNorm, seed, threads, out, lte, kmeansIterations, evalTokens, routerLrMultiplier, steps);
     }
 
     public LteTrainOptions withThreads(int t) {
         return new LteTrainOptions(model, data, stage, eta, steps, batch, seq, learningRate, warmup, weightDecay,
-                clipNorm, seed, t, out, lte, kmeansIterations, evalTokens, routerLrMultiplier);
+                clipNorm, seed, t, out, lte, kmeansIterations, evalTokens, routerLrMultiplier, routerCalibrationSteps);
     }
 }

@@ -27,7 +27,9 @@ import org.lte4j.model.train.TrainableLlama;
  * output folder.
  *
  * <p>Arguments are {@code key=value}: base, data, out, etas (comma-separated), stage1Steps,
- * stage2Steps, batch, evalTokens, threads, seed, baselines (true/false), calibEtas, calibSteps.
+ * stage2Steps, batch, evalTokens, threads, seed, baselines (true/false), calibEtas, calibSteps,
+ * routerCalibrationSteps (router init before stage 1), label and tag (names of the LTE rows and
+ * files); or report=a.tsv,b.tsv out=dir to merge finished sweeps into one table and plot.
  */
 public final class QualitySweep {
     private QualitySweep() {
@@ -39,6 +41,10 @@ public final class QualitySweep {
             int eq = s.indexOf('=');
             if (eq < 0) throw new IllegalArgumentException("arguments are key=value, got " + s);
             a.put(s.substring(0, eq), s.substring(eq + 1));
+        }
+        if (a.containsKey("report")) {
+            report(a.get("report").split(","), Path.of(req(a, "out")));
+            return;
         }
         Path base = Path.of(req(a, "base")), data = Path.of(req(a, "data")), out = Path.of(req(a, "out"));
         long s1 = Long.parseLong(a.getOrDefault("stage1Steps", "200"));
@@ -100,17 +106,18 @@ public final class QualitySweep {
                     "LTE routers calibrated on the frozen model", quiet), "eta=" + eta + ", " + calibSteps + " steps");
         }
         for (double eta : etas) {
-            String tag = String.format(Locale.ROOT, "eta%s", eta);
+            String tag = String.format(Locale.ROOT, "eta%s%s", eta, a.getOrDefault("tag", ""));
             Path st1 = out.resolve("lte-" + tag + "-stage1.gguf"), st2 = out.resolve("lte-" + tag + "-stage2.gguf");
             LteTrainOptions o1 = LteTrainOptions.defaults(base, data, 1, eta, st1).withSteps(s1)
-                    .withBatch(batch, 0).withEvalTokens(evalTokens).withThreads(threads);
+                    .withBatch(batch, 0).withEvalTokens(evalTokens).withThreads(threads)
+                    .withRouterCalibrationSteps(Long.parseLong(a.getOrDefault("routerCalibrationSteps", "0")));
             TrainResult r1 = LteTrain.run(o1, quiet);
-            record(results, tsv, new EvalResult("LTE stage 1 only (hard gating at eval)", r1.validationNll(),
+            record(results, tsv, new EvalResult(a.getOrDefault("label", "LTE") + " stage 1 only (hard gating at eval)", r1.validationNll(),
                     r1.validationPerplexity(), r1.validationSparsity(), evalTokens), "eta=" + eta + ", " + s1 + " steps");
             LteTrainOptions o2 = LteTrainOptions.defaults(st1, data, 2, 0, st2).withSteps(s2).withBatch(batch, 0)
                     .withEvalTokens(evalTokens).withThreads(threads);
             TrainResult r2 = LteTrain.run(o2, quiet);
-            record(results, tsv, new EvalResult("LTE (stage 1 + 2)", r2.validationNll(), r2.validationPerplexity(),
+            record(results, tsv, new EvalResult(a.getOrDefault("label", "LTE") + " (stage 1 + 2)", r2.validationNll(), r2.validationPerplexity(),
                     r2.validationSparsity(), evalTokens), "eta=" + eta + ", " + s1 + "+" + s2 + " steps");
         }
         writeOutputs(out, results, dense.perplexity());
@@ -135,6 +142,34 @@ public final class QualitySweep {
         for (EvalResult r : results) if (!r.method().equals("dense")) sparse.add(r);
         Files.writeString(out.resolve("perplexity-vs-sparsity.svg"),
                 SvgPlot.perplexityVsSparsity("Tiny Shakespeare, held-out 10%: perplexity vs FFN sparsity", sparse, densePpl));
+    }
+
+    /** Merges results.tsv files of several sweeps into one table.md and plot (key report=a.tsv,b.tsv). */
+    static void report(String[] tsvs, Path out) throws IOException {
+        StringBuilder md = new StringBuilder(
+                "| method | setting | FFN sparsity | perplexity | nll (nats/byte) |\n|---|---|---|---|---|\n");
+        List<EvalResult> points = new ArrayList<>();
+        double dense = Double.NaN;
+        for (String t : tsvs) {
+            for (String line : Files.readAllLines(Path.of(t))) {
+                String[] f = line.split("\t");
+                if (f.length < 5) continue;
+                EvalResult r = new EvalResult(f[0], Double.parseDouble(f[4]), Double.parseDouble(f[3]),
+                        Double.parseDouble(f[2]), 0);
+                if (r.method().equals("dense")) {
+                    if (!Double.isNaN(dense)) continue;
+                    dense = r.perplexity();
+                } else {
+                    points.add(r);
+                }
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.4f |%n", f[0], f[1], r.sparsity(),
+                        r.perplexity(), r.nll()));
+            }
+        }
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("table.md"), md.toString());
+        Files.writeString(out.resolve("perplexity-vs-sparsity.svg"), SvgPlot.perplexityVsSparsity(
+                "Tiny Shakespeare, held-out 10%: perplexity vs FFN sparsity", points, dense));
     }
 
     private static String req(Map<String, String> a, String key) {

@@ -50,13 +50,19 @@ public final class TrainTool {
                                     Path.of(req(a, "out")))
                             .withSteps(Long.parseLong(a.getOrDefault("steps", "200")))
                             .withBatch(Integer.parseInt(a.getOrDefault("batch", "8")), 0)
-                            .withEvalTokens(Long.parseLong(a.getOrDefault("evalTokens", "16384"))).withThreads(threads);
+                            .withEvalTokens(Long.parseLong(a.getOrDefault("evalTokens", "16384"))).withThreads(threads)
+                            .withRouterCalibrationSteps(Long.parseLong(a.getOrDefault("calibrationSteps", "0")));
                     LteTrain.run(o, out);
                 }
-                case "calibrate" -> Calibrate.run(CalibrateOptions.defaults(Path.of(req(a, "model")), Path.of(req(a, "data")),
-                                Double.parseDouble(a.getOrDefault("eta", "100")), Path.of(req(a, "out")))
-                        .withSteps(Long.parseLong(a.getOrDefault("steps", "60")))
-                        .withBatch(Integer.parseInt(a.getOrDefault("batch", "8")), 0), out);
+                case "calibrate" -> {
+                    CalibrateOptions d = CalibrateOptions.defaults(Path.of(req(a, "model")), Path.of(req(a, "data")),
+                            Double.parseDouble(a.getOrDefault("eta", "10")), Path.of(req(a, "out")));
+                    Calibrate.run(new CalibrateOptions(d.model(), d.data(), d.eta(),
+                            Double.parseDouble(a.getOrDefault("lambda", "0.5")), Double.parseDouble(a.getOrDefault("mu", "1")),
+                            Long.parseLong(a.getOrDefault("steps", "60")), Integer.parseInt(a.getOrDefault("batch", "8")), 0,
+                            Float.parseFloat(a.getOrDefault("lr", "1e-2")), Long.parseLong(a.getOrDefault("seed", "1234")),
+                            threads, d.out(), d.lte(), d.kmeansIterations()), out);
+                }
                 case "eval" -> {
                     EvalResult r = Evaluate.run(new Evaluate.Options(Path.of(req(a, "model")), Path.of(req(a, "data")),
                             TextData.Split.valueOf(a.getOrDefault("split", "VALIDATION").toUpperCase(java.util.Locale.ROOT)),
