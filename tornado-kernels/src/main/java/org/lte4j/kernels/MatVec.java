@@ -135,7 +135,7 @@ public final class MatVec {
     }
 
     /** w0 * x[c] + w1 * x[c + 1] for the two fp16 values packed in {@code word} (w0 in the low half). */
-    static float dotHalfPair(int word, FloatArray x, int c) {
+    public static float dotHalfPair(int word, FloatArray x, int c) {
         return Float.float16ToFloat((short) word) * x.get(c) + Float.float16ToFloat((short) (word >>> 16)) * x.get(c + 1);
     }
 

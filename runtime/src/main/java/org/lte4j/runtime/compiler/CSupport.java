@@ -120,16 +120,9 @@ final class CSupport {
                     Q int lte_f2h(float f) { unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return (int) (short) h; }
                     """;
             case "lte_h2f" -> cl ? """
-                    /* Float.float16ToFloat of the low 16 bits. */
-                    Q float lte_h2f(int bits) {
-                        uint h = (uint) bits & 0xffffu;
-                        uint sign = (h & 0x8000u) << 16;
-                        uint e = (h >> 10) & 0x1fu;
-                        uint m = h & 0x3ffu;
-                        if (e == 31u) return ASFLOATU(sign | 0x7f800000u | (m << 13));
-                        if (e == 0u) { float v = (float) m * 5.9604644775390625e-8f; return sign ? -v : v; }
-                        return ASFLOATU(sign | ((e + 112u) << 23) | (m << 13));
-                    }
+                    /* Float.float16ToFloat of the low 16 bits: vload_half is exact and, unlike bit
+                       manipulation, maps to the device's conversion instruction. */
+                    Q float lte_h2f(int bits) { ushort h = (ushort) bits; return vload_half(0, (const __private half*) &h); }
                     """ : """
                     /* Float.float16ToFloat of the low 16 bits, through the hardware conversion. */
                     Q float lte_h2f(int bits) { float f; unsigned short h = (unsigned short) bits; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }

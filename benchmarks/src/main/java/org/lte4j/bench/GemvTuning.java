@@ -1,0 +1,55 @@
+package org.lte4j.bench;
+
+import org.lte4j.kernels.MatVec;
+import org.lte4j.runtime.Devices;
+import org.lte4j.runtime.api.DataTransferMode;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.graph.ExecutionPlan;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.graph.TaskGraph;
+import org.lte4j.runtime.selftest.RandomArrays;
+
+/**
+ * Developer tool: the packed-pair fp16 GEMV variants over work-group sizes and group counts, as
+ * ratios to the device copy, at LLaMA2-7B's FFN shapes. Usage: GemvTuning [device].
+ */
+public final class GemvTuning {
+    private GemvTuning() {
+    }
+
+    public static void main(String[] args) {
+        Device device = Devices.select(args.length > 0 ? args[0] : "auto");
+        double copy = CopyBandwidth.bytesPerSecond(device, 512L << 20, 30);
+        System.out.printf("copy %.1f GB/s on %s%n", copy / 1e9, device.name());
+        for (int[] s : new int[][] {{11008, 4096}, {4096, 11008}}) {
+            int rows = s[0];
+            int cols = s[1];
+            RandomArrays random = new RandomArrays(7);
+            try (HalfArray halves = random.halves(rows * cols); FloatArray x = random.floats(cols); FloatArray y = new FloatArray(rows)) {
+                IntArray w = IntArray.wrap(halves.segment());
+                KernelContext ctx = new KernelContext();
+                for (int local : new int[] {32, 64, 128}) {
+                    for (int groups : new int[] {rows, rows / 2, rows / 4}) {
+                        Task four = Task.of("four", () -> MatVec.gemvF16Pairs(ctx, w, x, y, rows, cols));
+                        Task eight = Task.of("eight", () -> GemvTuningKernels.gemvF16PairsEightLoads(ctx, w, x, y, rows, cols));
+                        for (Task t : new Task[] {four, eight}) {
+                            TaskGraph g = new TaskGraph("gemv").transferToDevice(DataTransferMode.FIRST_EXECUTION, w, x)
+                                    .task(t.withGrid(WorkerGrid.of(groups * local, local)));
+                            try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
+                                double nanos = Timing.medianKernelNanos(plan, 5, 50);
+                                double bw = (2.0 * rows * cols + 4.0 * (rows + cols)) / (nanos * 1e-9);
+                                System.out.printf("%5d x %-5d %-5s L=%-3d groups=%-5d %7.1f GB/s %.2f of copy%n",
+                                        rows, cols, t.name(), local, groups, bw / 1e9, bw / copy);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
