@@ -112,8 +112,16 @@ final class GenerateCommand implements Subcommand {
                     .withMaxContext(Math.max(1, context));
 
             StreamingDecoder decoder = tokenizer.map(t -> t.streamingDecoder(SpecialTokenRendering.OMIT)).orElse(null);
+            int textVocab = tokenizer.map(Tokenizer::vocabSize).orElse(Integer.MAX_VALUE);
+            int[] withoutText = {0};
             IntConsumer stream = id -> {
-                console.out().print(decoder != null ? decoder.next(id) : id + " ");
+                if (decoder == null) {
+                    console.out().print(id + " ");
+                } else if (id < textVocab) {
+                    console.out().print(decoder.next(id));
+                } else {
+                    withoutText[0]++; // padded embedding rows (e.g. Qwen2) have no token text
+                }
                 console.out().flush();
             };
             GenerationResult result;
@@ -133,6 +141,10 @@ final class GenerateCommand implements Subcommand {
             console.out().println();
             if (printIds) {
                 console.println(IntStream.of(result.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
+            }
+            if (withoutText[0] > 0) {
+                console.status(withoutText[0] + " generated id(s) are beyond the tokenizer's " + textVocab
+                        + " tokens (padding rows of the embedding) and have no text; --print-ids shows them");
             }
             console.status(String.format(Locale.ROOT,
                     "prompt: %d tokens, %.1f tok/s | generated: %d tokens, %.1f tok/s | stop: %s | device: %s",
