@@ -79,6 +79,9 @@ final class BenchCommand implements Subcommand {
             name = "synthetic " + preset.cliName + " " + type;
         } else {
             Path path = Path.of(modelPath.get());
+            if (!Files.exists(path)) {
+                throw new IllegalArgumentException("no model at " + path + " (give a GGUF file or a Hugging Face folder)");
+            }
             model = LlamaModel.load(path);
             name = path.getFileName().toString();
         }

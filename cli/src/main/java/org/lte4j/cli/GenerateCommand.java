@@ -84,6 +84,9 @@ final class GenerateCommand implements Subcommand {
         if (maxTokens < 0 || temperature < 0 || !(topP > 0 && topP <= 1) || contextOption < 0) {
             throw new Args.UsageException("--max-tokens and --temperature must be >= 0, --top-p in (0, 1], --context >= 0");
         }
+        if (!Files.exists(path)) {
+            throw new IllegalArgumentException("no model at " + path + " (give a GGUF file or a Hugging Face folder)");
+        }
         Device device = Devices.select(deviceSpec);
 
         try (LlamaModel model = LlamaModel.load(path)) {
