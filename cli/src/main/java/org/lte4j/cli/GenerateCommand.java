@@ -37,7 +37,9 @@ import org.lte4j.runtime.backend.Device;
 /**
  * {@code lte4j generate}: text (or token ids) from a GGUF file or Hugging Face folder, streamed to
  * stdout as it is produced; speeds and the device on stderr. On {@code jvm} the model runs as
- * {@link LlamaModel} (Vector API); on other devices as a {@link DeviceLlama} task-graph plan.
+ * {@link LlamaModel} (Vector API); on other devices as a {@link DeviceLlama} task-graph plan,
+ * whose token step is captured once and replayed where the device can (CUDA graphs; --no-capture
+ * turns that off).
  */
 final class GenerateCommand implements Subcommand {
     @Override
@@ -53,12 +55,12 @@ final class GenerateCommand implements Subcommand {
     @Override
     public String usage() {
         return "--model PATH (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N] [--temperature T] [--top-p P] [--seed S]"
-                + " [--device SPEC] [--context N] [--chat] [--print-ids]";
+                + " [--device SPEC] [--context N] [--chat] [--print-ids] [--no-capture]";
     }
 
     @Override
     public Set<String> flags() {
-        return Set.of("chat", "print-ids");
+        return Set.of("chat", "print-ids", "no-capture");
     }
 
     @Override
@@ -74,6 +76,7 @@ final class GenerateCommand implements Subcommand {
         int contextOption = args.getInt("context", 0);
         boolean chat = args.flag("chat");
         boolean printIds = args.flag("print-ids");
+        boolean capture = !args.flag("no-capture");
         args.rejectUnknown();
         if (promptText.isPresent() == promptIds.isPresent()) {
             throw new Args.UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
@@ -133,8 +136,9 @@ final class GenerateCommand implements Subcommand {
                 how = "jvm (LlamaModel, Vector API)";
                 result = new Generator(model).generate(prompt, options, stream);
             } else {
-                try (DeviceLlama onDevice = DeviceLlama.create(model, device, DecodeOptions.defaults(device, options.maxContext()))) {
-                    how = DevicesCommand.describe(device) + " (DeviceLlama)";
+                try (DeviceLlama onDevice = DeviceLlama.create(model, device,
+                        DecodeOptions.defaults(device, options.maxContext()).withCapture(capture && device.supportsCapture()))) {
+                    how = DevicesCommand.describe(device) + (onDevice.capturing() ? " (DeviceLlama, CUDA-graph capture)" : " (DeviceLlama)");
                     result = new DeviceGenerator(onDevice).generate(prompt, options, stream);
                 }
             }
