@@ -25,9 +25,11 @@ import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
  * (CUDA graphs), once replaying the captured step.
  *
  * <p>Per token: wall time of a step including the token upload and argmax download; weight
- * bytes read (KV cache excluded); achieved bandwidth = those bytes over the wall time; kernel
- * time from device profiling in a second, profiled pass over the same positions; host overhead
- * = wall time minus kernel time (launch and queue cost the device does not see).
+ * bytes read (KV cache excluded); achieved bandwidth = those bytes over the wall time. A second,
+ * profiled pass over the same positions gives the kernel time and the host overhead = that
+ * pass's wall time minus its kernel time (launch and queue cost the device does not see). A
+ * captured step cannot be profiled inside: its overhead is its wall time minus the kernel time
+ * of the uncaptured pass.
  *
  * <p>The dense FFN is measured here; the LTE sparse FFN is meant to enter as a
  * {@link org.lte4j.model.device.DeviceFeedForward} given to {@code DeviceLlama.create}.
@@ -67,7 +69,7 @@ public final class DecodeBenchmark {
 
     /** Everything one run measured. */
     public record Report(String model, String weights, String device, long weightBytesPerToken, long copyBytes,
-                         double copyBytesPerSecond, List<Result> results) {
+                         double copyBytesPerSecond, int warmUp, List<Result> results) {
         public String toJson() {
             StringBuilder sb = new StringBuilder("{\n");
             sb.append("  \"model\": ").append(quote(model)).append(",\n");
@@ -76,6 +78,7 @@ public final class DecodeBenchmark {
             sb.append("  \"weight_bytes_per_token\": ").append(weightBytesPerToken).append(",\n");
             sb.append("  \"copy_bytes\": ").append(copyBytes).append(",\n");
             sb.append("  \"copy_bytes_per_second\": ").append(number(copyBytesPerSecond)).append(",\n");
+            sb.append("  \"warmup_steps\": ").append(warmUp).append(",\n");
             sb.append("  \"results\": [");
             for (int i = 0; i < results.size(); i++) {
                 Result r = results.get(i);
@@ -138,22 +141,24 @@ public final class DecodeBenchmark {
             if (setup.localSize() > 0) {
                 options = options.withLocalSize(setup.localSize());
             }
-            double kernelMs;
+            Pass profiled;
             try (DeviceLlama d = DeviceLlama.create(model, device, options)) {
                 bytesPerToken = d.weightBytesPerToken();
-                double ms = msPerToken(d, setup, false);
-                kernelMs = msPerToken(d, setup, true);
-                results.add(print(out, new Result("DeviceLlama L=" + options.localSize(), false, setup.tokens(), ms, kernelMs, ms - kernelMs, bytesPerToken, copy)));
+                Pass plain = decode(d, setup, false);
+                profiled = decode(d, setup, true);
+                results.add(print(out, new Result("DeviceLlama L=" + options.localSize(), false, setup.tokens(), plain.wallMs(),
+                        profiled.kernelMs(), profiled.wallMs() - profiled.kernelMs(), bytesPerToken, copy)));
             }
             if (device.supportsCapture()) {
                 try (DeviceLlama d = DeviceLlama.create(model, device, options.withCapture(true))) {
-                    double ms = msPerToken(d, setup, false);
-                    results.add(print(out, new Result("DeviceLlama L=" + options.localSize() + " captured", true, setup.tokens(), ms, kernelMs, ms - kernelMs, bytesPerToken, copy)));
+                    Pass captured = decode(d, setup, false);
+                    results.add(print(out, new Result("DeviceLlama L=" + options.localSize() + " captured", true, setup.tokens(), captured.wallMs(),
+                            profiled.kernelMs(), captured.wallMs() - profiled.kernelMs(), bytesPerToken, copy)));
                 }
             }
         }
         out.accept(String.format(Locale.ROOT, "weights read per token: %.1f MB", bytesPerToken / 1e6));
-        return new Report(modelName, weights, device.describe(), bytesPerToken, copyBytes, copy, List.copyOf(results));
+        return new Report(modelName, weights, device.describe(), bytesPerToken, copyBytes, copy, setup.warmUp(), List.copyOf(results));
     }
 
     private static Result print(Consumer<String> out, Result r) {
@@ -166,11 +171,12 @@ public final class DecodeBenchmark {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "-";
     }
 
-    /**
-     * Greedy decode from position 0: warm-up steps, then timed steps. Wall time per step, or with
-     * {@code profiled} the device's kernel time per step.
-     */
-    private static double msPerToken(DeviceLlama d, Setup setup, boolean profiled) {
+    /** Milliseconds per token of one pass: wall time and (profiled passes only) kernel time. */
+    private record Pass(double wallMs, double kernelMs) {
+    }
+
+    /** Greedy decode from position 0: warm-up steps, then timed steps. */
+    private static Pass decode(DeviceLlama d, Setup setup, boolean profiled) {
         d.reset();
         d.setProfiling(profiled);
         int token = 1;
@@ -185,7 +191,7 @@ public final class DecodeBenchmark {
         }
         long wall = System.nanoTime() - start;
         d.setProfiling(false);
-        return (profiled ? kernelNanos : wall) / 1e6 / setup.tokens();
+        return new Pass(wall / 1e6 / setup.tokens(), profiled ? kernelNanos / 1e6 / setup.tokens() : Double.NaN);
     }
 
     private static double jvmMsPerToken(LlamaModel model, Setup setup) {
