@@ -170,6 +170,8 @@ public final class QualitySweep {
         Files.writeString(out.resolve("table.md"), md.toString());
         Files.writeString(out.resolve("perplexity-vs-sparsity.svg"), SvgPlot.perplexityVsSparsity(
                 "Tiny Shakespeare, held-out 10%: perplexity vs FFN sparsity", points, dense));
+        SvgPlot.writePng(out.resolve("perplexity-vs-sparsity.png"),
+                "Tiny Shakespeare, held-out 10%: perplexity vs FFN sparsity", points, dense);
     }
 
     private static String req(Map<String, String> a, String key) {
