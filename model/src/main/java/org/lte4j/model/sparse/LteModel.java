@@ -1,0 +1,223 @@
+package org.lte4j.model.sparse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.lte4j.model.gguf.GgufFile;
+import org.lte4j.model.gguf.GgufTensorInfo;
+import org.lte4j.model.llama.LayerWeights;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.tensor.ModelFormatException;
+import org.lte4j.model.tensor.Tensor;
+
+/**
+ * A Llama-family model whose FFN runs only the experts its router turns on (LTE inference):
+ * per token and layer, {@code G = sigmoid(router . x)} on the normalised FFN input, the experts
+ * with {@code G > threshold} are active, and the FFN is the dense SwiGLU restricted to their
+ * neurons (gate and up rows of an expert are contiguous; the down projection is a transposed copy
+ * whose expert columns are contiguous rows, see {@link TransposedDown}). Inactive experts' weights
+ * are not read. The gate value does not scale the output. Every FFN call records its measured
+ * sparsity in {@link #recorder()}.
+ *
+ * <p>Everything but the FFN is {@link LlamaModel}'s, sharing its weights; closing either closes
+ * the shared mapping.
+ */
+public class LteModel extends LlamaModel {
+    /** Experts per task: a fixed grouping, so the summation order is the same on any core count. */
+    private static final int EXPERTS_PER_TASK = 4;
+    /** Sparse FFNs with fewer multiply-adds than this stay on the calling thread. */
+    private static final long PARALLEL_THRESHOLD = 1 << 16;
+
+    private final LteSettings settings;
+    private final int experts;
+    private final List<ExpertRouter> routers;
+    private final List<Tensor> transposedDown;
+    private final SparsityRecorder recorder;
+
+    /**
+     * Runs {@code base} sparsely with one router per layer; {@code base}'s FFN neurons must already
+     * be grouped into contiguous experts. Builds the transposed down projections (in the base's
+     * arena, freed when the model is closed).
+     */
+    public LteModel(LlamaModel base, LteSettings settings, List<ExpertRouter> routers) {
+        super(base);
+        int hidden = config().hiddenDim();
+        this.settings = settings;
+        this.experts = settings.experts(hidden);
+        if (routers.size() != config().nLayers()) {
+            throw new IllegalArgumentException(routers.size() + " routers for " + config().nLayers() + " layers");
+        }
+        for (int l = 0; l < routers.size(); l++) {
+            ExpertRouter r = routers.get(l);
+            if (r.experts() != experts || r.dim() != config().dim()) {
+                throw new IllegalArgumentException("router of layer " + l + " is " + r.experts() + " x " + r.dim()
+                        + ", expected " + experts + " x " + config().dim());
+            }
+        }
+        this.routers = List.copyOf(routers);
+        Tensor[] down = new Tensor[config().nLayers()];
+        IntStream.range(0, down.length).parallel()
+                .forEach(l -> down[l] = TransposedDown.of(layers().get(l).wDown(), source().arena()));
+        this.transposedDown = List.of(down);
+        this.recorder = new SparsityRecorder(config().nLayers(), hidden);
+    }
+
+    /**
+     * Opens an LTE GGUF file (written by {@link Moefy} or LTE training). A file without
+     * {@code lte.*} metadata, a router of the wrong shape or a missing router is a
+     * {@link ModelFormatException} naming the key or tensor; a dense model runs with
+     * {@link LlamaModel#load} instead.
+     */
+    public static LteModel load(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new ModelFormatException(path, null, -1, "a Hugging Face folder has no LTE routers; run it dense"
+                    + " (--dense), or convert it to GGUF and make an LTE model with `lte4j moefy`");
+        }
+        LlamaModel base = LlamaModel.load(path);
+        try {
+            LteSettings settings;
+            List<ExpertRouter> routers = new ArrayList<>();
+            try (GgufFile g = GgufFile.open(path)) {
+                settings = settings(g);
+                int dim = base.config().dim();
+                int hidden = base.config().hiddenDim();
+                if (hidden % settings.expertSize() != 0) {
+                    throw new ModelFormatException(path, LteGguf.EXPERT_SIZE, -1, "expert size "
+                            + settings.expertSize() + " does not divide the FFN width " + hidden);
+                }
+                int experts = hidden / settings.expertSize();
+                for (int l = 0; l < base.config().nLayers(); l++) {
+                    routers.add(new ExpertRouter(router(g, l, experts, dim), experts, dim));
+                }
+            }
+            return new LteModel(base, settings, routers);
+        } catch (IOException | RuntimeException e) {
+            base.close();
+            throw e;
+        }
+    }
+
+    private static LteSettings settings(GgufFile g) {
+        if (!LteGguf.isLte(g.metadata())) {
+            throw new ModelFormatException(g.path(), LteGguf.EXPERT_SIZE, -1, "not an LTE model (no lte.* metadata):"
+                    + " run it dense (--dense), or make an LTE model with `lte4j moefy`");
+        }
+        int size = g.getInt(LteGguf.EXPERT_SIZE);
+        double threshold = g.getDouble(LteGguf.THRESHOLD, LteSettings.DEFAULT_THRESHOLD);
+        try {
+            return new LteSettings(size, (float) threshold);
+        } catch (IllegalArgumentException e) {
+            String key = size <= 0 ? LteGguf.EXPERT_SIZE : LteGguf.THRESHOLD;
+            throw new ModelFormatException(g.path(), key, -1, e.getMessage(), e);
+        }
+    }
+
+    private static float[] router(GgufFile g, int layer, int experts, int dim) {
+        String name = LteGguf.routerName(layer);
+        Tensor t = g.tensor(name);
+        long[] expected = {experts, dim};
+        if (!Arrays.equals(t.shape(), expected)) {
+            long offset = g.tensorInfos().stream().filter(i -> i.name().equals(name))
+                    .mapToLong(GgufTensorInfo::infoOffset).findFirst().orElse(-1);
+            throw new ModelFormatException(g.path(), name, offset, "router of shape " + Arrays.toString(t.shape())
+                    + ", expected " + Arrays.toString(expected) + " (FFN width / lte.expert_size experts x dim)");
+        }
+        return t.toFloats();
+    }
+
+    public LteSettings settings() {
+        return settings;
+    }
+
+    /** Experts per layer. */
+    public int experts() {
+        return experts;
+    }
+
+    public List<ExpertRouter> routers() {
+        return routers;
+    }
+
+    /** Measured sparsity of every FFN call so far. */
+    public SparsityRecorder recorder() {
+        return recorder;
+    }
+
+    /** The experts of {@code layer} that input {@code x} turns on, ascending. */
+    public int[] activeExperts(int layer, float[] x) {
+        int[] active = new int[experts];
+        int n = routers.get(layer).route(x, settings.threshold(), active);
+        return Arrays.copyOf(active, n);
+    }
+
+    /** The dense FFN (all neurons, through the original down projection); records nothing. */
+    public float[] denseFfn(int layer, float[] x) {
+        return super.ffn(layer, x);
+    }
+
+    /** The FFN over the active experts only; records the layer's sparsity. */
+    @Override
+    public float[] ffn(int layer, float[] x) {
+        int[] active = activeExperts(layer, x);
+        int n = active.length;
+        int size = settings.expertSize();
+        recorder.record(layer, (experts - n) * size);
+        int dim = config().dim();
+        float[] out = new float[dim];
+        if (n == 0) {
+            return out;
+        }
+        LayerWeights w = layers().get(layer);
+        Tensor down = transposedDown.get(layer);
+        int tasks = (n + EXPERTS_PER_TASK - 1) / EXPERTS_PER_TASK;
+        float[][] partial = new float[tasks][];
+        IntStream range = IntStream.range(0, tasks);
+        if (tasks > 1 && 3L * n * size * dim >= PARALLEL_THRESHOLD) {
+            range = range.parallel();
+        }
+        range.forEach(t -> partial[t] = experts(w, down, x, active, t * EXPERTS_PER_TASK,
+                Math.min(n, (t + 1) * EXPERTS_PER_TASK)));
+        for (float[] p : partial) {
+            for (int i = 0; i < dim; i++) {
+                out[i] += p[i];
+            }
+        }
+        return out;
+    }
+
+    /** Sum of the outputs of experts {@code active[from..to)}: reads only their rows. */
+    private float[] experts(LayerWeights w, Tensor down, float[] x, int[] active, int from, int to) {
+        int dim = config().dim();
+        int size = settings.expertSize();
+        float[] acc = new float[dim];
+        float[] column = new float[dim];
+        for (int a = from; a < to; a++) {
+            int first = active[a] * size;
+            for (int r = first; r < first + size; r++) {
+                float gate = w.wGate().dot(r, x, 0);
+                float up = w.wUp().dot(r, x, 0);
+                float h = silu(gate) * up;
+                down.rowTo(r, column, 0);
+                for (int i = 0; i < dim; i++) {
+                    acc[i] += h * column[i];
+                }
+            }
+        }
+        return acc;
+    }
+
+    /** The same expression as the dense FFN's, so a kept neuron has the same activation. */
+    private static float silu(float x) {
+        return x / (1 + (float) Math.exp(-x));
+    }
+
+    @Override
+    public String toString() {
+        return "LteModel[" + experts + " experts of " + settings.expertSize() + " per layer, threshold "
+                + settings.threshold() + ", " + super.toString() + "]";
+    }
+}
