@@ -27,7 +27,9 @@ public final class GemvBandwidth {
         /** MatVec.gemvF16: one fp16 per load. */
         ONE_HALF,
         /** MatVec.gemvF16Pairs: two fp16 per 32-bit load, four loads in flight. */
-        HALF_PAIRS
+        HALF_PAIRS,
+        /** MatVec.gemvF16PairsFourRows: as HALF_PAIRS, four rows per group sharing each x load. */
+        HALF_PAIRS_FOUR_ROWS
     }
 
     public record Result(Loads loads, int rows, int cols, int localSize, double nanos) {
@@ -44,19 +46,17 @@ public final class GemvBandwidth {
         RandomArrays random = new RandomArrays(7);
         try (HalfArray halves = random.halves(rows * cols); FloatArray x = random.floats(cols); FloatArray y = new FloatArray(rows)) {
             KernelContext ctx = new KernelContext();
-            NativeArray w;
-            Task gemv;
-            if (loads == Loads.ONE_HALF) {
-                w = halves;
-                gemv = Task.of("gemv-f16", () -> MatVec.gemvF16(ctx, halves, x, y, rows, cols));
-            } else {
-                IntArray words = IntArray.wrap(halves.segment());
-                w = words;
-                gemv = Task.of("gemv-f16-pairs", () -> MatVec.gemvF16Pairs(ctx, words, x, y, rows, cols));
-            }
+            IntArray words = IntArray.wrap(halves.segment());
+            NativeArray w = loads == Loads.ONE_HALF ? halves : words;
+            Task gemv = switch (loads) {
+                case ONE_HALF -> Task.of("gemv-f16", () -> MatVec.gemvF16(ctx, halves, x, y, rows, cols));
+                case HALF_PAIRS -> Task.of("gemv-f16-pairs", () -> MatVec.gemvF16Pairs(ctx, words, x, y, rows, cols));
+                case HALF_PAIRS_FOUR_ROWS -> Task.of("gemv-f16-pairs-4rows", () -> MatVec.gemvF16PairsFourRows(ctx, words, x, y, rows, cols));
+            };
+            int groups = loads == Loads.HALF_PAIRS_FOUR_ROWS ? (rows + 3) / 4 : rows;
             TaskGraph g = new TaskGraph("gemv")
                     .transferToDevice(DataTransferMode.FIRST_EXECUTION, w, x)
-                    .task(gemv.withGrid(WorkerGrid.of(rows * localSize, localSize)));
+                    .task(gemv.withGrid(WorkerGrid.of(groups * localSize, localSize)));
             try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
                 return new Result(loads, rows, cols, localSize, Timing.medianKernelNanos(plan, 3, runs));
             }

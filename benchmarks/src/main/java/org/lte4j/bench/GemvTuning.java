@@ -15,8 +15,9 @@ import org.lte4j.runtime.graph.TaskGraph;
 import org.lte4j.runtime.selftest.RandomArrays;
 
 /**
- * Developer tool: the packed-pair fp16 GEMV variants over work-group sizes and group counts, as
- * ratios to the device copy, at LLaMA2-7B's FFN shapes. Usage: GemvTuning [device].
+ * Developer tool: the packed-pair fp16 GEMVs (one row or four rows per work-group) over
+ * work-group sizes and group counts, as ratios to the device copy, at LLaMA2-7B's FFN shapes.
+ * Usage: GemvTuning [device].
  */
 public final class GemvTuning {
     private GemvTuning() {
@@ -33,13 +34,17 @@ public final class GemvTuning {
             try (HalfArray halves = random.halves(rows * cols); FloatArray x = random.floats(cols); FloatArray y = new FloatArray(rows)) {
                 IntArray w = IntArray.wrap(halves.segment());
                 KernelContext ctx = new KernelContext();
-                for (int local : new int[] {32, 64, 128}) {
-                    for (int groups : new int[] {rows, rows / 2, rows / 4}) {
+                for (int local : new int[] {64, 128, 256, 512}) {
+                    for (int groups : new int[] {rows, rows / 2}) {
                         Task four = Task.of("four", () -> MatVec.gemvF16Pairs(ctx, w, x, y, rows, cols));
-                        Task eight = Task.of("eight", () -> GemvTuningKernels.gemvF16PairsEightLoads(ctx, w, x, y, rows, cols));
-                        for (Task t : new Task[] {four, eight}) {
+                        Task fourRows = Task.of("4rows", () -> MatVec.gemvF16PairsFourRows(ctx, w, x, y, rows, cols));
+                        for (Task t : new Task[] {four, fourRows}) {
+                            int g4 = t == fourRows ? (groups + 3) / 4 : groups;
+                            if (t == fourRows && groups != rows) {
+                                continue; // one group per four rows; no looping variant
+                            }
                             TaskGraph g = new TaskGraph("gemv").transferToDevice(DataTransferMode.FIRST_EXECUTION, w, x)
-                                    .task(t.withGrid(WorkerGrid.of(groups * local, local)));
+                                    .task(t.withGrid(WorkerGrid.of(g4 * local, local)));
                             try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
                                 double nanos = Timing.medianKernelNanos(plan, 5, 50);
                                 double bw = (2.0 * rows * cols + 4.0 * (rows + cols)) / (nanos * 1e-9);

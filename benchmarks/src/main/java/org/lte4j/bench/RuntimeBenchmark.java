@@ -24,9 +24,9 @@ public final class RuntimeBenchmark {
         int[][] shapes = {{11008 / scale, 4096 / scale}, {4096 / scale, 11008 / scale}};
         for (int[] s : shapes) {
             for (GemvBandwidth.Loads loads : GemvBandwidth.Loads.values()) {
-                for (int local : gpu ? new int[] {64, 128, 256} : new int[] {64}) {
+                for (int local : gpu ? new int[] {64, 256, 512} : new int[] {64}) {
                     GemvBandwidth.Result r = GemvBandwidth.fp16(device, loads, s[0], s[1], local, runs);
-                    out.accept(String.format("fp16 GEMV %5d x %-5d %-10s L=%-3d %8.1f GB/s  %.3f ms  %.2f of copy",
+                    out.accept(String.format("fp16 GEMV %5d x %-5d %-20s L=%-3d %8.1f GB/s  %.3f ms  %.2f of copy",
                             r.rows(), r.cols(), loads, local, r.bytesPerSecond() / 1e9, r.nanos() / 1e6, r.bytesPerSecond() / copy));
                 }
             }

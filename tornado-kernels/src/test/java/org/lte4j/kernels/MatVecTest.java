@@ -70,6 +70,20 @@ class MatVecTest {
         check((i, c) -> h.get((long) i * cols + c), x, y, rows, cols);
     }
 
+    @ParameterizedTest(name = "rows={0} cols={1} local={2}")
+    @CsvSource({"1, 2, 32", "3, 300, 64", "4, 1002, 64", "37, 1002, 64", "38, 96, 32", "5, 4096, 256"})
+    void fp16PackedPairsFourRowsPerGroup(int rows, int cols, int local) {
+        RandomArrays r = new RandomArrays(rows * 1000L + cols);
+        HalfArray h = r.halves(rows * cols);
+        IntArray w = IntArray.wrap(h.segment());
+        FloatArray x = r.floats(cols);
+        FloatArray y = new FloatArray(rows);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(Task.of("gemv", () -> MatVec.gemvF16PairsFourRows(ctx, w, x, y, rows, cols))
+                .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local)));
+        check((i, c) -> h.get((long) i * cols + c), x, y, rows, cols);
+    }
+
     @ParameterizedTest(name = "rows={0} cols={1} local={2} groups={3}")
     @CsvSource({"1, 32, 32, 1", "1, 352, 64, 1", "37, 352, 64, 37", "37, 96, 32, 5", "3, 4096, 256, 3"})
     void q8_0(int rows, int cols, int local, int groups) {

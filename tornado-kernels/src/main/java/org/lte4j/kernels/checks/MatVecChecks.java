@@ -70,7 +70,19 @@ final class MatVecChecks {
                     FloatArray y = new FloatArray(rows);
                     KernelContext ctx = new KernelContext();
                     Task t = Task.of("gemvF16Pairs", () -> MatVec.gemvF16Pairs(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(rows * LOCAL, LOCAL));
-                    return prepared(t, 1e-5 * Math.max(1, cols), List.of(w, x), y);
+                    return prepared(t, 1e-5, List.of(w, x), y); // observed ~1e-6: only the summation order differs
+                }),
+                Check.of(MatVec.class, "gemvF16PairsFourRows", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS; // not a multiple of 4: the last group has one row
+                    int cols = 1002;
+                    IntArray w = packedHalves(r, rows, cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("gemvF16PairsFourRows", () -> MatVec.gemvF16PairsFourRows(ctx, w, x, y, rows, cols))
+                            .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5, List.of(w, x), y); // observed ~1e-6: only the summation order differs
                 }),
                 Check.of(MatVec.class, "gemvQ8_0", seed -> {
                     RandomArrays r = new RandomArrays(seed);
