@@ -17,7 +17,17 @@ public final class Main {
 
     static Map<String, Subcommand> commands() {
         Map<String, Subcommand> m = new LinkedHashMap<>();
-        for (Subcommand c : List.of(new DemoCommand(), new DevicesCommand(), new SelfTestCommand(), new KernelCommand(), new GenerateCommand(), new BenchCommand())) {
+        for (Subcommand c : List.of(
+                new DemoCommand(),
+                new DevicesCommand(),
+                new SelfTestCommand(),
+                new KernelCommand(),
+                new GenerateCommand(),
+                new BenchCommand(),
+                new PretrainCommand(),
+                new TrainCommand(),
+                new CalibrateCommand(),
+                new EvalCommand())) {
             m.put(c.name(), c);
         }
         return m;
