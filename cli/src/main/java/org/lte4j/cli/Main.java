@@ -24,6 +24,7 @@ public final class Main {
                 new KernelCommand(),
                 new GenerateCommand(),
                 new BenchCommand(),
+                new MoefyCommand(),
                 new PretrainCommand(),
                 new TrainCommand(),
                 new CalibrateCommand(),

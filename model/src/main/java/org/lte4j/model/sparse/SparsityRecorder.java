@@ -98,6 +98,21 @@ public final class SparsityRecorder {
         return n == 0 ? Double.NaN : (double) sum / (n * neuronsPerLayer);
     }
 
+    /**
+     * A copy holding token rows {@code from ..} only, e.g. the generated tokens after a prompt of
+     * {@code from} tokens.
+     */
+    public SparsityRecorder copyFrom(int from) {
+        if (from < 0 || from > skipped.size()) {
+            throw new IllegalArgumentException("token " + from + " outside 0.." + skipped.size());
+        }
+        SparsityRecorder r = new SparsityRecorder(layers, neuronsPerLayer);
+        for (int[] row : skipped.subList(from, skipped.size())) {
+            r.skipped.add(row.clone());
+        }
+        return r;
+    }
+
     public void clear() {
         skipped.clear();
     }

@@ -41,6 +41,10 @@ class SparsityPlotTest {
         assertTrue(Double.isNaN(r.sparsity(2, 1)));
         assertThrows(IllegalArgumentException.class, () -> r.record(3, 0));
         assertThrows(IllegalArgumentException.class, () -> r.record(0, 65));
+        SparsityRecorder tail = r.copyFrom(1);
+        assertEquals(2, tail.tokens());
+        assertEquals(48 / 64.0, tail.sparsity(0, 1), 1e-12);
+        assertEquals((16 + 8) / (2 * 64.0), tail.layerSparsity(0), 1e-12);
         r.clear();
         assertEquals(0, r.tokens());
         assertTrue(Double.isNaN(r.overallSparsity()));
