@@ -26,7 +26,8 @@ public record DecodeOptions(int maxContext, int localSize, boolean capture, bool
     }
 
     /**
-     * Defaults for {@code device}: 128 items per group on GPUs (four warps stream a row); 16 on
+     * Defaults for {@code device}: 256 items per group on GPUs (where the four-row fp16 GEMV
+     * reached 0.84 of a device copy on an H200, docs/PERF.md); 16 on
      * OpenCL CPUs, where PoCL runs a group's items as one vectorised loop and pays for every
      * barrier of the reduction tree (llama-110m GEMVs: 16 items twice as fast as 64, measured on
      * PoCL 3.1); 4 on the JVM backend, where every work-item of a barrier kernel is a virtual thread.
@@ -34,8 +35,8 @@ public record DecodeOptions(int maxContext, int localSize, boolean capture, bool
     public static DecodeOptions defaults(Device device, int maxContext) {
         int local = switch (device.kind()) {
             case JVM -> 4;
-            case OPENCL -> device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU ? 128 : 16;
-            case CUDA -> 128;
+            case OPENCL -> device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU ? 256 : 16;
+            case CUDA -> 256;
         };
         return new DecodeOptions(maxContext, Math.min(local, Integer.highestOneBit(device.maxWorkGroupSize())), false, false);
     }

@@ -157,7 +157,7 @@ public final class DeviceLlama implements AutoCloseable {
         String n = "l" + l + ".";
         TaskGraph g = new TaskGraph("layer " + l)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION,
-                        present(attnNorm, wq.data(), wk.data(), wv.data(), wo.data(), bq, bk, bv, ffnNorm));
+                        present(attnNorm, wq.gemvData(), wk.gemvData(), wv.gemvData(), wo.gemvData(), bq, bk, bv, ffnNorm));
 
         // attention block
         g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
@@ -188,8 +188,8 @@ public final class DeviceLlama implements AutoCloseable {
         FloatArray outputNorm = weights.vector(modelWeights.outputNorm());
         TaskGraph g = new TaskGraph("output")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, outputNorm);
-        if (out != table) { // tied embeddings are on the device already
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, out.data());
+        if (out.gemvData() != table.data()) { // a tied F32/Q8_0 table is on the device already
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, out.gemvData());
         }
         return g.task(rmsNorm("output_norm", x, outputNorm, xb))
                 .task(out.gemv("logits", xb, logits, local))

@@ -52,6 +52,7 @@ class DeviceMatrixTest {
                 assertEquals(t.name(), m.format().name());
                 assertEquals(tensor.segment().address(), m.data().segment().address(), t + " is uploaded from the model's own bytes");
                 assertEquals(tensor.segment().byteSize(), m.bytes());
+                assertEquals(tensor.segment().address(), m.gemvData().segment().address(), t + ": the GEMV reads the same bytes");
             }
         }
     }
