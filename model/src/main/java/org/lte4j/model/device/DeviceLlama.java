@@ -85,6 +85,10 @@ public final class DeviceLlama implements AutoCloseable {
         this.device = Objects.requireNonNull(device, "device");
         this.options = options;
         this.local = options.localSize();
+        if (local > device.maxWorkGroupSize()) {
+            throw new IllegalArgumentException("work-group size " + local + " exceeds the maximum of " + device.maxWorkGroupSize()
+                    + " on " + device.name());
+        }
         this.maxContext = Math.min(options.maxContext(), config.contextLength());
         this.weights = new DeviceWeights();
         this.ffn = feedForward.apply(weights);
