@@ -18,9 +18,9 @@ import org.lte4j.model.tensor.Tensor;
  * A Llama-family model whose FFN runs only the experts its router turns on (LTE inference):
  * per token and layer, {@code G = sigmoid(router . x)} on the normalised FFN input, the experts
  * with {@code G > threshold} are active, and the FFN is the dense SwiGLU restricted to their
- * neurons (gate and up rows of an expert are contiguous; the down projection is a transposed copy
- * whose expert columns are contiguous rows, see {@link TransposedDown}). Inactive experts' weights
- * are not read. The gate value does not scale the output. Every FFN call records its measured
+ * neurons (gate and up rows of an expert are contiguous; the down projection is a copy regrouped
+ * so that each expert's weights are contiguous, see {@link ExpertMajorDown}). Inactive experts'
+ * weights are not read. The gate value does not scale the output. Every FFN call records its measured
  * sparsity in {@link #recorder()}.
  *
  * <p>Everything but the FFN is {@link LlamaModel}'s, sharing its weights; closing either closes
@@ -35,12 +35,12 @@ public class LteModel extends LlamaModel {
     private final LteSettings settings;
     private final int experts;
     private final List<ExpertRouter> routers;
-    private final List<Tensor> transposedDown;
+    private final List<Tensor> expertDown;
     private final SparsityRecorder recorder;
 
     /**
      * Runs {@code base} sparsely with one router per layer; {@code base}'s FFN neurons must already
-     * be grouped into contiguous experts. Builds the transposed down projections (in the base's
+     * be grouped into contiguous experts. Builds the regrouped down projections (in the base's
      * arena, freed when the model is closed).
      */
     public LteModel(LlamaModel base, LteSettings settings, List<ExpertRouter> routers) {
@@ -61,8 +61,9 @@ public class LteModel extends LlamaModel {
         this.routers = List.copyOf(routers);
         Tensor[] down = new Tensor[config().nLayers()];
         IntStream.range(0, down.length).parallel()
-                .forEach(l -> down[l] = TransposedDown.of(layers().get(l).wDown(), source().arena()));
-        this.transposedDown = List.of(down);
+                .forEach(l -> down[l] = ExpertMajorDown.of(layers().get(l).wDown(), settings.expertSize(),
+                        source().arena()));
+        this.expertDown = List.of(down);
         this.recorder = new SparsityRecorder(config().nLayers(), hidden);
     }
 
@@ -172,7 +173,7 @@ public class LteModel extends LlamaModel {
             return out;
         }
         LayerWeights w = layers().get(layer);
-        Tensor down = transposedDown.get(layer);
+        Tensor down = expertDown.get(layer);
         int tasks = (n + EXPERTS_PER_TASK - 1) / EXPERTS_PER_TASK;
         float[][] partial = new float[tasks][];
         IntStream range = IntStream.range(0, tasks);
@@ -194,17 +195,16 @@ public class LteModel extends LlamaModel {
         int dim = config().dim();
         int size = settings.expertSize();
         float[] acc = new float[dim];
-        float[] column = new float[dim];
+        float[] h = new float[size];
         for (int a = from; a < to; a++) {
-            int first = active[a] * size;
-            for (int r = first; r < first + size; r++) {
-                float gate = w.wGate().dot(r, x, 0);
-                float up = w.wUp().dot(r, x, 0);
-                float h = silu(gate) * up;
-                down.rowTo(r, column, 0);
-                for (int i = 0; i < dim; i++) {
-                    acc[i] += h * column[i];
-                }
+            int e = active[a];
+            for (int j = 0; j < size; j++) {
+                int r = e * size + j;
+                h[j] = silu(w.wGate().dot(r, x, 0)) * w.wUp().dot(r, x, 0);
+            }
+            int rows = e * dim;
+            for (int i = 0; i < dim; i++) {
+                acc[i] += down.dot(rows + i, h, 0);
             }
         }
         return acc;
