@@ -1,7 +1,6 @@
 package org.lte4j.model.sparse;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,8 +29,8 @@ import org.lte4j.model.train.ProgressListener;
  * reference quantiser, see {@link NeuronPermuter}; k-quant tensors, which the reader converts,
  * come out as Q8_0), and adds {@code lte.expert_size}, {@code lte.threshold} = 0.5 and
  * {@code blk.N.ffn_router.weight} (F32 {@code [experts, dim]}). A reader that ignores these runs
- * the permuted dense model. Deterministic for a seed. The permuted FFN tensors are held in memory
- * until the file is written.
+ * the permuted dense model. Deterministic for a seed. The permuted FFN tensors wait for the
+ * writer in a temporary file next to the output (as large as the FFN tensors), not in RAM.
  */
 public final class Moefy {
     /** Calibration inputs for the initial routers: FFN inputs of this many random tokens. */
@@ -47,7 +46,7 @@ public final class Moefy {
         if (Files.exists(out) && Files.isSameFile(in, out)) {
             throw new IllegalArgumentException("moefy would overwrite its input " + in + "; choose another --out");
         }
-        try (GgufFile g = GgufFile.open(in); LlamaModel model = LlamaModel.load(in); Arena arena = Arena.ofShared()) {
+        try (GgufFile g = GgufFile.open(in); LlamaModel model = LlamaModel.load(in); ScratchFile scratch = new ScratchFile(out)) {
             if (LteGguf.isLte(g.metadata())) {
                 throw new IllegalArgumentException(in + " is already an LTE model (" + LteGguf.EXPERT_SIZE + " = "
                         + g.metadata().get(LteGguf.EXPERT_SIZE) + ")");
@@ -79,9 +78,9 @@ public final class Moefy {
                 BalancedKMeans.Result r = BalancedKMeans.cluster(gateRows, hidden, dim, expertSize, seed + l,
                         KMEANS_ITERATIONS, progress, "layer " + l);
                 int[] order = r.order();
-                permuted.put(gate.name(), NeuronPermuter.rows(gate, order, arena));
-                permuted.put(up.name(), NeuronPermuter.rows(up, order, arena));
-                permuted.put(down.name(), NeuronPermuter.columns(down, order, arena));
+                permuted.put(gate.name(), NeuronPermuter.rows(gate, order, scratch::allocate));
+                permuted.put(up.name(), NeuronPermuter.rows(up, order, scratch::allocate));
+                permuted.put(down.name(), NeuronPermuter.columns(down, order, scratch::allocate));
                 RouterInit.Layer router = RouterInit.of(NeuronPermuter.rows(gateRows, dim, order), experts, expertSize,
                         dim, inputs[l], settings.threshold());
                 routers.add(router.weights());

@@ -1,6 +1,8 @@
 package org.lte4j.model.sparse;
 
-import java.lang.foreign.Arena;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import org.lte4j.model.tensor.Quantizer;
 import org.lte4j.model.tensor.Tensor;
 
 /**
@@ -12,16 +14,30 @@ import org.lte4j.model.tensor.Tensor;
  * rounding change: quantisation noise of the type, once more).
  */
 public final class NeuronPermuter {
+    /** Where permuted tensors are written. */
+    public interface Memory {
+        MemorySegment allocate(long bytes) throws IOException;
+    }
+
     private NeuronPermuter() {
     }
 
     /** Gate/up projection {@code [hidden, dim]}: rows are neurons. */
-    public static Tensor rows(Tensor t, int[] order, Arena arena) {
-        return t.permuteRows(order, arena);
+    public static Tensor rows(Tensor t, int[] order, Memory memory) throws IOException {
+        if (order.length != t.rows()) {
+            throw new IllegalArgumentException(t.name() + ": permutation of " + order.length + " rows, tensor has "
+                    + t.rows());
+        }
+        long rb = t.rowBytes();
+        MemorySegment out = memory.allocate(t.segment().byteSize());
+        for (int i = 0; i < order.length; i++) {
+            MemorySegment.copy(t.segment(), order[i] * rb, out, i * rb, rb);
+        }
+        return Tensor.of(t.name(), t.type(), t.shape(), out);
     }
 
     /** Down projection {@code [dim, hidden]}: columns are neurons. */
-    public static Tensor columns(Tensor t, int[] order, Arena arena) {
+    public static Tensor columns(Tensor t, int[] order, Memory memory) throws IOException {
         int cols = t.cols();
         if (order.length != cols) {
             throw new IllegalArgumentException(t.name() + ": permutation of " + order.length + " columns, tensor has "
@@ -35,7 +51,9 @@ public final class NeuronPermuter {
                 out[o + p] = src[o + order[p]];
             }
         }
-        return Tensor.fromFloats(t.name(), t.type(), t.shape(), out, arena);
+        MemorySegment seg = memory.allocate(t.segment().byteSize());
+        Quantizer.encode(t.type(), out, 0, out.length, seg, 0);
+        return Tensor.of(t.name(), t.type(), t.shape(), seg);
     }
 
     /** {@code values} as {@code [order.length][cols]} with rows reordered. */

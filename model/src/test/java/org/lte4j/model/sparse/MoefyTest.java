@@ -85,6 +85,7 @@ class MoefyTest {
             }
             assertEquals(a.tensorInfos().size() + 2, b.tensorInfos().size());
         }
+        assertNoScratchLeft();
         assertEquals(5, report.experts());
         assertEquals(2, report.layers().size());
         for (MoefyReport.Layer l : report.layers()) {
@@ -146,6 +147,13 @@ class MoefyTest {
         assertTrue(e.getMessage().contains(in.toString()) && e.getMessage().contains("feed_forward_length")
                 && e.getMessage().contains("160") && e.getMessage().contains("48"), e.getMessage());
         assertFalse(Files.exists(out));
+        assertNoScratchLeft();
+    }
+
+    private void assertNoScratchLeft() throws Exception {
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".scratch")).toList());
+        }
     }
 
     @Test
