@@ -33,8 +33,6 @@ import org.lte4j.model.train.ProgressListener;
  * writer in a temporary file next to the output (as large as the FFN tensors), not in RAM.
  */
 public final class Moefy {
-    /** Calibration inputs for the initial routers: FFN inputs of this many random tokens. */
-    public static final int CALIBRATION_TOKENS = 32;
     public static final int KMEANS_ITERATIONS = 20;
     private static final int BAR = 24;
 
@@ -61,8 +59,6 @@ public final class Moefy {
             }
             LteSettings settings = new LteSettings(expertSize, LteSettings.DEFAULT_THRESHOLD);
             int experts = settings.experts(hidden);
-            progress.onProgress("calibration: FFN inputs of " + CALIBRATION_TOKENS + " random tokens through the dense model");
-            float[][] inputs = FfnInputCapture.sample(model, CALIBRATION_TOKENS, seed);
 
             Map<String, Tensor> permuted = new HashMap<>();
             List<float[]> routers = new ArrayList<>();
@@ -82,7 +78,7 @@ public final class Moefy {
                 permuted.put(up.name(), NeuronPermuter.rows(up, order, scratch::allocate));
                 permuted.put(down.name(), NeuronPermuter.columns(down, order, scratch::allocate));
                 RouterInit.Layer router = RouterInit.of(NeuronPermuter.rows(gateRows, dim, order), experts, expertSize,
-                        dim, inputs[l], settings.threshold());
+                        model.layers().get(l).ffnNorm(), seed + l, settings.threshold());
                 routers.add(router.weights());
                 report.add(new MoefyReport.Layer(l, r.meanDistance(), r.iterations(), router.activeFraction()));
                 double elapsed = (System.nanoTime() - t0) / 1e9;
