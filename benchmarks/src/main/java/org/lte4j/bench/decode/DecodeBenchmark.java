@@ -3,6 +3,8 @@ package org.lte4j.bench.decode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import org.lte4j.bench.CopyBandwidth;
@@ -15,6 +17,7 @@ import org.lte4j.model.sampling.Sampler;
 import org.lte4j.model.tensor.Tensor;
 import org.lte4j.runtime.backend.BackendKind;
 import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.backend.ProfileRecord;
 import org.lte4j.runtime.backend.opencl.OpenClDevice;
 import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
 
@@ -148,6 +151,10 @@ public final class DecodeBenchmark {
                 profiled = decode(d, setup, true);
                 results.add(print(out, new Result("DeviceLlama L=" + options.localSize(), false, setup.tokens(), plain.wallMs(),
                         profiled.kernelMs(), profiled.wallMs() - profiled.kernelMs(), bytesPerToken, copy)));
+                profiled.kernelMsByName().entrySet().stream()
+                        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                        .forEach(e -> out.accept(String.format(Locale.ROOT, "  kernel %-40s %8.3f ms/token (%4.1f%%)",
+                                e.getKey(), e.getValue(), 100 * e.getValue() / profiled.kernelMs())));
             }
             if (device.supportsCapture()) {
                 try (DeviceLlama d = DeviceLlama.create(model, device, options.withCapture(true))) {
@@ -171,8 +178,11 @@ public final class DecodeBenchmark {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "-";
     }
 
-    /** Milliseconds per token of one pass: wall time and (profiled passes only) kernel time. */
-    private record Pass(double wallMs, double kernelMs) {
+    /**
+     * Milliseconds per token of one pass: wall time and (profiled passes only) kernel time, in
+     * all and per kernel (by entry name), so a slow step shows which kernel to look at.
+     */
+    private record Pass(double wallMs, double kernelMs, Map<String, Double> kernelMsByName) {
     }
 
     /** Greedy decode from position 0: warm-up steps, then timed steps. */
@@ -184,14 +194,20 @@ public final class DecodeBenchmark {
             token = d.forwardGreedy(token);
         }
         long kernelNanos = 0;
+        Map<String, Double> byName = new TreeMap<>();
         long start = System.nanoTime();
         for (int i = 0; i < setup.tokens(); i++) {
             token = d.forwardGreedy(token);
             kernelNanos += d.lastProfile().kernelNanos();
+            for (ProfileRecord r : d.lastProfile().records()) {
+                if (r.kind() == ProfileRecord.Kind.KERNEL) {
+                    byName.merge(r.label(), r.deviceNanos() / 1e6 / setup.tokens(), Double::sum);
+                }
+            }
         }
         long wall = System.nanoTime() - start;
         d.setProfiling(false);
-        return new Pass(wall / 1e6 / setup.tokens(), profiled ? kernelNanos / 1e6 / setup.tokens() : Double.NaN);
+        return new Pass(wall / 1e6 / setup.tokens(), profiled ? kernelNanos / 1e6 / setup.tokens() : Double.NaN, byName);
     }
 
     private static double jvmMsPerToken(LlamaModel model, Setup setup) {
