@@ -41,8 +41,16 @@ public final class Moefy {
 
     public static MoefyReport run(Path in, Path out, int expertSize, long seed, ProgressListener progress)
             throws IOException {
+        if (Files.isDirectory(in)) {
+            throw new IllegalArgumentException(in + " is a folder; moefy reads a GGUF file (convert a Hugging Face"
+                    + " folder to GGUF first)");
+        }
         if (Files.exists(out) && Files.isSameFile(in, out)) {
             throw new IllegalArgumentException("moefy would overwrite its input " + in + "; choose another --out");
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
         }
         try (GgufFile g = GgufFile.open(in); LlamaModel model = LlamaModel.load(in); ScratchFile scratch = new ScratchFile(out)) {
             if (LteGguf.isLte(g.metadata())) {

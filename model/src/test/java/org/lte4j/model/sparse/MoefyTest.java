@@ -157,6 +157,13 @@ class MoefyTest {
     }
 
     @Test
+    void moefyOfAFolderIsAClearError() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Moefy.run(dir, dir.resolve("out.gguf"), 32, 1, ProgressListener.SILENT));
+        assertTrue(e.getMessage().contains("is a folder"), e.getMessage());
+    }
+
+    @Test
     void moefyOfAnLteModelIsRefused() throws Exception {
         Path in = TinyModels.gguf(dir, "llama_gqa", GgmlType.F32);
         Path out = dir.resolve("lte.gguf");
