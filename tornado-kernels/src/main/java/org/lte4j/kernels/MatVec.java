@@ -216,6 +216,71 @@ public final class MatVec {
     }
 
     /**
+     * The Q8_0 GEMV on weights split into their two parts, so that quants load as aligned 32-bit
+     * words (four int8 each) instead of single bytes: {@code quants} holds row r's {@code cols}
+     * int8 quants as {@code cols / 4} words (row-major, no scales between blocks) and
+     * {@code scales} holds row r's {@code cols / 32} block scales (fp16). Same bytes as GGML's
+     * interleaved 34-byte blocks, same result: y[r] = sum over blocks of d * sum(q * x).
+     * Four rows per work-group share each x load, as in {@link #gemvF16PairsFourRows}.
+     * Grid: {@code (ceil(rows / 4) * L, L)}. Traffic: reads 34/32 * rows * cols bytes, writes 4 * rows.
+     */
+    public static void gemvQ8_0SplitWordsFourRows(KernelContext ctx, IntArray quants, HalfArray scales, FloatArray x, FloatArray y,
+                                                  int rows, int cols) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int words = cols / 4;
+        int blocks = cols / Q8_0_BLOCK;
+        int r0 = ctx.groupIdx * 4;
+        if (r0 < rows) {
+            int r1 = Math.min(r0 + 1, rows - 1);
+            int r2 = Math.min(r0 + 2, rows - 1);
+            int r3 = Math.min(r0 + 3, rows - 1);
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            for (int j = lid; j < words; j += size) {
+                int q0 = quants.get((long) r0 * words + j);
+                int q1 = quants.get((long) r1 * words + j);
+                int q2 = quants.get((long) r2 * words + j);
+                int q3 = quants.get((long) r3 * words + j);
+                int block = j / 8;
+                float x0 = x.get(4 * j);
+                float x1 = x.get(4 * j + 1);
+                float x2 = x.get(4 * j + 2);
+                float x3 = x.get(4 * j + 3);
+                s0 += scales.get((long) r0 * blocks + block) * quadDot(q0, x0, x1, x2, x3);
+                s1 += scales.get((long) r1 * blocks + block) * quadDot(q1, x0, x1, x2, x3);
+                s2 += scales.get((long) r2 * blocks + block) * quadDot(q2, x0, x1, x2, x3);
+                s3 += scales.get((long) r3 * blocks + block) * quadDot(q3, x0, x1, x2, x3);
+            }
+            scratch[lid] = s0;
+            scratch[size + lid] = s1;
+            scratch[2 * size + lid] = s2;
+            scratch[3 * size + lid] = s3;
+        }
+        ctx.localBarrier();
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            if (lid < stride && r0 < rows) {
+                scratch[lid] += scratch[lid + stride];
+                scratch[size + lid] += scratch[size + lid + stride];
+                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
+                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
+            }
+            ctx.localBarrier();
+        }
+        if (lid < 4 && r0 + lid < rows) {
+            y.set(r0 + lid, scratch[lid * size]);
+        }
+    }
+
+    /** The four signed bytes of {@code word} (lowest first) dotted with x0..x3. */
+    static float quadDot(int word, float x0, float x1, float x2, float x3) {
+        return (byte) word * x0 + (byte) (word >> 8) * x1 + (byte) (word >> 16) * x2 + (byte) (word >> 24) * x3;
+    }
+
+    /**
      * {@code y[r] = sum_c d * q * x[c]} with GGML Q8_0 weights: row r is {@code cols / 32}
      * consecutive 34-byte blocks (little-endian fp16 scale d, then 32 int8 quants q), rows
      * back to back. {@code cols} must be a multiple of 32. Work-items stride over columns, so

@@ -1,5 +1,7 @@
 package org.lte4j.kernels;
 
+import java.lang.foreign.Arena;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.lte4j.kernels.checks.QuantizedInputs;
@@ -82,6 +84,22 @@ class MatVecTest {
         JvmRun.execute(Task.of("gemv", () -> MatVec.gemvF16PairsFourRows(ctx, w, x, y, rows, cols))
                 .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local)));
         check((i, c) -> h.get((long) i * cols + c), x, y, rows, cols);
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} local={2}")
+    @CsvSource({"1, 32, 32", "3, 352, 64", "4, 352, 64", "37, 352, 64", "5, 4096, 256"})
+    void q8_0SplitIntoWordsAndScales(int rows, int cols, int local) {
+        RandomArrays r = new RandomArrays(rows * 1000L + cols);
+        ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols);
+        Q8_0Split w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
+        IntArray quants = w.quants();
+        HalfArray scales = w.scales();
+        FloatArray x = r.floats(cols);
+        FloatArray y = new FloatArray(rows);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(Task.of("gemv", () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, x, y, rows, cols))
+                .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local)));
+        check((i, c) -> JvmRun.q8_0(blocks, i, c, cols), x, y, rows, cols);
     }
 
     @ParameterizedTest(name = "rows={0} cols={1} local={2} groups={3}")

@@ -33,7 +33,7 @@ public final class DenseFeedForward implements DeviceFeedForward {
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
         DeviceMatrix wDown = weights.matrix(lw.wDown());
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, wGate.gemvData(), wUp.gemvData(), wDown.gemvData());
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
         String l = "l" + layer + ".";
         graph.task(wGate.gemv(l + "ffn_gate", in, gate, local));
         graph.task(wUp.gemv(l + "ffn_up", in, up, local));

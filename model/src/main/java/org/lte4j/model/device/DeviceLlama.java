@@ -160,8 +160,8 @@ public final class DeviceLlama implements AutoCloseable {
         FloatArray bv = weights.vector(lw.bv());
         String n = "l" + l + ".";
         TaskGraph g = new TaskGraph("layer " + l)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION,
-                        present(attnNorm, wq.gemvData(), wk.gemvData(), wv.gemvData(), wo.gemvData(), bq, bk, bv, ffnNorm));
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, present(attnNorm, bq, bk, bv, ffnNorm))
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wq, wk, wv, wo));
 
         // attention block
         g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
@@ -192,7 +192,7 @@ public final class DeviceLlama implements AutoCloseable {
         FloatArray outputNorm = weights.vector(modelWeights.outputNorm());
         TaskGraph g = new TaskGraph("output")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, outputNorm);
-        if (out.gemvData() != table.data()) { // a tied F32/Q8_0 table is on the device already
+        if (!out.gemvArrays().equals(List.of(table.data()))) { // a tied F32 table is on the device already
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, out.gemvData());
         }
         return g.task(rmsNorm("output_norm", x, outputNorm, xb))

@@ -1,9 +1,11 @@
 package org.lte4j.model.device;
 
 import java.lang.foreign.Arena;
+import java.util.List;
 
 import org.lte4j.kernels.Embedding;
 import org.lte4j.kernels.MatVec;
+import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.model.tensor.Tensor;
 import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
@@ -19,27 +21,44 @@ import org.lte4j.runtime.graph.Task;
  * model's own bytes where the format is one the kernels read, else a lossless copy) and the
  * tasks that read it: a GEMV and, for embedding tables, a row lookup.
  *
- * @param data     the storage as the row lookup reads it
- * @param gemvData the same bytes as the GEMV reads them: for F16 an {@code IntArray} of packed
- *                 fp16 pairs (the fastest fp16 GEMV loads two weights per 32-bit word), else
- *                 {@code data} itself. A tied F16 table is therefore two device buffers.
+ * @param data       the storage as the row lookup reads it
+ * @param gemvArrays the arrays the GEMV reads: for F16 an {@code IntArray} view of packed fp16
+ *                   pairs (the fastest fp16 GEMV loads two weights per 32-bit word); for Q8_0 the
+ *                   blocks split into int8 quants (loaded as words) and fp16 scales; else
+ *                   {@code data} itself. A tied F16 or Q8_0 table is therefore extra device buffers.
  */
-public record DeviceMatrix(String name, WeightFormat format, NativeArray data, NativeArray gemvData, int rows, int cols) {
+public record DeviceMatrix(String name, WeightFormat format, NativeArray data, List<NativeArray> gemvArrays, int rows, int cols) {
 
     /** The device form of {@code t}; converted copies (BF16, Q4_0) live in {@code arena}. */
     public static DeviceMatrix of(Tensor t, Arena arena) {
         return switch (t.type()) {
             case F32 -> same(t, WeightFormat.F32, t.asNativeArray());
-            case F16 -> new DeviceMatrix(t.name(), WeightFormat.F16, t.asNativeArray(), IntArray.wrap(t.segment()), t.rows(), t.cols());
-            case Q8_0 -> same(t, WeightFormat.Q8_0, t.asNativeArray());
+            case F16 -> new DeviceMatrix(t.name(), WeightFormat.F16, t.asNativeArray(), List.of(IntArray.wrap(t.segment())), t.rows(), t.cols());
+            case Q8_0 -> split(t, (ByteArray) t.asNativeArray(), arena);
             case BF16 -> same(t, WeightFormat.F32, FloatArray.wrap(WeightConversion.toF32(t, arena)));
-            case Q4_0 -> same(t, WeightFormat.Q8_0, ByteArray.wrap(WeightConversion.q4_0ToQ8_0(t, arena)));
+            case Q4_0 -> split(t, ByteArray.wrap(WeightConversion.q4_0ToQ8_0(t, arena)), arena);
             default -> throw new IllegalArgumentException("tensor " + t.name() + ": type " + t.type() + " has no device kernel");
         };
     }
 
     private static DeviceMatrix same(Tensor t, WeightFormat format, NativeArray data) {
-        return new DeviceMatrix(t.name(), format, data, data, t.rows(), t.cols());
+        return new DeviceMatrix(t.name(), format, data, List.of(data), t.rows(), t.cols());
+    }
+
+    /** Q8_0 blocks as the word-loading GEMV reads them (copied once into {@code arena}). */
+    private static DeviceMatrix split(Tensor t, ByteArray blocks, Arena arena) {
+        Q8_0Split s = Q8_0Split.of(blocks, t.rows(), t.cols(), arena);
+        return new DeviceMatrix(t.name(), WeightFormat.Q8_0, blocks, List.of(s.quants(), s.scales()), t.rows(), t.cols());
+    }
+
+    /** The GEMV's arrays, for uploading. */
+    public NativeArray[] gemvData() {
+        return gemvArrays.toArray(NativeArray[]::new);
+    }
+
+    /** The GEMV arrays of all these matrices, for one upload. */
+    public static NativeArray[] allGemvData(DeviceMatrix... matrices) {
+        return java.util.Arrays.stream(matrices).flatMap(m -> m.gemvArrays().stream()).toArray(NativeArray[]::new);
     }
 
     /** Bytes a GEMV reads from this matrix. */
@@ -49,7 +68,8 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, N
 
     /**
      * {@code out = this * in} on the grid MatVec documents for the variant: one work-group of
-     * {@code local} items per row (F32, Q8_0) or per four rows (F16, {@code gemvF16PairsFourRows},
+     * {@code local} items per row (F32) or per four rows (F16 {@code gemvF16PairsFourRows}, Q8_0
+     * {@code gemvQ8_0SplitWordsFourRows}; for F16
      * 0.84 of a device copy on an H200 against 0.30-0.33 for one fp16 per load).
      */
     public Task gemv(String taskName, FloatArray in, FloatArray out, int local) {
@@ -58,17 +78,19 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, N
         KernelContext ctx = new KernelContext();
         return switch (format) {
             case F32 -> {
-                FloatArray w = (FloatArray) gemvData;
+                FloatArray w = (FloatArray) gemvArrays.getFirst();
                 yield Task.of(taskName, () -> MatVec.gemvF32(ctx, w, in, out, rows, cols)).withGrid(WorkerGrid.of(rows * local, local));
             }
             case F16 -> {
-                IntArray w = (IntArray) gemvData;
+                IntArray w = (IntArray) gemvArrays.getFirst();
                 yield Task.of(taskName, () -> MatVec.gemvF16PairsFourRows(ctx, w, in, out, rows, cols))
                         .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
             }
             case Q8_0 -> {
-                ByteArray w = (ByteArray) gemvData;
-                yield Task.of(taskName, () -> MatVec.gemvQ8_0(ctx, w, in, out, rows, cols)).withGrid(WorkerGrid.of(rows * local, local));
+                IntArray quants = (IntArray) gemvArrays.get(0);
+                HalfArray scales = (HalfArray) gemvArrays.get(1);
+                yield Task.of(taskName, () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols))
+                        .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
             }
         };
     }

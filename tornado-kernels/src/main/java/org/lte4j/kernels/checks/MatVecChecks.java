@@ -2,10 +2,12 @@ package org.lte4j.kernels.checks;
 
 import static org.lte4j.kernels.checks.Check.prepared;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 import org.lte4j.kernels.MatVec;
+import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
@@ -83,6 +85,23 @@ final class MatVecChecks {
                     Task t = Task.of("gemvF16PairsFourRows", () -> MatVec.gemvF16PairsFourRows(ctx, w, x, y, rows, cols))
                             .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-5, List.of(w, x), y); // observed ~1e-6: only the summation order differs
+                }),
+                Check.of(MatVec.class, "gemvQ8_0SplitWordsFourRows", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS; // not a multiple of 4: the last group has one row
+                    int cols = 352;
+                    Q8_0Split w;
+                    try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
+                        w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
+                    }
+                    IntArray quants = w.quants();
+                    HalfArray scales = w.scales();
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("gemvQ8_0SplitWordsFourRows", () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, x, y, rows, cols))
+                            .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5, List.of(quants, scales, x), y); // only the summation order differs
                 }),
                 Check.of(MatVec.class, "gemvQ8_0", seed -> {
                     RandomArrays r = new RandomArrays(seed);
