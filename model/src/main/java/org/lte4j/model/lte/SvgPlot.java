@@ -26,7 +26,7 @@ public final class SvgPlot {
             "#e377c2", "#17becf"};
     private static final double[] NICE = {1, 1.5, 2, 3, 4, 5, 6, 7, 8, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300,
             500, 1000, 2000, 5000};
-    private static final int W = 1000, H = 480, LEFT = 70, RIGHT = 390, TOP = 40, BOTTOM = 50;
+    private static final int W = 1080, H = 480, LEFT = 70, RIGHT = 470, TOP = 40, BOTTOM = 50;
 
     private final String title;
     private final Map<String, List<EvalResult>> series = new LinkedHashMap<>();

@@ -52,6 +52,7 @@ public final class TrainTool {
                             .withBatch(Integer.parseInt(a.getOrDefault("batch", "8")), 0)
                             .withEvalTokens(Long.parseLong(a.getOrDefault("evalTokens", "16384"))).withThreads(threads)
                             .withRouterCalibrationSteps(Long.parseLong(a.getOrDefault("calibrationSteps", "0")));
+                    if (a.containsKey("lr")) o = o.withLearningRate(Float.parseFloat(a.get("lr")));
                     LteTrain.run(o, out);
                 }
                 case "calibrate" -> {
