@@ -210,7 +210,7 @@ public final class ExecutionPlan implements AutoCloseable {
 
     private DeviceKernel build(Device d, Task t) {
         Method m = t.kernel();
-        String key = m.getDeclaringClass().getName() + "::" + m.getName() + t.specialisations();
+        String key = m.toGenericString() + t.specialisations(); // the full signature: overloads are different kernels
         return kernelsByKey.computeIfAbsent(key, unused -> d.build(m, t.specialisations()));
     }
 
