@@ -27,6 +27,8 @@ final class LteChecks {
     private static final int DIM = 96;
     private static final int LOCAL = 64;
     private static final int EXPERTS_PER_CHUNK = 4;
+    /** 12 experts over at most 5 chunks: chunks of 1-3 experts, the last one shorter. */
+    private static final int MAX_CHUNKS = 5;
 
     private LteChecks() {
     }
@@ -60,6 +62,34 @@ final class LteChecks {
                     Task t = Task.of("compactActiveExperts", () -> Router.compactActiveExperts(ctx, gates, threshold, activeIds, activeCount, experts))
                             .withGrid(WorkerGrid.of(LOCAL, LOCAL));
                     return prepared(t, 0, List.of(gates), activeIds, activeCount);
+                }),
+                Check.of(Router.class, "logitsFourExperts", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int experts = 45; // not a multiple of 4: the last group has one expert
+                    int dim = 200;    // not a multiple of 2 * LOCAL: the tail loop runs
+                    FloatArray w = r.floats(experts * dim);
+                    FloatArray x = r.floats(dim);
+                    FloatArray logits = new FloatArray(experts);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("logitsFourExperts", () -> Router.logitsFourExperts(ctx, w, x, logits, experts, dim))
+                            .withGrid(WorkerGrid.of((experts + 3) / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, dim).maxAbsRowDot(experts, dim, x)), List.of(w, x), logits);
+                }),
+                gateUpPairsCheck(),
+                balancedDownCheck("downPartialsBalancedF16Pairs", Format.F16),
+                balancedDownCheck("downPartialsBalancedF32", Format.F32),
+                balancedDownCheck("downPartialsBalancedQ8_0ExpertMajor", Format.Q8_0),
+                Check.of(Experts.class, "sumDownPartialsBalanced", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int dim = DIM;
+                    int maxChunks = MAX_CHUNKS;
+                    FloatArray partials = r.floats(maxChunks * dim);
+                    IntArray activeCount = IntArray.of(r.nextInt(EXPERTS + 1));
+                    FloatArray out = r.floats(dim);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("sumDownPartialsBalanced", () -> Experts.sumDownPartialsBalanced(ctx, partials, activeCount, out, dim, maxChunks))
+                            .withGrid(WorkerGrid.of(64, 32));
+                    return prepared(t, 1e-6 * (maxChunks + 1), List.of(partials, activeCount, out), out);
                 }),
                 gateUpCheck("gateUpSiluActiveF32", Format.F32),
                 gateUpCheck("gateUpSiluActiveF16", Format.F16),
@@ -196,6 +226,96 @@ final class LteChecks {
                 scale = Math.max(scale, s);
             }
             return prepared(t, 1e-5 * Math.max(1, scale), List.of(down.array(), hidden, activeIds, activeCount), partials);
+        });
+    }
+    /** Element view of fp16 weights stored as packed pairs (element 2j in the low half of word j). */
+    static Weights packedHalfWeights(IntArray words, int cols) {
+        return (row, col) -> {
+            long i = row * cols + col;
+            int w = words.get(i / 2);
+            return Float.float16ToFloat((short) (i % 2 == 0 ? w : w >>> 16));
+        };
+    }
+
+    private static KernelCheck gateUpPairsCheck() {
+        String kernel = "gateUpSiluActiveF16PairsFourNeurons";
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM;
+            int expertSize = EXPERT_SIZE;
+            int neurons = EXPERTS * expertSize;
+            IntArray gate = MatVecChecks.packedHalves(r, neurons, dim);
+            IntArray up = MatVecChecks.packedHalves(r, neurons, dim);
+            FloatArray x = r.floats(dim);
+            IntArray[] active = randomActive(r, EXPERTS);
+            IntArray activeIds = active[0];
+            IntArray activeCount = active[1];
+            FloatArray hidden = new FloatArray(neurons);
+            KernelContext ctx = new KernelContext();
+            Task t = Task.of(kernel, () -> Experts.gateUpSiluActiveF16PairsFourNeurons(ctx, gate, up, x, activeIds, activeCount, hidden, dim, expertSize))
+                    .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
+            Weights g = packedHalfWeights(gate, dim);
+            Weights u = packedHalfWeights(up, dim);
+            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
+            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
+            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, activeIds, activeCount), hidden);
+        });
+    }
+
+    /**
+     * Balanced split-K down kernels: F16 and F32 transposed ({@code neurons x dim}), Q8_0 grouped
+     * by expert ({@code [experts * dim, expertSize]}).
+     */
+    private static KernelCheck balancedDownCheck(String kernel, Format format) {
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM;
+            int expertSize = EXPERT_SIZE;
+            int maxChunks = MAX_CHUNKS;
+            int neurons = EXPERTS * expertSize;
+            FloatArray hidden = r.floats(neurons);
+            IntArray[] active = randomActive(r, EXPERTS);
+            IntArray activeIds = active[0];
+            IntArray activeCount = active[1];
+            FloatArray partials = new FloatArray(maxChunks * dim);
+            KernelContext ctx = new KernelContext();
+            NativeArray down;
+            Weights at; // at(n, i): neuron n's weight for output i
+            Task t;
+            switch (format) {
+                case F16 -> {
+                    IntArray d = MatVecChecks.packedHalves(r, neurons, dim);
+                    down = d;
+                    at = packedHalfWeights(d, dim);
+                    t = Task.of(kernel, () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, maxChunks))
+                            .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE));
+                }
+                case F32 -> {
+                    FloatArray d = r.floats(neurons * dim);
+                    down = d;
+                    at = Weights.of(d, dim);
+                    t = Task.of(kernel, () -> Experts.downPartialsBalancedF32(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, maxChunks))
+                            .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
+                }
+                case Q8_0 -> {
+                    ByteArray d = QuantizedInputs.randomQ8_0(r, EXPERTS * dim, expertSize);
+                    down = d;
+                    Weights rows = Weights.ofQ8_0(d, expertSize);
+                    at = (n, i) -> rows.at(n / expertSize * dim + i, n % expertSize);
+                    t = Task.of(kernel, () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, maxChunks))
+                            .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
+                }
+                default -> throw new IllegalStateException();
+            }
+            double scale = 0;
+            for (int i = 0; i < dim; i++) {
+                double s = 0;
+                for (int n = 0; n < neurons; n++) {
+                    s += Math.abs(hidden.get(n) * at.at(n, i));
+                }
+                scale = Math.max(scale, s);
+            }
+            return prepared(t, 1e-5 * Math.max(1, scale), List.of(down, hidden, activeIds, activeCount), partials);
         });
     }
 }
