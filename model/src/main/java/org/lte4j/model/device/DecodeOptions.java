@@ -9,19 +9,25 @@ import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
  * How a {@link DeviceLlama} runs.
  *
  * @param maxContext KV cache size in tokens (prompt + generated), capped at the model's context
- * @param localSize  work-group size of the row-per-group kernels (GEMV, attention, RMSNorm,
- *                   argmax): a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}
+ * @param localSize  work-group size of the row-per-group kernels (GEMV, attention): a power of
+ *                   two at most {@link GroupLimits#MAX_LOCAL_SIZE}
+ * @param vectorLocalSize work-group size of the kernels that reduce a whole vector in one group
+ *                   (RMSNorm, argmax): on a GPU one group of 256 walks a 4096-vector in 16
+ *                   dependent steps, so these took 11 us each on the H200; the largest group
+ *                   shortens that chain
  * @param capture    record the whole token step once and replay it (CUDA graphs); ignored where
  *                   the device cannot capture
  * @param profiling  record device time of every kernel and transfer
  */
-public record DecodeOptions(int maxContext, int localSize, boolean capture, boolean profiling) {
+public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, boolean capture, boolean profiling) {
     public DecodeOptions {
         if (maxContext < 1) {
             throw new IllegalArgumentException("maxContext must be >= 1, was " + maxContext);
         }
-        if (!GroupLimits.isValidLocalSize(localSize)) {
-            throw new IllegalArgumentException("localSize must be a power of two in 1.." + GroupLimits.MAX_LOCAL_SIZE + ", was " + localSize);
+        for (int l : new int[] {localSize, vectorLocalSize}) {
+            if (!GroupLimits.isValidLocalSize(l)) {
+                throw new IllegalArgumentException("work-group sizes must be powers of two in 1.." + GroupLimits.MAX_LOCAL_SIZE + ", was " + l);
+            }
         }
     }
 
@@ -38,19 +44,25 @@ public record DecodeOptions(int maxContext, int localSize, boolean capture, bool
             case OPENCL -> device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU ? 256 : 16;
             case CUDA -> 256;
         };
-        return new DecodeOptions(maxContext, Math.min(local, Integer.highestOneBit(device.maxWorkGroupSize())), false, false);
+        int deviceMax = Integer.highestOneBit(Math.min(device.maxWorkGroupSize(), GroupLimits.MAX_LOCAL_SIZE));
+        int vectorLocal = local >= 256 ? deviceMax : Math.min(local, deviceMax); // GPUs: the largest group
+        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false);
     }
 
     public DecodeOptions withLocalSize(int local) {
-        return new DecodeOptions(maxContext, local, capture, profiling);
+        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling);
+    }
+
+    public DecodeOptions withVectorLocalSize(int local) {
+        return new DecodeOptions(maxContext, localSize, local, capture, profiling);
     }
 
     public DecodeOptions withCapture(boolean on) {
-        return new DecodeOptions(maxContext, localSize, on, profiling);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling);
     }
 
     public DecodeOptions withProfiling(boolean on) {
-        return new DecodeOptions(maxContext, localSize, capture, on);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on);
     }
 
 }

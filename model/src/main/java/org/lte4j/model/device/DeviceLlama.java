@@ -51,6 +51,7 @@ public final class DeviceLlama implements AutoCloseable {
     private final Device device;
     private final DecodeOptions options;
     private final int local;
+    private final int vectorLocal;
     private final int maxContext;
     private final DeviceWeights weights;
     private final DeviceFeedForward ffn;
@@ -85,9 +86,10 @@ public final class DeviceLlama implements AutoCloseable {
         this.device = Objects.requireNonNull(device, "device");
         this.options = options;
         this.local = options.localSize();
-        if (local > device.maxWorkGroupSize()) {
-            throw new IllegalArgumentException("work-group size " + local + " exceeds the maximum of " + device.maxWorkGroupSize()
-                    + " on " + device.name());
+        this.vectorLocal = options.vectorLocalSize();
+        if (Math.max(local, vectorLocal) > device.maxWorkGroupSize()) {
+            throw new IllegalArgumentException("work-group size " + Math.max(local, vectorLocal) + " exceeds the maximum of "
+                    + device.maxWorkGroupSize() + " on " + device.name());
         }
         this.maxContext = Math.min(options.maxContext(), config.contextLength());
         this.weights = new DeviceWeights();
@@ -208,7 +210,7 @@ public final class DeviceLlama implements AutoCloseable {
         int n = (int) in.getSize();
         float eps = config.rmsEps();
         KernelContext ctx = new KernelContext();
-        return Task.of(name, () -> Normalization.rmsNorm(ctx, in, weight, out, n, eps)).withGrid(WorkerGrid.of(local, local));
+        return Task.of(name, () -> Normalization.rmsNorm(ctx, in, weight, out, n, eps)).withGrid(WorkerGrid.of(vectorLocal, vectorLocal));
     }
 
     private void addBias(TaskGraph g, String name, FloatArray vec, FloatArray bias) {
@@ -255,7 +257,7 @@ public final class DeviceLlama implements AutoCloseable {
     private Task argmax(String name, FloatArray in, IntArray result) {
         int n = (int) in.getSize();
         KernelContext ctx = new KernelContext();
-        return Task.of(name, () -> Reductions.argmaxSingleGroup(ctx, in, result, n)).withGrid(WorkerGrid.of(local, local));
+        return Task.of(name, () -> Reductions.argmaxSingleGroup(ctx, in, result, n)).withGrid(WorkerGrid.of(vectorLocal, vectorLocal));
     }
 
     private WorkerGrid covering(int n) {
@@ -347,6 +349,14 @@ public final class DeviceLlama implements AutoCloseable {
     /** Whether steps after the second replay one captured recording (CUDA graphs). */
     public boolean capturing() {
         return options.capture() && device.supportsCapture();
+    }
+
+    /**
+     * Copies these arrays' device contents (e.g. an FFN block's counters) to the host now; waits
+     * for the device, so a caller that reads them every step pays a synchronisation per step.
+     */
+    public void transferToHost(NativeArray... arrays) {
+        plan.transferToHost(arrays);
     }
 
     /** Turns device timing of every kernel and transfer on or off for the following steps. */
