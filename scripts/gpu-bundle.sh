@@ -113,7 +113,11 @@ if [ -d /usr/local/nvidia/lib64 ]; then
     export LD_LIBRARY_PATH="/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 
-flags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Dorg.lwjgl.opencl.libname=libOpenCL.so.1)
+# OpenCL drivers may install their own SIGSEGV/SIGFPE handlers, which would take over the signals
+# the JVM raises on purpose (safepoint polls, implicit null checks): libjsig chains them instead.
+# Without it, the JVM died in JIT-compiled code after NVIDIA's OpenCL had started (H200).
+export LD_PRELOAD="$here/jre/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
+flags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector --sun-misc-unsafe-memory-access=allow -Dorg.lwjgl.opencl.libname=libOpenCL.so.1)
 # shellcheck disable=SC2206
 extra=(${LTE4J_JAVA_OPTS:-})
 if [ "$1" = "--junit" ]; then

@@ -51,9 +51,12 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, L
         return new DeviceMatrix(t.name(), WeightFormat.Q8_0, blocks, List.of(s.quants(), s.scales()), t.rows(), t.cols());
     }
 
-    /** The GEMV's arrays, for uploading. */
-    public NativeArray[] gemvData() {
-        return gemvArrays.toArray(NativeArray[]::new);
+    /**
+     * The matrix as one array for kernels that read whole rows: the packed-pair view for F16
+     * (what the fp16 kernels load), GGML's interleaved blocks for Q8_0, else {@code data}.
+     */
+    public NativeArray gemvData() {
+        return format == WeightFormat.F16 ? gemvArrays.getFirst() : data;
     }
 
     /** The GEMV arrays of all these matrices, for one upload. */
