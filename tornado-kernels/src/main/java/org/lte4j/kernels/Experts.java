@@ -347,6 +347,93 @@ public final class Experts {
     }
 
     /**
+     * {@link #gateUpSiluActiveQ8_0} on Q8_0 rows split into int8 quants loaded as 32-bit words
+     * (four weights per load) and fp16 block scales ({@link Q8_0Split}, the form the dense Q8_0
+     * GEMV {@link MatVec#gemvQ8_0SplitWordsFourRows} reads), four neurons per work-group sharing
+     * each x load, eight word loads in flight. Requires {@code dim} a multiple of 32 and
+     * {@code expertSize} a multiple of 4.
+     * Grid: exactly one group per four neurons of all experts, as
+     * {@link #gateUpSiluActiveF16PairsFourNeurons}; groups past the active count read nothing.
+     * Traffic: reads 2 * 34/32 * count * expertSize * dim bytes of weights.
+     */
+    public static void gateUpSiluActiveQ8_0SplitWordsFourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales,
+                                                                 IntArray upQuants, HalfArray upScales, FloatArray x,
+                                                                 IntArray activeIds, IntArray activeCount, FloatArray hidden,
+                                                                 int dim, int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int groupsPerExpert = expertSize / 4;
+        int slot = ctx.groupIdx / groupsPerExpert;
+        boolean active = slot < activeCount.get(0); // uniform per group; barriers below are met by all
+        int n0 = 0;
+        if (active) {
+            n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 4;
+            int words = dim / 4;
+            int blocks = dim / MatVec.Q8_0_BLOCK;
+            long q0 = (long) n0 * words;
+            long q1 = q0 + words;
+            long q2 = q1 + words;
+            long q3 = q2 + words;
+            long d0 = (long) n0 * blocks;
+            long d1 = d0 + blocks;
+            long d2 = d1 + blocks;
+            long d3 = d2 + blocks;
+            float g0 = 0f;
+            float g1 = 0f;
+            float g2 = 0f;
+            float g3 = 0f;
+            float u0 = 0f;
+            float u1 = 0f;
+            float u2 = 0f;
+            float u3 = 0f;
+            for (int j = lid; j < words; j += size) {
+                int a0 = gateQuants.get(q0 + j);
+                int a1 = gateQuants.get(q1 + j);
+                int a2 = gateQuants.get(q2 + j);
+                int a3 = gateQuants.get(q3 + j);
+                int c0 = upQuants.get(q0 + j);
+                int c1 = upQuants.get(q1 + j);
+                int c2 = upQuants.get(q2 + j);
+                int c3 = upQuants.get(q3 + j);
+                int b = j / 8;
+                float x0 = x.get(4 * j);
+                float x1 = x.get(4 * j + 1);
+                float x2 = x.get(4 * j + 2);
+                float x3 = x.get(4 * j + 3);
+                g0 += gateScales.get(d0 + b) * MatVec.quadDot(a0, x0, x1, x2, x3);
+                g1 += gateScales.get(d1 + b) * MatVec.quadDot(a1, x0, x1, x2, x3);
+                g2 += gateScales.get(d2 + b) * MatVec.quadDot(a2, x0, x1, x2, x3);
+                g3 += gateScales.get(d3 + b) * MatVec.quadDot(a3, x0, x1, x2, x3);
+                u0 += upScales.get(d0 + b) * MatVec.quadDot(c0, x0, x1, x2, x3);
+                u1 += upScales.get(d1 + b) * MatVec.quadDot(c1, x0, x1, x2, x3);
+                u2 += upScales.get(d2 + b) * MatVec.quadDot(c2, x0, x1, x2, x3);
+                u3 += upScales.get(d3 + b) * MatVec.quadDot(c3, x0, x1, x2, x3);
+            }
+            scratch[lid] = g0;
+            scratch[size + lid] = g1;
+            scratch[2 * size + lid] = g2;
+            scratch[3 * size + lid] = g3;
+            scratch[4 * size + lid] = u0;
+            scratch[5 * size + lid] = u1;
+            scratch[6 * size + lid] = u2;
+            scratch[7 * size + lid] = u3;
+        }
+        ctx.localBarrier();
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            if (active && lid < stride) {
+                for (int r = 0; r < 8; r++) {
+                    scratch[r * size + lid] += scratch[r * size + lid + stride];
+                }
+            }
+            ctx.localBarrier();
+        }
+        if (active && lid < 4) {
+            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(4 + lid) * size]);
+        }
+    }
+
+    /**
      * Active experts per split-K chunk so that {@code count} active experts make at most
      * {@code maxChunks} chunks: {@code ceil(count / maxChunks)}, 0 when none is active. Chunks
      * grow with the count instead of the chunk count, so few active experts still spread over

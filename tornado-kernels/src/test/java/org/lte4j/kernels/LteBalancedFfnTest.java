@@ -2,6 +2,7 @@ package org.lte4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -109,11 +110,16 @@ class LteBalancedFfnTest {
                         .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
             }
             case Q8_0 -> {
-                ByteArray g = rawQ8_0.get(gate);
-                ByteArray u = rawQ8_0.get(up);
+                Q8_0Split g = Q8_0Split.of(rawQ8_0.get(gate), neurons, dim, Arena.ofAuto());
+                Q8_0Split u = Q8_0Split.of(rawQ8_0.get(up), neurons, dim, Arena.ofAuto());
                 ByteArray d = expertMajorBlocks(rawQ8_0.get(down), dim, neurons);
-                gateUp = Task.of("gateUp", () -> Experts.gateUpSiluActiveQ8_0(ctx, g, u, x, ids, activeCount, hidden, dim, EXPERT_SIZE))
-                        .withGrid(WorkerGrid.of(neurons * LOCAL, LOCAL));
+                IntArray gq = g.quants();
+                HalfArray gs = g.scales();
+                IntArray uq = u.quants();
+                HalfArray us = u.scales();
+                gateUp = Task.of("gateUp", () -> Experts.gateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us, x, ids, activeCount,
+                                hidden, dim, EXPERT_SIZE))
+                        .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
                 downTask = Task.of("down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
                         .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
             }

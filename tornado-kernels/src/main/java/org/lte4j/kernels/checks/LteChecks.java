@@ -2,9 +2,11 @@ package org.lte4j.kernels.checks;
 
 import static org.lte4j.kernels.checks.Check.prepared;
 
+import java.lang.foreign.Arena;
 import java.util.List;
 
 import org.lte4j.kernels.Experts;
+import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.kernels.Router;
 import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
@@ -76,6 +78,7 @@ final class LteChecks {
                     return prepared(t, 1e-5 * Math.max(1, Weights.of(w, dim).maxAbsRowDot(experts, dim, x)), List.of(w, x), logits);
                 }),
                 gateUpPairsCheck(),
+                gateUpSplitWordsCheck(),
                 balancedDownCheck("downPartialsBalancedF16Pairs", Format.F16),
                 balancedDownCheck("downPartialsBalancedF32", Format.F32),
                 balancedDownCheck("downPartialsBalancedQ8_0ExpertMajor", Format.Q8_0),
@@ -259,6 +262,37 @@ final class LteChecks {
             double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
             double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
             return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, activeIds, activeCount), hidden);
+        });
+    }
+
+    private static KernelCheck gateUpSplitWordsCheck() {
+        String kernel = "gateUpSiluActiveQ8_0SplitWordsFourNeurons";
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM;
+            int expertSize = EXPERT_SIZE;
+            int neurons = EXPERTS * expertSize;
+            ByteArray gateBlocks = QuantizedInputs.randomQ8_0(r, neurons, dim);
+            ByteArray upBlocks = QuantizedInputs.randomQ8_0(r, neurons, dim);
+            Q8_0Split gate = Q8_0Split.of(gateBlocks, neurons, dim, Arena.ofAuto());
+            Q8_0Split up = Q8_0Split.of(upBlocks, neurons, dim, Arena.ofAuto());
+            FloatArray x = r.floats(dim);
+            IntArray[] active = randomActive(r, EXPERTS);
+            IntArray activeIds = active[0];
+            IntArray activeCount = active[1];
+            FloatArray hidden = new FloatArray(neurons);
+            KernelContext ctx = new KernelContext();
+            IntArray gq = gate.quants();
+            HalfArray gs = gate.scales();
+            IntArray uq = up.quants();
+            HalfArray us = up.scales();
+            Task t = Task.of(kernel, () -> Experts.gateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us, x, activeIds, activeCount, hidden, dim, expertSize))
+                    .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
+            Weights g = Weights.ofQ8_0(gateBlocks, dim);
+            Weights u = Weights.ofQ8_0(upBlocks, dim);
+            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
+            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
+            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gq, gs, uq, us, x, activeIds, activeCount), hidden);
         });
     }
 

@@ -1,0 +1,171 @@
+package org.lte4j.model.device;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.sparse.ExpertMajorDown;
+import org.lte4j.model.sparse.ExpertRouter;
+import org.lte4j.model.sparse.LteModel;
+import org.lte4j.model.tensor.GgmlType;
+import org.lte4j.model.tensor.Tensor;
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.NativeArray;
+
+/**
+ * What the device sparse FFN reads besides the model's own gate and up tensors, made once on the
+ * host and shareable by several {@link SparseFeedForward}s (one per threshold in a benchmark):
+ * each layer's router ({@code [experts, dim]} fp32) and its down projection in a layout where an
+ * expert's weights are contiguous, chosen by the stored type so that no value changes:
+ * <ul>
+ *   <li>F16: transposed, {@code [ffnDim, dim]} fp16 (row n = neuron n's output column), read as
+ *       packed pairs;</li>
+ *   <li>Q8_0 and Q4_0 with an expert size that is a multiple of 32: grouped by expert,
+ *       {@code [experts * dim, expertSize]}, whole blocks copied ({@link ExpertMajorDown}); Q4_0
+ *       then widened to Q8_0 as DeviceMatrix does;</li>
+ *   <li>everything else (F32, BF16, other expert sizes): transposed fp32.</li>
+ * </ul>
+ * Memory: one more ffn_down per layer, owned here and freed by {@link #close()}.
+ */
+public final class ExpertWeights implements AutoCloseable {
+
+    /** How a layer's down projection is laid out on the device, i.e. which down kernel reads it. */
+    public enum DownLayout { TRANSPOSED_F32, TRANSPOSED_F16_PAIRS, EXPERT_MAJOR_Q8_0 }
+
+    /** One layer's down projection: the bytes the kernel reads ({@code data}), and their size. */
+    public record Down(DownLayout layout, NativeArray data, long bytes) {
+    }
+
+    private static final int TILE = 64;
+
+    private final Arena arena = Arena.ofShared();
+    private final int expertSize;
+    private final int experts;
+    private final List<FloatArray> routers;
+    private final List<Down> downs;
+
+    private ExpertWeights(LlamaModel model, int expertSize, List<float[]> routerRows) {
+        int hidden = model.config().hiddenDim();
+        int dim = model.config().dim();
+        if (expertSize <= 0 || hidden % expertSize != 0) {
+            throw new IllegalArgumentException("expert size " + expertSize + " does not divide the FFN width " + hidden);
+        }
+        this.expertSize = expertSize;
+        this.experts = hidden / expertSize;
+        int layers = model.config().nLayers();
+        if (routerRows.size() != layers) {
+            throw new IllegalArgumentException(routerRows.size() + " routers for " + layers + " layers");
+        }
+        List<FloatArray> r = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            float[] w = routerRows.get(l);
+            if (w.length != (long) experts * dim) {
+                throw new IllegalArgumentException("router of layer " + l + " has " + w.length + " weights, expected "
+                        + experts + " x " + dim);
+            }
+            FloatArray a = FloatArray.wrap(arena.allocate(4L * w.length, 64));
+            MemorySegment.copy(w, 0, a.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, w.length);
+            r.add(a);
+        }
+        this.routers = List.copyOf(r);
+        Down[] d = new Down[layers];
+        IntStream.range(0, layers).parallel().forEach(l -> d[l] = down(model.layers().get(l).wDown()));
+        this.downs = List.of(d);
+    }
+
+    /** The LTE model's routers and expert size. */
+    public static ExpertWeights of(LteModel model) {
+        List<float[]> rows = new ArrayList<>();
+        for (ExpertRouter router : model.routers()) {
+            float[] w = new float[router.experts() * router.dim()];
+            for (int e = 0; e < router.experts(); e++) {
+                System.arraycopy(router.row(e), 0, w, e * router.dim(), router.dim());
+            }
+            rows.add(w);
+        }
+        return new ExpertWeights(model, model.settings().expertSize(), rows);
+    }
+
+    /**
+     * Routers given directly ({@code routerRows.get(l)} is layer l's {@code [experts, dim]}
+     * row-major); {@code model}'s FFN neurons must already be grouped into contiguous experts.
+     */
+    public static ExpertWeights of(LlamaModel model, int expertSize, List<float[]> routerRows) {
+        return new ExpertWeights(model, expertSize, routerRows);
+    }
+
+    public int expertSize() {
+        return expertSize;
+    }
+
+    /** Experts per layer. */
+    public int experts() {
+        return experts;
+    }
+
+    /** Layer {@code layer}'s router, fp32 {@code [experts, dim]}. */
+    public FloatArray router(int layer) {
+        return routers.get(layer);
+    }
+
+    public Down down(int layer) {
+        return downs.get(layer);
+    }
+
+    private Down down(Tensor down) {
+        int dim = down.rows();
+        int hidden = down.cols();
+        GgmlType type = down.type();
+        boolean wholeBlocks = expertSize % 32 == 0;
+        if (type == GgmlType.Q8_0 && wholeBlocks) {
+            Tensor t = ExpertMajorDown.of(down, expertSize, arena);
+            return new Down(DownLayout.EXPERT_MAJOR_Q8_0, ByteArray.wrap(t.segment()), t.segment().byteSize());
+        }
+        if (type == GgmlType.Q4_0 && wholeBlocks) {
+            MemorySegment q8 = WeightConversion.q4_0ToQ8_0(ExpertMajorDown.of(down, expertSize, arena), arena);
+            return new Down(DownLayout.EXPERT_MAJOR_Q8_0, ByteArray.wrap(q8), q8.byteSize());
+        }
+        if (type == GgmlType.F16 && dim % 2 == 0) {
+            MemorySegment src = down.segment();
+            MemorySegment dst = arena.allocate(2L * dim * hidden, 64);
+            transpose(src, dst, dim, hidden, 2);
+            return new Down(DownLayout.TRANSPOSED_F16_PAIRS, IntArray.wrap(dst), dst.byteSize());
+        }
+        MemorySegment rows = type == GgmlType.F32 ? down.segment() : WeightConversion.toF32(down, arena);
+        MemorySegment dst = arena.allocate(4L * dim * hidden, 64);
+        transpose(rows, dst, dim, hidden, 4);
+        return new Down(DownLayout.TRANSPOSED_F32, FloatArray.wrap(dst), dst.byteSize());
+    }
+
+    /** {@code dst[c][r] = src[r][c]} for elements of {@code bytes} bytes (2 or 4), in cache-sized tiles. */
+    static void transpose(MemorySegment src, MemorySegment dst, int rows, int cols, int bytes) {
+        for (int r0 = 0; r0 < rows; r0 += TILE) {
+            for (int c0 = 0; c0 < cols; c0 += TILE) {
+                int r1 = Math.min(r0 + TILE, rows);
+                int c1 = Math.min(c0 + TILE, cols);
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        long from = ((long) r * cols + c) * bytes;
+                        long to = ((long) c * rows + r) * bytes;
+                        if (bytes == 2) {
+                            dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, to, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
+                        } else {
+                            dst.set(ValueLayout.JAVA_INT_UNALIGNED, to, src.get(ValueLayout.JAVA_INT_UNALIGNED, from));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

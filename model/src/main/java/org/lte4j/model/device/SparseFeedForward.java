@@ -1,0 +1,247 @@
+package org.lte4j.model.device;
+
+import java.util.List;
+
+import org.lte4j.kernels.Experts;
+import org.lte4j.kernels.Router;
+import org.lte4j.model.llama.LayerWeights;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.DataTransferMode;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.graph.TaskGraph;
+
+/**
+ * The LTE sparse FFN on the device (DESIGN.md section 5), per layer five tasks on the normed
+ * input the decoder gives it:
+ * <ol>
+ *   <li>{@code ffn_router}: router logits, {@link Router#logitsFourExperts};</li>
+ *   <li>{@code ffn_compact}: the experts whose logit is above the threshold's logit
+ *       ({@code sigmoid(z) > tau} exactly when {@code z > ln(tau / (1 - tau))}), as an ascending
+ *       list and a count on the device, {@link Router#compactActiveExperts};</li>
+ *   <li>{@code ffn_gate_up}: {@code silu(gate x) * up x} for the active experts' neurons only,
+ *       reading gate and up in the form the dense GEMV reads them (fp16:
+ *       {@link Experts#gateUpSiluActiveF16PairsFourNeurons}; Q8_0:
+ *       {@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}; F32: {@link Experts#gateUpSiluActiveF32});</li>
+ *   <li>{@code ffn_down}: split-K down projection over the active experts, at most
+ *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16Pairs} and its
+ *       F32 and Q8_0 siblings, on the layouts of {@link ExpertWeights});</li>
+ *   <li>{@code ffn_down_sum}: the partials summed into {@code out} in a fixed order.</li>
+ * </ol>
+ * Every grid is fixed and sized for all experts; work past the active count is skipped on the
+ * device, so the host never waits for the router and the token step can be captured once. The
+ * active count of every layer stays on the device ({@link #activeCount}); reading it back costs a
+ * synchronisation, so only a caller that reports sparsity asks for it.
+ *
+ * <p>The gate value does not scale an expert's output (stage-2 LTE inference), matching
+ * {@link org.lte4j.model.sparse.LteModel}.
+ */
+public final class SparseFeedForward implements DeviceFeedForward {
+    private final List<LayerWeights> layers;
+    private final DeviceWeights weights;
+    private final ExpertWeights experts;
+    private final int local;
+    private final int maxChunks;
+    private final float minLogit;
+    private final int dim;
+    private final int expertSize;
+    private final int expertCount;
+    // shared by all layers (layers run one after another)
+    private final FloatArray logits;
+    private final IntArray activeIds;
+    private final FloatArray hidden;
+    private final FloatArray partials;
+    // one per layer, so every layer's count can be read after a step
+    private final IntArray[] counts;
+
+    /**
+     * @param threshold an expert runs when its gate {@code sigmoid(router . x)} is above this
+     *                  (0 runs every expert; LTE files say 0.5)
+     * @param local     work-group size of the router, compaction and gate/up kernels (the decoder's)
+     * @param maxChunks most partial vectors of the split-K down projection (see
+     *                  {@link #defaultMaxChunks}); more chunks, more parallelism at high sparsity
+     */
+    public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
+                             int maxChunks) {
+        if (!(threshold >= 0 && threshold < 1)) {
+            throw new IllegalArgumentException("threshold must be in [0, 1), was " + threshold);
+        }
+        if (maxChunks < 1) {
+            throw new IllegalArgumentException("maxChunks must be >= 1, was " + maxChunks);
+        }
+        this.layers = model.layers();
+        this.weights = weights;
+        this.experts = experts;
+        this.local = local;
+        this.maxChunks = maxChunks;
+        this.minLogit = minLogit(threshold);
+        this.dim = model.config().dim();
+        this.expertSize = experts.expertSize();
+        this.expertCount = experts.experts();
+        this.logits = new FloatArray(expertCount);
+        this.activeIds = new IntArray(expertCount);
+        this.hidden = new FloatArray(model.config().hiddenDim());
+        this.partials = new FloatArray((long) maxChunks * dim);
+        this.counts = new IntArray[model.config().nLayers()];
+        for (int l = 0; l < counts.length; l++) {
+            counts[l] = new IntArray(1);
+        }
+    }
+
+    /**
+     * The logit above which an expert is active: {@code ln(tau / (1 - tau))}, computed in double
+     * as the JVM model's sigmoid is; tau = 0 admits every finite logit.
+     */
+    static float minLogit(float threshold) {
+        return threshold == 0 ? -Float.MAX_VALUE : (float) Math.log(threshold / (1.0 - threshold));
+    }
+
+    /** 32 partial vectors on GPUs (a 4096-wide layer then runs 65536 down items), 4 elsewhere. */
+    public static int defaultMaxChunks(boolean gpu) {
+        return gpu ? 32 : 4;
+    }
+
+    @Override
+    public void append(TaskGraph graph, int layer, FloatArray in, FloatArray out) {
+        LayerWeights lw = layers.get(layer);
+        DeviceMatrix gate = weights.matrix(lw.wGate());
+        DeviceMatrix up = weights.matrix(lw.wUp());
+        ExpertWeights.Down down = experts.down(layer);
+        FloatArray router = experts.router(layer);
+        IntArray count = counts[layer];
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, router, down.data());
+        String l = "l" + layer + ".";
+        KernelContext ctx = new KernelContext();
+        int experts = expertCount;
+        int size = expertSize;
+        int width = dim;
+        int chunks = maxChunks;
+        float min = minLogit;
+        FloatArray z = logits;
+        IntArray ids = activeIds;
+        FloatArray h = hidden;
+        FloatArray p = partials;
+
+        graph.task(Task.of(l + "ffn_router", () -> Router.logitsFourExperts(ctx, router, in, z, experts, width))
+                .withGrid(WorkerGrid.of((experts + 3) / 4 * local, local)));
+        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExperts(ctx, z, min, ids, count, experts))
+                .withGrid(WorkerGrid.of(local, local)));
+        graph.task(gateUp(graph, l + "ffn_gate_up", gate, up, in, count));
+        Task downTask = switch (down.layout()) {
+            case TRANSPOSED_F16_PAIRS -> {
+                IntArray d = (IntArray) down.data();
+                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, h, ids, count, p, width, size, chunks))
+                        .withGrid(WorkerGrid.covering((long) chunks * width / 2, local, 65536));
+            }
+            case TRANSPOSED_F32 -> {
+                FloatArray d = (FloatArray) down.data();
+                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF32(ctx, d, h, ids, count, p, width, size, chunks))
+                        .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536));
+            }
+            case EXPERT_MAJOR_Q8_0 -> {
+                ByteArray d = (ByteArray) down.data();
+                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, h, ids, count, p, width, size, chunks))
+                        .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536));
+            }
+        };
+        graph.task(downTask);
+        graph.task(Task.of(l + "ffn_down_sum", () -> Experts.sumDownPartialsBalanced(ctx, p, count, out, width, chunks))
+                .withGrid(WorkerGrid.covering(width, local, 65536)));
+    }
+
+    /** The gate/up task for the matrices' format; uploads the arrays it reads (first execution). */
+    private Task gateUp(TaskGraph graph, String name, DeviceMatrix gate, DeviceMatrix up, FloatArray in, IntArray count) {
+        KernelContext ctx = new KernelContext();
+        IntArray ids = activeIds;
+        FloatArray h = hidden;
+        int width = dim;
+        int size = expertSize;
+        int neurons = expertCount * expertSize;
+        return switch (gate.format()) {
+            case F16 -> {
+                if (width % 2 == 0 && size % 4 == 0) {
+                    graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
+                    IntArray g = (IntArray) gate.gemvArrays().get(0);
+                    IntArray u = (IntArray) up.gemvArrays().get(0);
+                    yield Task.of(name, () -> Experts.gateUpSiluActiveF16PairsFourNeurons(ctx, g, u, in, ids, count, h, width, size))
+                            .withGrid(WorkerGrid.of(neurons / 4 * local, local));
+                }
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, gate.data(), up.data());
+                HalfArray g = (HalfArray) gate.data();
+                HalfArray u = (HalfArray) up.data();
+                yield Task.of(name, () -> Experts.gateUpSiluActiveF16(ctx, g, u, in, ids, count, h, width, size))
+                        .withGrid(WorkerGrid.of(neurons * local, local));
+            }
+            case F32 -> {
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
+                FloatArray g = (FloatArray) gate.gemvArrays().get(0);
+                FloatArray u = (FloatArray) up.gemvArrays().get(0);
+                yield Task.of(name, () -> Experts.gateUpSiluActiveF32(ctx, g, u, in, ids, count, h, width, size))
+                        .withGrid(WorkerGrid.of(neurons * local, local));
+            }
+            case Q8_0 -> {
+                if (size % 4 == 0) {
+                    graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
+                    IntArray gq = (IntArray) gate.gemvArrays().get(0);
+                    HalfArray gs = (HalfArray) gate.gemvArrays().get(1);
+                    IntArray uq = (IntArray) up.gemvArrays().get(0);
+                    HalfArray us = (HalfArray) up.gemvArrays().get(1);
+                    yield Task.of(name, () -> Experts.gateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us, in, ids, count, h, width, size))
+                            .withGrid(WorkerGrid.of(neurons / 4 * local, local));
+                }
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, gate.data(), up.data());
+                ByteArray g = (ByteArray) gate.data();
+                ByteArray u = (ByteArray) up.data();
+                yield Task.of(name, () -> Experts.gateUpSiluActiveQ8_0(ctx, g, u, in, ids, count, h, width, size))
+                        .withGrid(WorkerGrid.of(neurons * local, local));
+            }
+        };
+    }
+
+    /** Router, gate, up and down bytes of layer {@code layer} with every expert active. */
+    @Override
+    public long weightBytes(int layer) {
+        return weightBytes(layer, expertCount);
+    }
+
+    /** Bytes one token reads in layer {@code layer} when {@code active} experts run: the router, then their rows. */
+    public long weightBytes(int layer, int active) {
+        LayerWeights lw = layers.get(layer);
+        long ffn = weights.matrix(lw.wGate()).bytes() + weights.matrix(lw.wUp()).bytes() + experts.down(layer).bytes();
+        return experts.router(layer).byteSize() + ffn / expertCount * active;
+    }
+
+    /** The device-side active-expert count of layer {@code layer} (valid on the host after it is transferred back). */
+    public IntArray activeCount(int layer) {
+        return counts[layer];
+    }
+
+    /** All layers' counts, in layer order, for {@link DeviceLlama#transferToHost}. */
+    public IntArray[] activeCounts() {
+        return counts.clone();
+    }
+
+    public int experts() {
+        return expertCount;
+    }
+
+    public int expertSize() {
+        return expertSize;
+    }
+
+    @Override
+    public void close() {
+        logits.close();
+        activeIds.close();
+        hidden.close();
+        partials.close();
+        for (IntArray c : counts) {
+            c.close();
+        }
+    }
+}
