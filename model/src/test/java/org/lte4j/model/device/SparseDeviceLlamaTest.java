@@ -1,0 +1,246 @@
+package org.lte4j.model.device;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.lte4j.model.hf.HfToGguf;
+import org.lte4j.model.llama.GenerationOptions;
+import org.lte4j.model.llama.GenerationResult;
+import org.lte4j.model.llama.Generator;
+import org.lte4j.model.llama.LayerWeights;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.llama.LlamaState;
+import org.lte4j.model.sparse.LteModel;
+import org.lte4j.model.sparse.Moefy;
+import org.lte4j.model.sparse.SparsityRecorder;
+import org.lte4j.model.tensor.GgmlType;
+import org.lte4j.model.train.ProgressListener;
+import org.lte4j.runtime.api.DataTransferMode;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.graph.ExecutionPlan;
+import org.lte4j.runtime.graph.TaskGraph;
+
+/**
+ * The device LTE decode ({@link SparseFeedForward} in a {@link DeviceLlama}) against independent
+ * references: the JVM {@link LteModel} on the same LTE file (logits, greedy tokens, active experts
+ * per layer and token), a double-precision dense FFN with the inactive experts' neurons zeroed,
+ * and the dense device model at threshold 0. On the JVM backend and the first OpenCL device
+ * (PoCL in CI; skipped visibly without one).
+ */
+class SparseDeviceLlamaTest {
+    private static final int SIZE = 32;
+    private static final int[] TOKENS = {1, 17, 42, 99, 3, 150, 7, 200, 11, 64};
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> devicesAndTypes() {
+        return Stream.of("jvm", "opencl").flatMap(d -> Stream.of("F32", "F16", "Q8_0", "Q4_0").map(t -> Arguments.of(d, t)));
+    }
+
+    static Stream<Arguments> devicesAndTypesShort() {
+        return Stream.of("jvm", "opencl").flatMap(d -> Stream.of("F32", "F16", "Q8_0").map(t -> Arguments.of(d, t)));
+    }
+
+    private Path lteFile(GgmlType type) throws Exception {
+        Path folder = Path.of(SparseDeviceLlamaTest.class.getResource("/hf/llama_gqa/config.json").toURI()).getParent();
+        Path dense = dir.resolve("dense-" + type + ".gguf");
+        HfToGguf.convert(folder, dense, type);
+        Path lte = dir.resolve("lte-" + type + ".gguf");
+        Moefy.run(dense, lte, SIZE, 9, ProgressListener.SILENT);
+        return lte;
+    }
+
+    /** Logits and active experts per layer, token by token, equal the JVM LteModel's. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndTypes")
+    void logitsAndActiveExpertsMatchTheJvmLteModel(String spec, String type) throws Exception {
+        Device device = DeviceLlamaTest.device(spec);
+        try (LteModel lte = LteModel.load(lteFile(GgmlType.valueOf(type)));
+             SparseDeviceLlama onDevice = SparseDeviceLlama.create(lte, device, DecodeOptions.defaults(device, 64))) {
+            LlamaState state = lte.newState(64);
+            SparsityRecorder deviceRecorder = new SparsityRecorder(lte.config().nLayers(), lte.config().hiddenDim());
+            double worst = 0;
+            for (int t = 0; t < TOKENS.length; t++) {
+                float[] expected = lte.forward(state, TOKENS[t]);
+                float[] actual = onDevice.llama().forward(TOKENS[t]);
+                double err = HfReference.relativeError(actual, expected);
+                assertTrue(err < DeviceLlamaTest.VS_JVM, type + " on " + spec + ", position " + t + ": relative error " + err);
+                worst = Math.max(worst, err);
+                onDevice.recordLastStep(deviceRecorder);
+            }
+            SparsityRecorder jvm = lte.recorder();
+            assertEquals(TOKENS.length, jvm.tokens());
+            boolean someSkipped = false;
+            for (int t = 0; t < TOKENS.length; t++) {
+                for (int l = 0; l < jvm.layers(); l++) {
+                    assertEquals(jvm.skippedNeurons(t, l), deviceRecorder.skippedNeurons(t, l), "token " + t + " layer " + l);
+                    someSkipped |= jvm.skippedNeurons(t, l) > 0;
+                }
+            }
+            assertTrue(someSkipped, "the test model skips some experts, so sparsity is exercised");
+            System.out.printf("LTE %s on %s: worst relative error %.2e against the JVM LteModel, sparsity %.2f%n", type, spec, worst,
+                    jvm.overallSparsity());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndTypesShort")
+    void greedyTokensMatchTheJvmLteModel(String spec, String type) throws Exception {
+        Device device = DeviceLlamaTest.device(spec);
+        int[] prompt = {1, 17, 42};
+        try (LteModel lte = LteModel.load(lteFile(GgmlType.valueOf(type)));
+             SparseDeviceLlama onDevice = SparseDeviceLlama.create(lte, device, DecodeOptions.defaults(device, 64))) {
+            GenerationResult expected = new Generator(lte).generate(prompt, GenerationOptions.greedy(12), t -> { });
+            GenerationResult actual = new DeviceGenerator(onDevice.llama()).generate(prompt, GenerationOptions.greedy(12), t -> { });
+            assertArrayEquals(expected.tokens(), actual.tokens(), type + " on " + spec);
+        }
+    }
+
+    /**
+     * The FFN block alone: for routers that switch exactly a chosen set of experts on, the device
+     * output is the dense FFN (double, from the stored weights) with the other experts' neurons
+     * zeroed, at sparsities from 1 to 0.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndTypesShort")
+    void sparseFfnIsTheDenseFfnWithInactiveExpertsZeroed(String spec, String type) throws Exception {
+        Device device = DeviceLlamaTest.device(spec);
+        int[][] activeSets = {{}, {2}, {0, 3}, {1, 2, 4}, {0, 1, 2, 3, 4}};
+        try (LlamaModel model = LlamaModel.load(lteFile(GgmlType.valueOf(type)))) {
+            int dim = model.config().dim();
+            int layers = model.config().nLayers();
+            int experts = model.config().hiddenDim() / SIZE;
+            SplittableRandom rnd = new SplittableRandom(5);
+            for (int[] active : activeSets) {
+                float[] x = new float[dim];
+                for (int i = 0; i < dim; i++) {
+                    x[i] = (float) (rnd.nextGaussian() * 1.5);
+                }
+                float[] router = routerFor(x, experts, active);
+                try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router))) {
+                    for (int l = 0; l < layers; l++) {
+                        float[] out = runFfn(device, model, l, x, w -> new SparseFeedForward(model, ew, 0.5f, w,
+                                DecodeOptions.defaults(device, 8).localSize(), 3));
+                        double[] ref = maskedDenseFfn(model.layers().get(l), x, active);
+                        double diff = 0;
+                        double scale = 1e-30;
+                        for (int i = 0; i < dim; i++) {
+                            diff = Math.max(diff, Math.abs(out[i] - ref[i]));
+                            scale = Math.max(scale, Math.abs(ref[i]));
+                        }
+                        if (active.length == 0) {
+                            assertArrayEquals(new float[dim], out, 0f, "no expert active: zero output");
+                        } else {
+                            assertTrue(diff / scale < 1e-5, type + " on " + spec + ", experts " + Arrays.toString(active) + ", layer " + l
+                                    + ": relative error " + diff / scale);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Threshold 0 turns every expert on: the sparse device model computes the dense device model's logits. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndTypesShort")
+    void thresholdZeroEqualsTheDenseModel(String spec, String type) throws Exception {
+        Device device = DeviceLlamaTest.device(spec);
+        try (LteModel lte = LteModel.load(lteFile(GgmlType.valueOf(type)));
+             ExpertWeights ew = ExpertWeights.of(lte);
+             SparseDeviceLlama all = SparseDeviceLlama.create(lte, ew, 0f, device, DecodeOptions.defaults(device, 64));
+             DeviceLlama dense = DeviceLlama.create(lte, device, DecodeOptions.defaults(device, 64))) {
+            for (int t = 0; t < TOKENS.length; t++) {
+                float[] expected = dense.forward(TOKENS[t]);
+                float[] actual = all.llama().forward(TOKENS[t]);
+                double err = HfReference.relativeError(actual, expected);
+                assertTrue(err < DeviceLlamaTest.VS_JVM, type + " on " + spec + ", position " + t + ": relative error " + err);
+                int[] counts = all.readActiveCounts();
+                for (int c : counts) {
+                    assertEquals(lte.experts(), c, "threshold 0: every expert active");
+                }
+            }
+        }
+    }
+
+    private static float[] runFfn(Device device, LlamaModel model, int layer, float[] x,
+                                  java.util.function.Function<DeviceWeights, DeviceFeedForward> block) {
+        try (DeviceWeights weights = new DeviceWeights();
+             DeviceFeedForward ffn = block.apply(weights);
+             FloatArray in = FloatArray.of(x);
+             FloatArray out = new FloatArray(x.length)) {
+            out.fill(Float.NaN); // every output must be written
+            TaskGraph g = new TaskGraph("ffn").transferToDevice(DataTransferMode.EVERY_EXECUTION, in);
+            ffn.append(g, layer, in, out);
+            g.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+            try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
+                plan.execute();
+            }
+            return out.toHeapArray();
+        }
+    }
+
+    /** Router rows that put expert e's logit at +-4 for input x: on exactly for e in {@code active}. */
+    static float[] routerFor(float[] x, int experts, int[] active) {
+        double sq = 0;
+        for (float v : x) {
+            sq += v * v;
+        }
+        float[] w = new float[experts * x.length];
+        for (int e = 0; e < experts; e++) {
+            int ee = e;
+            boolean on = Arrays.stream(active).anyMatch(a -> a == ee);
+            for (int i = 0; i < x.length; i++) {
+                w[e * x.length + i] = (float) ((on ? 4 : -4) * x[i] / sq);
+            }
+        }
+        return w;
+    }
+
+    /** The SwiGLU FFN in double over the stored weights, neurons of experts outside {@code active} zeroed. */
+    static double[] maskedDenseFfn(LayerWeights w, float[] x, int[] active) {
+        float[] gate = w.wGate().toFloats();
+        float[] up = w.wUp().toFloats();
+        float[] down = w.wDown().toFloats();
+        int hidden = w.wGate().rows();
+        int dim = x.length;
+        double[] h = new double[hidden];
+        List<Integer> on = new ArrayList<>();
+        for (int e : active) {
+            on.add(e);
+        }
+        for (int j = 0; j < hidden; j++) {
+            if (!on.contains(j / SIZE)) {
+                continue;
+            }
+            double g = 0;
+            double u = 0;
+            for (int i = 0; i < dim; i++) {
+                g += (double) gate[j * dim + i] * x[i];
+                u += (double) up[j * dim + i] * x[i];
+            }
+            h[j] = g / (1 + Math.exp(-g)) * u;
+        }
+        double[] out = new double[dim];
+        for (int i = 0; i < dim; i++) {
+            for (int j = 0; j < hidden; j++) {
+                out[i] += down[i * hidden + j] * h[j];
+            }
+        }
+        return out;
+    }
+}
