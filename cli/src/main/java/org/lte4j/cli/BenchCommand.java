@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 import org.lte4j.bench.decode.DecodeBenchmark;
+import org.lte4j.bench.decode.SparseDecodeBenchmark;
+import org.lte4j.bench.decode.SparsityLatencyPlot;
 import org.lte4j.bench.decode.SyntheticModel;
 import org.lte4j.bench.decode.SyntheticPreset;
 import org.lte4j.model.llama.LlamaModel;
@@ -26,13 +28,15 @@ final class BenchCommand implements Subcommand {
 
     @Override
     public String summary() {
-        return "decode speed (ms/token, GB/s against a device copy, host overhead) of a model or a synthetic preset";
+        return "decode speed (ms/token, GB/s against a device copy, host overhead) of a model or a synthetic preset;"
+                + " with --sparsity, LTE sparse decode against dense";
     }
 
     @Override
     public String usage() {
         return "--model PATH | --synthetic " + String.join("|", SyntheticPreset.names().split(", "))
-                + " [--device SPEC] [--tokens N] [--warmup N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--json FILE]";
+                + " [--device SPEC] [--tokens N] [--warmup N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--json FILE]"
+                + " [--sparsity 0,0.3,0.5,0.7,0.9 [--plot FILE.svg]]";
     }
 
     @Override
@@ -46,10 +50,12 @@ final class BenchCommand implements Subcommand {
         int warmUp = args.getInt("warmup", 8);
         int local = args.getInt("local", 0);
         Optional<String> json = args.get("json");
-        if (args.get("sparsity").isPresent()) {
-            throw new Args.UsageException("--sparsity: the LTE sparse decode is not part of this benchmark yet");
-        }
+        Optional<double[]> sparsities = args.get("sparsity").map(BenchCommand::parseSparsities);
+        Optional<String> plot = args.get("plot");
         args.rejectUnknown();
+        if (plot.isPresent() && sparsities.isEmpty()) {
+            throw new Args.UsageException("--plot draws latency against sparsity; give --sparsity too");
+        }
         if (modelPath.isPresent() == synthetic.isPresent()) {
             throw new Args.UsageException("give exactly one of --model PATH and --synthetic PRESET");
         }
@@ -86,6 +92,22 @@ final class BenchCommand implements Subcommand {
             name = path.getFileName().toString();
         }
         try (LlamaModel m = model) {
+            if (sparsities.isPresent()) {
+                if (m.config().hiddenDim() % SparseDecodeBenchmark.EXPERT_SIZE != 0) {
+                    throw new IllegalArgumentException("FFN width " + m.config().hiddenDim() + " is not a multiple of the expert size "
+                            + SparseDecodeBenchmark.EXPERT_SIZE);
+                }
+                SparseDecodeBenchmark.Report report = SparseDecodeBenchmark.run(m, name, device, setup, sparsities.get(), seed, console::println);
+                if (json.isPresent()) {
+                    Files.writeString(Path.of(json.get()), report.toJson());
+                    console.status("wrote " + json.get());
+                }
+                if (plot.isPresent()) {
+                    SparsityLatencyPlot.writeSvg(Path.of(plot.get()), report);
+                    console.status("wrote " + plot.get());
+                }
+                return 0;
+            }
             DecodeBenchmark.Report report = DecodeBenchmark.run(m, name, device, setup, console::println);
             if (json.isPresent()) {
                 Files.writeString(Path.of(json.get()), report.toJson());
@@ -93,6 +115,27 @@ final class BenchCommand implements Subcommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * Target sparsities (fractions of FFN neurons skipped) in [0, 1). A model file's own routers
+     * are not used: every run, file or synthetic, gets synthetic routers (see SyntheticRouters),
+     * which needs only experts of 32 contiguous neurons, true of any FFN for timing purposes.
+     */
+    static double[] parseSparsities(String text) {
+        String[] parts = text.split(",");
+        double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("--sparsity: '" + parts[i] + "' is not a number");
+            }
+            if (!(out[i] >= 0 && out[i] < 1)) {
+                throw new Args.UsageException("--sparsity: each value must be in [0, 1), got " + parts[i].trim());
+            }
+        }
+        return out;
     }
 
     private static GgmlType parseType(String s) {

@@ -230,6 +230,11 @@ public final class SparseFeedForward implements DeviceFeedForward {
         return expertCount;
     }
 
+    /** Most partial vectors of the split-K down projection. */
+    public int maxChunks() {
+        return maxChunks;
+    }
+
     public int expertSize() {
         return expertSize;
     }

@@ -1,0 +1,322 @@
+package org.lte4j.bench.decode;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import org.lte4j.bench.CopyBandwidth;
+import org.lte4j.model.device.DecodeOptions;
+import org.lte4j.model.device.DenseFeedForward;
+import org.lte4j.model.device.DeviceFeedForward;
+import org.lte4j.model.device.DeviceLlama;
+import org.lte4j.model.device.DeviceWeights;
+import org.lte4j.model.device.ExpertWeights;
+import org.lte4j.model.device.SparseDeviceLlama;
+import org.lte4j.model.device.SparseFeedForward;
+import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.llama.LlamaState;
+import org.lte4j.model.sampling.Sampler;
+import org.lte4j.model.sparse.ExpertRouter;
+import org.lte4j.model.sparse.LteModel;
+import org.lte4j.model.sparse.LteSettings;
+import org.lte4j.runtime.api.DataTransferMode;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.backend.BackendKind;
+import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.backend.ProfileRecord;
+import org.lte4j.runtime.backend.opencl.OpenClDevice;
+import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
+import org.lte4j.runtime.graph.ExecutionPlan;
+import org.lte4j.runtime.graph.TaskGraph;
+
+/**
+ * Sparse (LTE) against dense batch-1 decode of one model on one device, in one run: the dense
+ * model first, then the same weights with synthetic routers ({@link SyntheticRouters}) at each
+ * target sparsity. Per configuration: ms per token (captured CUDA-graph step where the device
+ * captures, else plain) and its ratio to dense; the sparsity measured from the device's active
+ * counts (read back in a separate profiled pass, since reading them syncs); the weight bytes a
+ * token actually reads (attention, output, routers and the active experts' rows) and the
+ * bandwidth achieved on them; the FFN block alone (a plan of every layer's FFN on a fixed input,
+ * no attention); and the router + compaction kernel time as a share of the token's kernel time.
+ * On the {@code jvm} device the JVM models are timed instead ({@link LlamaModel} dense,
+ * {@link LteModel} sparse), without kernel profiles.
+ */
+public final class SparseDecodeBenchmark {
+    /** The paper's expert size. */
+    public static final int EXPERT_SIZE = LteSettings.DEFAULT_EXPERT_SIZE;
+    private static final int FFN_BLOCK_RUNS = 20;
+
+    private SparseDecodeBenchmark() {
+    }
+
+    /**
+     * One configuration. {@code targetSparsity} NaN for dense; NaN where a number does not apply.
+     *
+     * @param bytesPerToken      weight bytes a token reads at the measured sparsity
+     * @param ffnBlockMs         every layer's FFN block alone, per token
+     * @param routerMsPerToken   router logits + compaction kernel time per token (all layers)
+     * @param kernelMsPerToken   all kernels of the token step
+     */
+    public record Row(String path, double targetSparsity, double measuredSparsity, double msPerToken, double ratioToDense,
+                      long bytesPerToken, double ffnBlockMs, double ffnRatioToDense, double routerMsPerToken,
+                      double kernelMsPerToken, double copyBytesPerSecond) {
+        public double achievedBytesPerSecond() {
+            return bytesPerToken / (msPerToken * 1e-3);
+        }
+
+        public double routerShare() {
+            return routerMsPerToken / kernelMsPerToken;
+        }
+    }
+
+    public record Report(String model, String device, boolean captured, double copyBytesPerSecond, List<Row> rows) {
+        public String toJson() {
+            StringBuilder sb = new StringBuilder("{\n");
+            sb.append("  \"model\": \"").append(model.replace("\"", "'")).append("\",\n");
+            sb.append("  \"device\": \"").append(device.replace("\"", "'")).append("\",\n");
+            sb.append("  \"captured\": ").append(captured).append(",\n");
+            sb.append("  \"copy_bytes_per_second\": ").append(num(copyBytesPerSecond)).append(",\n");
+            sb.append("  \"rows\": [");
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                sb.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
+                        "    {\"path\": \"%s\", \"target_sparsity\": %s, \"measured_sparsity\": %s, \"ms_per_token\": %s,"
+                                + " \"ratio_to_dense\": %s, \"bytes_per_token\": %d, \"achieved_bytes_per_second\": %s,"
+                                + " \"ffn_block_ms\": %s, \"ffn_ratio_to_dense\": %s, \"router_compaction_ms_per_token\": %s,"
+                                + " \"kernel_ms_per_token\": %s, \"router_compaction_share\": %s}",
+                        r.path(), num(r.targetSparsity()), num(r.measuredSparsity()), num(r.msPerToken()), num(r.ratioToDense()),
+                        r.bytesPerToken(), num(r.achievedBytesPerSecond()), num(r.ffnBlockMs()), num(r.ffnRatioToDense()),
+                        num(r.routerMsPerToken()), num(r.kernelMsPerToken()), num(r.routerShare())));
+            }
+            return sb.append("\n  ]\n}\n").toString();
+        }
+
+        private static String num(double v) {
+            return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
+        }
+    }
+
+    public static Report run(LlamaModel model, String modelName, Device device, DecodeBenchmark.Setup setup, double[] sparsities,
+                             long seed, Consumer<String> out) {
+        boolean gpu = device.kind() == BackendKind.CUDA
+                || device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU;
+        long copyBytes = gpu ? 512L << 20 : 64L << 20;
+        double copy = CopyBandwidth.bytesPerSecond(device, copyBytes, gpu ? 20 : 5);
+        boolean capture = device.supportsCapture();
+        out.accept(String.format(Locale.ROOT, "sparse vs dense decode of %s on %s; device copy %.2f GB/s; %s steps",
+                modelName, device.describe(), copy / 1e9, capture ? "captured (CUDA graph)" : "uncaptured"));
+        out.accept("synthetic routers: logits ~ N(0,1) per expert; threshold = sigmoid(normal quantile of the target sparsity);"
+                + " router GEMV and compaction run on the device as for a trained model");
+        List<float[]> routers = SyntheticRouters.create(model.config(), EXPERT_SIZE, seed);
+        out.accept(String.format(Locale.ROOT, "%-22s %7s %8s %9s %7s %9s %8s %9s %7s %10s %7s",
+                "path", "target", "measured", "ms/tok", "x dense", "GB/tok", "GB/s", "FFN ms", "x dense", "rtr+cmp ms", "share"));
+        List<Row> rows = new ArrayList<>();
+        if (device.kind() == BackendKind.JVM) {
+            runJvm(model, routers, setup, sparsities, copy, rows, out);
+        } else {
+            runDevice(model, routers, device, setup, sparsities, copy, capture, rows, out);
+        }
+        return new Report(modelName, device.describe(), capture, copy, List.copyOf(rows));
+    }
+
+    private static void runDevice(LlamaModel model, List<float[]> routers, Device device, DecodeBenchmark.Setup setup,
+                                  double[] sparsities, double copy, boolean capture, List<Row> rows, Consumer<String> out) {
+        int context = setup.warmUp() + setup.tokens() + 1;
+        DecodeOptions options = DecodeOptions.defaults(device, context);
+        if (setup.localSize() > 0) {
+            options = options.withLocalSize(setup.localSize());
+        }
+        DecodeOptions opts = options;
+        int layers = model.config().nLayers();
+        Row dense;
+        try (DeviceLlama d = DeviceLlama.create(model, device, opts.withCapture(capture))) {
+            Pass timed = decode(d, setup, false, null);
+            Pass profiled = decode(d, setup, true, null);
+            double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize()), capture);
+            dense = new Row("dense", Double.NaN, 0, timed.wallMs, 1, d.weightBytesPerToken(), ffn, 1, Double.NaN,
+                    profiled.kernelMs, copy);
+            rows.add(print(out, dense));
+        }
+        try (ExpertWeights experts = ExpertWeights.of(model, EXPERT_SIZE, routers)) {
+            for (double s : sparsities) {
+                float threshold = SyntheticRouters.threshold(s);
+                try (SparseDeviceLlama sd = SparseDeviceLlama.create(model, experts, threshold, device, opts.withCapture(capture))) {
+                    Pass timed = decode(sd.llama(), setup, false, null);
+                    double[] meanActive = new double[layers];
+                    Pass profiled = decode(sd.llama(), setup, true, () -> {
+                        int[] c = sd.readActiveCounts();
+                        for (int l = 0; l < layers; l++) {
+                            meanActive[l] += (double) c[l] / setup.tokens();
+                        }
+                    });
+                    SparseFeedForward ffn = sd.feedForward();
+                    long bytes = sd.llama().weightBytesPerToken();
+                    double active = 0;
+                    for (int l = 0; l < layers; l++) {
+                        long full = ffn.weightBytes(l, ffn.experts());
+                        long router = ffn.weightBytes(l, 0);
+                        bytes += Math.round((full - router) * (meanActive[l] / ffn.experts() - 1));
+                        active += meanActive[l] / layers;
+                    }
+                    double measured = 1 - active / ffn.experts();
+                    double ffnMs = ffnBlockMs(model, device, w -> new SparseFeedForward(model, experts, threshold, w, opts.localSize(),
+                            ffn.maxChunks()), capture);
+                    rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f", s), s, measured, timed.wallMs,
+                            timed.wallMs / dense.msPerToken(), bytes, ffnMs, ffnMs / dense.ffnBlockMs(), profiled.routerMs,
+                            profiled.kernelMs, copy)));
+                }
+            }
+        }
+        out.accept("x dense: ms/token over the dense model's; FFN ms: every layer's FFN block alone on a fixed input;"
+                + " rtr+cmp: router logits + compaction kernels per token; share: of the token's kernel time");
+    }
+
+    /** Milliseconds per token: wall time of the timed steps, and from a profiled pass kernel and router + compaction time. */
+    private record Pass(double wallMs, double kernelMs, double routerMs) {
+    }
+
+    private static Pass decode(DeviceLlama d, DecodeBenchmark.Setup setup, boolean profiled, Runnable afterStep) {
+        d.reset();
+        d.setProfiling(profiled);
+        int token = 1;
+        for (int i = 0; i < setup.warmUp(); i++) {
+            token = d.forwardGreedy(token);
+        }
+        long kernel = 0;
+        long router = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < setup.tokens(); i++) {
+            token = d.forwardGreedy(token);
+            if (profiled) {
+                for (ProfileRecord r : d.lastProfile().records()) {
+                    if (r.kind() == ProfileRecord.Kind.KERNEL) {
+                        kernel += r.deviceNanos();
+                        if (r.label().contains("logitsFourExperts") || r.label().contains("compactActiveExperts")) {
+                            router += r.deviceNanos();
+                        }
+                    }
+                }
+            }
+            if (afterStep != null) {
+                afterStep.run();
+            }
+        }
+        long wall = System.nanoTime() - start;
+        d.setProfiling(false);
+        double n = setup.tokens();
+        return new Pass(wall / 1e6 / n, profiled ? kernel / 1e6 / n : Double.NaN, profiled ? router / 1e6 / n : Double.NaN);
+    }
+
+    /**
+     * Every layer's FFN block, one after another, on a fixed unit-RMS input: median wall time of
+     * {@link #FFN_BLOCK_RUNS} executions (captured where the device captures).
+     */
+    static double ffnBlockMs(LlamaModel model, Device device, Function<DeviceWeights, DeviceFeedForward> block, boolean capture) {
+        int dim = model.config().dim();
+        float[] x = new float[dim];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 0; i < dim; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        try (DeviceWeights weights = new DeviceWeights();
+             DeviceFeedForward ffn = block.apply(weights);
+             FloatArray in = FloatArray.of(x);
+             FloatArray out = new FloatArray(dim)) {
+            TaskGraph g = new TaskGraph("ffn blocks").transferToDevice(DataTransferMode.FIRST_EXECUTION, in);
+            for (int l = 0; l < model.config().nLayers(); l++) {
+                ffn.append(g, l, in, out);
+            }
+            try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device).withCapture(capture)) {
+                plan.execute();
+                plan.execute();
+                List<Double> ms = new ArrayList<>();
+                for (int i = 0; i < FFN_BLOCK_RUNS; i++) {
+                    long t0 = System.nanoTime();
+                    plan.execute();
+                    ms.add((System.nanoTime() - t0) / 1e6);
+                }
+                Collections.sort(ms);
+                return ms.get(ms.size() / 2);
+            }
+        }
+    }
+
+    private static void runJvm(LlamaModel model, List<float[]> routers, DecodeBenchmark.Setup setup, double[] sparsities,
+                               double copy, List<Row> rows, Consumer<String> out) {
+        int layers = model.config().nLayers();
+        int dim = model.config().dim();
+        long denseBytes = DecodeBenchmark.jvmWeightBytesPerToken(model);
+        double denseMs = jvmMs(model, setup);
+        double denseFfn = jvmFfnMs(model);
+        Row dense = new Row("dense (LlamaModel)", Double.NaN, 0, denseMs, 1, denseBytes, denseFfn, 1, Double.NaN, Double.NaN, copy);
+        rows.add(print(out, dense));
+        int experts = model.config().hiddenDim() / EXPERT_SIZE;
+        List<ExpertRouter> rs = routers.stream().map(w -> new ExpertRouter(w, experts, dim)).toList();
+        long ffnBytes = 0;
+        for (var l : model.layers()) {
+            ffnBytes += l.wGate().segment().byteSize() + l.wUp().segment().byteSize() + l.wDown().segment().byteSize();
+        }
+        long routerBytes = 4L * experts * dim * layers;
+        for (double s : sparsities) {
+            // an LteModel shares the base's weights and adds its regrouped down copies to the base's arena;
+            // closing it would close the base, so it is left to the base's close
+            LteModel lte = new LteModel(model, new LteSettings(EXPERT_SIZE, SyntheticRouters.threshold(s)), rs);
+            double ms = jvmMs(lte, setup);
+            lte.recorder().clear();
+            double ffn = jvmFfnMs(lte);
+            double measured = lte.recorder().overallSparsity();
+            long bytes = denseBytes - ffnBytes + routerBytes + Math.round(ffnBytes * (1 - measured));
+            rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f (LteModel)", s), s, measured, ms, ms / denseMs, bytes,
+                    ffn, ffn / denseFfn, Double.NaN, Double.NaN, copy)));
+        }
+    }
+
+    private static double jvmMs(LlamaModel model, DecodeBenchmark.Setup setup) {
+        LlamaState s = model.newState(setup.warmUp() + setup.tokens() + 1);
+        int token = 1;
+        for (int i = 0; i < setup.warmUp(); i++) {
+            token = Sampler.argmax(model.forward(s, token));
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < setup.tokens(); i++) {
+            token = Sampler.argmax(model.forward(s, token));
+        }
+        return (System.nanoTime() - start) / 1e6 / setup.tokens();
+    }
+
+    /** Every layer's FFN on fixed unit-RMS inputs (one per layer), median of runs. */
+    private static double jvmFfnMs(LlamaModel model) {
+        int dim = model.config().dim();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        float[] x = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        List<Double> ms = new ArrayList<>();
+        for (int run = 0; run < 7; run++) {
+            long t0 = System.nanoTime();
+            for (int l = 0; l < model.config().nLayers(); l++) {
+                model.ffn(l, x);
+            }
+            ms.add((System.nanoTime() - t0) / 1e6);
+        }
+        Collections.sort(ms);
+        return ms.get(ms.size() / 2);
+    }
+
+    private static Row print(Consumer<String> out, Row r) {
+        out.accept(String.format(Locale.ROOT, "%-22s %7s %8.3f %9.3f %7.3f %9.3f %8.1f %9.3f %7.3f %10s %7s",
+                r.path(), Double.isNaN(r.targetSparsity()) ? "-" : String.format(Locale.ROOT, "%.2f", r.targetSparsity()),
+                r.measuredSparsity(), r.msPerToken(), r.ratioToDense(), r.bytesPerToken() / 1e9, r.achievedBytesPerSecond() / 1e9,
+                r.ffnBlockMs(), r.ffnRatioToDense(), fmt(r.routerMsPerToken()), Double.isFinite(r.routerShare())
+                        ? String.format(Locale.ROOT, "%.1f%%", 100 * r.routerShare()) : "-"));
+        return r;
+    }
+
+    private static String fmt(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "-";
+    }
+}
