@@ -65,11 +65,22 @@ public final class Attention {
             float max = Float.NEGATIVE_INFINITY;
             for (int p = lid; p < positions; p += size) {
                 long k0 = (long) p * kvDim + kvOffset;
-                float dot = 0f;
-                for (int d = 0; d < headDim; d++) {
-                    dot += query.get(q0 + d) * keyCache.get(k0 + d);
+                // four partial sums: four independent loads in flight instead of one dependent chain
+                float d0 = 0f;
+                float d1 = 0f;
+                float d2 = 0f;
+                float d3 = 0f;
+                int d = 0;
+                for (; d + 3 < headDim; d += 4) {
+                    d0 += query.get(q0 + d) * keyCache.get(k0 + d);
+                    d1 += query.get(q0 + d + 1) * keyCache.get(k0 + d + 1);
+                    d2 += query.get(q0 + d + 2) * keyCache.get(k0 + d + 2);
+                    d3 += query.get(q0 + d + 3) * keyCache.get(k0 + d + 3);
                 }
-                float s = dot * scale;
+                for (; d < headDim; d++) {
+                    d0 += query.get(q0 + d) * keyCache.get(k0 + d);
+                }
+                float s = ((d0 + d1) + (d2 + d3)) * scale;
                 scores.set(scoreBase + p, s);
                 max = Math.max(max, s);
             }
@@ -102,12 +113,22 @@ public final class Attention {
             float total = scratch[0];
 
             for (int d = lid; d < headDim; d += size) {
-                float acc = 0f;
                 long v0 = kvOffset + d;
-                for (int p = 0; p < positions; p++) {
-                    acc += scores.get(scoreBase + p) * valueCache.get(v0 + (long) p * kvDim);
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                float a3 = 0f;
+                int p = 0;
+                for (; p + 3 < positions; p += 4) {
+                    a0 += scores.get(scoreBase + p) * valueCache.get(v0 + (long) p * kvDim);
+                    a1 += scores.get(scoreBase + p + 1) * valueCache.get(v0 + (long) (p + 1) * kvDim);
+                    a2 += scores.get(scoreBase + p + 2) * valueCache.get(v0 + (long) (p + 2) * kvDim);
+                    a3 += scores.get(scoreBase + p + 3) * valueCache.get(v0 + (long) (p + 3) * kvDim);
                 }
-                out.set(q0 + d, acc / total);
+                for (; p < positions; p++) {
+                    a0 += scores.get(scoreBase + p) * valueCache.get(v0 + (long) p * kvDim);
+                }
+                out.set(q0 + d, ((a0 + a1) + (a2 + a3)) / total);
             }
             // scratch[0] and the scores are read before the next head reuses them
             ctx.globalBarrier();

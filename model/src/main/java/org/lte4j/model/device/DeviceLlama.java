@@ -173,8 +173,7 @@ public final class DeviceLlama implements AutoCloseable {
         addBias(g, n + "q_bias", q, bq);
         addBias(g, n + "k_bias", k, bk);
         addBias(g, n + "v_bias", v, bv);
-        g.task(rope(n + "rope_q", q, config.nHeads()));
-        g.task(rope(n + "rope_k", k, config.nKvHeads()));
+        g.task(rope(n + "rope"));
         g.task(storeKeyValue(n + "kv_store", keyCache[l], valueCache[l]));
         g.task(attention(n + "attention", keyCache[l], valueCache[l]));
         g.task(wo.gemv(n + "attn_out", attOut, proj, local));
@@ -195,7 +194,7 @@ public final class DeviceLlama implements AutoCloseable {
         TaskGraph g = new TaskGraph("output")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, outputNorm);
         if (!out.gemvArrays().equals(List.of(table.data()))) { // a tied F32 table is on the device already
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, out.gemvData());
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(out));
         }
         return g.task(rmsNorm("output_norm", x, outputNorm, xb))
                 .task(out.gemv("logits", xb, logits, local))
@@ -224,12 +223,17 @@ public final class DeviceLlama implements AutoCloseable {
         return Task.of(name, () -> VectorOps.addInPlace(acc, delta, n)).withGrid(covering(n));
     }
 
-    private Task rope(String name, FloatArray vec, int heads) {
+    /** RoPE on q and k in one launch (one launch less per layer than rotating each). */
+    private Task rope(String name) {
+        FloatArray query = q;
+        FloatArray key = k;
         IntArray pos = position;
         FloatArray frequencies = weights.vector(modelWeights.ropeInvFreq());
+        int heads = config.nHeads();
+        int kvHeads = config.nKvHeads();
         int headDim = config.headDim();
-        return Task.of(name, () -> Rope.rotateInterleavedPairsByFrequencies(vec, pos, frequencies, heads, headDim))
-                .withGrid(covering(heads * headDim / 2));
+        return Task.of(name, () -> Rope.rotateQueryAndKeyByFrequencies(query, key, pos, frequencies, heads, kvHeads, headDim))
+                .withGrid(covering((heads + kvHeads) * headDim / 2));
     }
 
     private Task storeKeyValue(String name, FloatArray keys, FloatArray values) {
