@@ -266,83 +266,83 @@ public final class Experts {
     /**
      * {@link #gateUpSiluActiveF16} reading fp16 weights as packed pairs (two halves per 32-bit
      * word, the layout of {@link MatVec#gemvF16Pairs}; view a {@code HalfArray} with
-     * {@code IntArray.wrap(halves.segment())}) for four neurons per work-group: each x pair
-     * loaded serves eight rows (four gate, four up) and eight independent word loads are in
-     * flight per iteration, the pattern that took the dense fp16 GEMV from 0.30 to 0.84 of copy.
-     * Requires {@code dim} even and {@code expertSize} a multiple of 4.
-     * Grid: exactly one group per four neurons of all experts,
-     * {@code WorkerGrid.of(experts * expertSize / 4 * L, L)}, L a power of two at most
+     * {@code IntArray.wrap(halves.segment())}) for two neurons per work-group: four rows (two
+     * gate, two up) share each x load and two words per row keep eight loads in flight, the
+     * shape of the dense {@link MatVec#gemvF16PairsFourRows} (0.84 of copy on the H200), with the
+     * same local memory (four partial sums per item).
+     * Requires {@code dim} even and {@code expertSize} even.
+     * Grid: exactly one group per two neurons of all experts,
+     * {@code WorkerGrid.of(experts * expertSize / 2 * L, L)}, L a power of two at most
      * {@link GroupLimits#MAX_LOCAL_SIZE}; groups whose slot is at or past the active count read
      * nothing (they only pass the reduction's barriers).
      * Traffic: reads 4 * count * expertSize * dim bytes of weights, writes 4 * count * expertSize.
      */
-    public static void gateUpSiluActiveF16PairsFourNeurons(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
-                                                           IntArray activeIds, IntArray activeCount, FloatArray hidden,
-                                                           int dim, int expertSize) {
-        float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
+    public static void gateUpSiluActiveF16PairsTwoNeurons(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
+                                                          IntArray activeIds, IntArray activeCount, FloatArray hidden,
+                                                          int dim, int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
-        int groupsPerExpert = expertSize / 4;
+        int groupsPerExpert = expertSize / 2;
         int slot = ctx.groupIdx / groupsPerExpert;
         // Uniform per group. The work is skipped, but every group still meets the barriers: a
         // return before them failed on PoCL (kernel checks), while the skipped loads are what costs.
         boolean active = slot < activeCount.get(0);
         int n0 = 0;
         if (active) {
-            n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 4;
+            n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 2;
             int words = dim / 2;
             long b0 = (long) n0 * words;
             long b1 = b0 + words;
-            long b2 = b1 + words;
-            long b3 = b2 + words;
             float g0 = 0f;
             float g1 = 0f;
-            float g2 = 0f;
-            float g3 = 0f;
             float u0 = 0f;
             float u1 = 0f;
-            float u2 = 0f;
-            float u3 = 0f;
-            for (int j = lid; j < words; j += size) {
+            int j = lid;
+            for (; j + size < words; j += 2 * size) {
+                int k = j + size;
                 int a0 = gateW.get(b0 + j);
                 int a1 = gateW.get(b1 + j);
-                int a2 = gateW.get(b2 + j);
-                int a3 = gateW.get(b3 + j);
                 int c0 = upW.get(b0 + j);
                 int c1 = upW.get(b1 + j);
-                int c2 = upW.get(b2 + j);
-                int c3 = upW.get(b3 + j);
+                int a2 = gateW.get(b0 + k);
+                int a3 = gateW.get(b1 + k);
+                int c2 = upW.get(b0 + k);
+                int c3 = upW.get(b1 + k);
                 float x0 = x.get(2 * j);
                 float x1 = x.get(2 * j + 1);
-                g0 += MatVec.halfPair(a0, x0, x1);
-                g1 += MatVec.halfPair(a1, x0, x1);
-                g2 += MatVec.halfPair(a2, x0, x1);
-                g3 += MatVec.halfPair(a3, x0, x1);
-                u0 += MatVec.halfPair(c0, x0, x1);
-                u1 += MatVec.halfPair(c1, x0, x1);
-                u2 += MatVec.halfPair(c2, x0, x1);
-                u3 += MatVec.halfPair(c3, x0, x1);
+                float x2 = x.get(2 * k);
+                float x3 = x.get(2 * k + 1);
+                g0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(a2, x2, x3);
+                g1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(a3, x2, x3);
+                u0 += MatVec.halfPair(c0, x0, x1) + MatVec.halfPair(c2, x2, x3);
+                u1 += MatVec.halfPair(c1, x0, x1) + MatVec.halfPair(c3, x2, x3);
+            }
+            for (; j < words; j += size) {
+                float x0 = x.get(2 * j);
+                float x1 = x.get(2 * j + 1);
+                g0 += MatVec.halfPair(gateW.get(b0 + j), x0, x1);
+                g1 += MatVec.halfPair(gateW.get(b1 + j), x0, x1);
+                u0 += MatVec.halfPair(upW.get(b0 + j), x0, x1);
+                u1 += MatVec.halfPair(upW.get(b1 + j), x0, x1);
             }
             scratch[lid] = g0;
             scratch[size + lid] = g1;
-            scratch[2 * size + lid] = g2;
-            scratch[3 * size + lid] = g3;
-            scratch[4 * size + lid] = u0;
-            scratch[5 * size + lid] = u1;
-            scratch[6 * size + lid] = u2;
-            scratch[7 * size + lid] = u3;
+            scratch[2 * size + lid] = u0;
+            scratch[3 * size + lid] = u1;
         }
         ctx.localBarrier();
         for (int stride = size / 2; stride > 0; stride /= 2) {
             if (active && lid < stride) {
-                for (int r = 0; r < 8; r++) {
-                    scratch[r * size + lid] += scratch[r * size + lid + stride];
-                }
+                scratch[lid] += scratch[lid + stride];
+                scratch[size + lid] += scratch[size + lid + stride];
+                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
+                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
             }
             ctx.localBarrier();
         }
-        if (active && lid < 4) {
-            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(4 + lid) * size]);
+        if (active && lid < 2) {
+            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(2 + lid) * size]);
         }
     }
 
@@ -353,7 +353,7 @@ public final class Experts {
      * each x load, eight word loads in flight. Requires {@code dim} a multiple of 32 and
      * {@code expertSize} a multiple of 4.
      * Grid: exactly one group per four neurons of all experts, as
-     * {@link #gateUpSiluActiveF16PairsFourNeurons}; groups past the active count read nothing.
+     * one group per four neurons (as the F16 kernel before it had); groups past the active count read nothing.
      * Traffic: reads 2 * 34/32 * count * expertSize * dim bytes of weights.
      */
     public static void gateUpSiluActiveQ8_0SplitWordsFourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales,
@@ -433,31 +433,36 @@ public final class Experts {
         }
     }
 
+    /** Neurons per unit of split-K work in the balanced down kernels: an expert is expertSize / 8 units. */
+    public static final int DOWN_SLICE = 8;
+
     /**
-     * Active experts per split-K chunk so that {@code count} active experts make at most
-     * {@code maxChunks} chunks: {@code ceil(count / maxChunks)}, 0 when none is active. Chunks
-     * grow with the count instead of the chunk count, so few active experts still spread over
-     * many chunks (parallelism at high sparsity) and many stay within {@code maxChunks} partial
-     * vectors (bounded summation work at low sparsity).
+     * Slices (of {@link #DOWN_SLICE} neurons) per split-K chunk so that {@code slices} active
+     * slices make at most {@code maxChunks} chunks: {@code ceil(slices / maxChunks)}, 0 when none.
+     * Chunks grow with the active count instead of the chunk count, so few active experts still
+     * spread over many chunks (parallelism at high sparsity) and many stay within
+     * {@code maxChunks} partial vectors (bounded summation work at low sparsity).
      */
-    static int expertsPerBalancedChunk(int count, int maxChunks) {
-        return (count + maxChunks - 1) / maxChunks;
+    static int slicesPerBalancedChunk(int slices, int maxChunks) {
+        return (slices + maxChunks - 1) / maxChunks;
     }
 
-    /** Chunks that {@code count} active experts make, {@code expertsPerBalancedChunk} each (the last may hold fewer). */
-    static int balancedChunks(int count, int maxChunks) {
-        int perChunk = expertsPerBalancedChunk(count, maxChunks);
-        return perChunk == 0 ? 0 : (count + perChunk - 1) / perChunk;
+    /** Chunks that {@code slices} active slices make (the last may hold fewer). */
+    static int balancedChunks(int slices, int maxChunks) {
+        int perChunk = slicesPerBalancedChunk(slices, maxChunks);
+        return perChunk == 0 ? 0 : (slices + perChunk - 1) / perChunk;
     }
 
     /**
      * Split-K down projection over the active experts, fp16 weights stored transposed
-     * ({@code ffnDim x dim}, row n = neuron n's output column) and read as packed pairs: item
-     * (chunk k, word j) computes outputs 2j and 2j+1,
+     * ({@code ffnDim x dim}, row n = neuron n's output column) and read as packed pairs. The
+     * active neurons are cut into slices of {@link #DOWN_SLICE} (slice u is neurons
+     * {@code (u % s) * 8 ..} of active slot {@code u / s}, {@code s = expertSize / 8}); chunk k
+     * holds slices {@code k * p .. min((k + 1) * p, slices) - 1}, {@code p = ceil(slices / maxChunks)}.
+     * Item (chunk k, word j) computes outputs 2j and 2j+1:
      * {@code partials[k * dim + 2j + b] = sum over the chunk's neurons n of hidden[n] * downT[n][2j + b]},
-     * with eight independent word loads in flight. Chunk k holds active slots
-     * {@code k * p .. min((k + 1) * p, count) - 1}, {@code p = ceil(count / maxChunks)}
-     * ({@link #expertsPerBalancedChunk}). Requires {@code dim} even.
+     * with eight independent word loads in flight. Requires {@code dim} even and
+     * {@code expertSize} a multiple of 8.
      * Grid: 1-D covering {@code maxChunks * dim / 2} items (fewer loop); items past the chunks in
      * use do nothing. {@code partials} holds {@code maxChunks * dim} floats.
      * Traffic: reads 2 * count * expertSize * dim bytes of weights, writes 4 * chunks * dim.
@@ -465,50 +470,42 @@ public final class Experts {
     public static void downPartialsBalancedF16Pairs(KernelContext ctx, IntArray downT, FloatArray hidden,
                                                     IntArray activeIds, IntArray activeCount, FloatArray partials,
                                                     int dim, int expertSize, int maxChunks) {
-        int count = activeCount.get(0);
-        int perChunk = expertsPerBalancedChunk(count, maxChunks);
-        int chunks = balancedChunks(count, maxChunks);
+        int slicesPerExpert = expertSize / DOWN_SLICE;
+        int slices = activeCount.get(0) * slicesPerExpert;
+        int perChunk = slicesPerBalancedChunk(slices, maxChunks);
         int words = dim / 2;
-        int items = chunks * words;
+        int items = balancedChunks(slices, maxChunks) * words;
         for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
             int chunk = t / words;
             int j = t - chunk * words;
-            int firstSlot = chunk * perChunk;
-            int endSlot = Math.min(firstSlot + perChunk, count);
+            int first = chunk * perChunk;
+            int end = Math.min(first + perChunk, slices);
             float lo = 0f;
             float hi = 0f;
-            for (int slot = firstSlot; slot < endSlot; slot++) {
-                int n = activeIds.get(slot) * expertSize;
-                int end = n + expertSize;
-                for (; n + 7 < end; n += 8) {
-                    long base = (long) n * words + j;
-                    int w0 = downT.get(base);
-                    int w1 = downT.get(base + words);
-                    int w2 = downT.get(base + 2L * words);
-                    int w3 = downT.get(base + 3L * words);
-                    int w4 = downT.get(base + 4L * words);
-                    int w5 = downT.get(base + 5L * words);
-                    int w6 = downT.get(base + 6L * words);
-                    int w7 = downT.get(base + 7L * words);
-                    float h0 = hidden.get(n);
-                    float h1 = hidden.get(n + 1);
-                    float h2 = hidden.get(n + 2);
-                    float h3 = hidden.get(n + 3);
-                    float h4 = hidden.get(n + 4);
-                    float h5 = hidden.get(n + 5);
-                    float h6 = hidden.get(n + 6);
-                    float h7 = hidden.get(n + 7);
-                    lo += ((lowHalf(w0) * h0 + lowHalf(w1) * h1) + (lowHalf(w2) * h2 + lowHalf(w3) * h3))
-                            + ((lowHalf(w4) * h4 + lowHalf(w5) * h5) + (lowHalf(w6) * h6 + lowHalf(w7) * h7));
-                    hi += ((highHalf(w0) * h0 + highHalf(w1) * h1) + (highHalf(w2) * h2 + highHalf(w3) * h3))
-                            + ((highHalf(w4) * h4 + highHalf(w5) * h5) + (highHalf(w6) * h6 + highHalf(w7) * h7));
-                }
-                for (; n < end; n++) {
-                    int w = downT.get((long) n * words + j);
-                    float h = hidden.get(n);
-                    lo += lowHalf(w) * h;
-                    hi += highHalf(w) * h;
-                }
+            for (int u = first; u < end; u++) {
+                int slot = u / slicesPerExpert;
+                int n = activeIds.get(slot) * expertSize + (u - slot * slicesPerExpert) * DOWN_SLICE;
+                long base = (long) n * words + j;
+                int w0 = downT.get(base);
+                int w1 = downT.get(base + words);
+                int w2 = downT.get(base + 2L * words);
+                int w3 = downT.get(base + 3L * words);
+                int w4 = downT.get(base + 4L * words);
+                int w5 = downT.get(base + 5L * words);
+                int w6 = downT.get(base + 6L * words);
+                int w7 = downT.get(base + 7L * words);
+                float h0 = hidden.get(n);
+                float h1 = hidden.get(n + 1);
+                float h2 = hidden.get(n + 2);
+                float h3 = hidden.get(n + 3);
+                float h4 = hidden.get(n + 4);
+                float h5 = hidden.get(n + 5);
+                float h6 = hidden.get(n + 6);
+                float h7 = hidden.get(n + 7);
+                lo += ((lowHalf(w0) * h0 + lowHalf(w1) * h1) + (lowHalf(w2) * h2 + lowHalf(w3) * h3))
+                        + ((lowHalf(w4) * h4 + lowHalf(w5) * h5) + (lowHalf(w6) * h6 + lowHalf(w7) * h7));
+                hi += ((highHalf(w0) * h0 + highHalf(w1) * h1) + (highHalf(w2) * h2 + highHalf(w3) * h3))
+                        + ((highHalf(w4) * h4 + highHalf(w5) * h5) + (highHalf(w6) * h6 + highHalf(w7) * h7));
             }
             long out = (long) chunk * dim + 2L * j;
             partials.set(out, lo);
@@ -528,36 +525,37 @@ public final class Experts {
 
     /**
      * As {@link #downPartialsBalancedF16Pairs} with fp32 weights stored transposed: item
-     * (chunk k, output i), four independent loads in flight.
+     * (chunk k, output i), eight independent loads in flight per slice.
      * Grid: 1-D covering {@code maxChunks * dim} items (fewer loop).
      * Traffic: reads 4 * count * expertSize * dim bytes of weights, writes 4 * chunks * dim.
      */
     public static void downPartialsBalancedF32(KernelContext ctx, FloatArray downT, FloatArray hidden,
                                                IntArray activeIds, IntArray activeCount, FloatArray partials,
                                                int dim, int expertSize, int maxChunks) {
-        int count = activeCount.get(0);
-        int perChunk = expertsPerBalancedChunk(count, maxChunks);
-        int items = balancedChunks(count, maxChunks) * dim;
+        int slicesPerExpert = expertSize / DOWN_SLICE;
+        int slices = activeCount.get(0) * slicesPerExpert;
+        int perChunk = slicesPerBalancedChunk(slices, maxChunks);
+        int items = balancedChunks(slices, maxChunks) * dim;
         for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
             int chunk = t / dim;
             int i = t - chunk * dim;
-            int firstSlot = chunk * perChunk;
-            int endSlot = Math.min(firstSlot + perChunk, count);
+            int first = chunk * perChunk;
+            int end = Math.min(first + perChunk, slices);
             float acc = 0f;
-            for (int slot = firstSlot; slot < endSlot; slot++) {
-                int n = activeIds.get(slot) * expertSize;
-                int end = n + expertSize;
-                for (; n + 3 < end; n += 4) {
-                    long base = (long) n * dim + i;
-                    float w0 = downT.get(base);
-                    float w1 = downT.get(base + dim);
-                    float w2 = downT.get(base + 2L * dim);
-                    float w3 = downT.get(base + 3L * dim);
-                    acc += (w0 * hidden.get(n) + w1 * hidden.get(n + 1)) + (w2 * hidden.get(n + 2) + w3 * hidden.get(n + 3));
-                }
-                for (; n < end; n++) {
-                    acc += downT.get((long) n * dim + i) * hidden.get(n);
-                }
+            for (int u = first; u < end; u++) {
+                int slot = u / slicesPerExpert;
+                int n = activeIds.get(slot) * expertSize + (u - slot * slicesPerExpert) * DOWN_SLICE;
+                long base = (long) n * dim + i;
+                float w0 = downT.get(base);
+                float w1 = downT.get(base + dim);
+                float w2 = downT.get(base + 2L * dim);
+                float w3 = downT.get(base + 3L * dim);
+                float w4 = downT.get(base + 4L * dim);
+                float w5 = downT.get(base + 5L * dim);
+                float w6 = downT.get(base + 6L * dim);
+                float w7 = downT.get(base + 7L * dim);
+                acc += ((w0 * hidden.get(n) + w1 * hidden.get(n + 1)) + (w2 * hidden.get(n + 2) + w3 * hidden.get(n + 3)))
+                        + ((w4 * hidden.get(n + 4) + w5 * hidden.get(n + 5)) + (w6 * hidden.get(n + 6) + w7 * hidden.get(n + 7)));
             }
             partials.set(t, acc);
         }
@@ -567,44 +565,42 @@ public final class Experts {
      * Split-K down projection over the active experts with GGML Q8_0 weights grouped by expert
      * ({@code [experts * dim, expertSize]}, model/sparse {@code ExpertMajorDown}: row
      * {@code e * dim + i} is expert e's slice of output row i, whole 34-byte blocks copied from
-     * {@code ffn_down}, so no value is requantised). Item (chunk k, output i):
-     * {@code partials[k * dim + i] = sum over the chunk's experts e of row(e * dim + i) . hidden[e * expertSize ..]};
-     * neighbouring items read neighbouring rows, so a group's loads cover one contiguous run.
-     * Chunks as in {@link #downPartialsBalancedF16Pairs}. Requires {@code expertSize} a multiple of 32.
+     * {@code ffn_down}, so no value is requantised). Slices and chunks as in
+     * {@link #downPartialsBalancedF16Pairs}; item (chunk k, output i) adds, for each of its
+     * slices, the slice's eight quants of row {@code e * dim + i} times the block scale times the
+     * slice's activations. Neighbouring items read neighbouring rows. Requires {@code expertSize}
+     * a multiple of 32.
      * Grid: 1-D covering {@code maxChunks * dim} items (fewer loop).
      * Traffic: reads 34/32 * count * expertSize * dim bytes of weights, writes 4 * chunks * dim.
      */
     public static void downPartialsBalancedQ8_0ExpertMajor(KernelContext ctx, ByteArray down, FloatArray hidden,
                                                            IntArray activeIds, IntArray activeCount, FloatArray partials,
                                                            int dim, int expertSize, int maxChunks) {
-        int count = activeCount.get(0);
-        int perChunk = expertsPerBalancedChunk(count, maxChunks);
-        int items = balancedChunks(count, maxChunks) * dim;
+        int slicesPerExpert = expertSize / DOWN_SLICE;
+        int slices = activeCount.get(0) * slicesPerExpert;
+        int perChunk = slicesPerBalancedChunk(slices, maxChunks);
+        int items = balancedChunks(slices, maxChunks) * dim;
         int blocksPerRow = expertSize / MatVec.Q8_0_BLOCK;
+        int slicesPerBlock = MatVec.Q8_0_BLOCK / DOWN_SLICE;
         for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
             int chunk = t / dim;
             int i = t - chunk * dim;
-            int firstSlot = chunk * perChunk;
-            int endSlot = Math.min(firstSlot + perChunk, count);
+            int first = chunk * perChunk;
+            int end = Math.min(first + perChunk, slices);
             float acc = 0f;
-            for (int slot = firstSlot; slot < endSlot; slot++) {
+            for (int u = first; u < end; u++) {
+                int slot = u / slicesPerExpert;
                 int e = activeIds.get(slot);
-                long row = ((long) e * dim + i) * blocksPerRow;
-                for (int b = 0; b < blocksPerRow; b++) {
-                    long block = (row + b) * MatVec.Q8_0_BLOCK_BYTES;
-                    int n = e * expertSize + b * MatVec.Q8_0_BLOCK;
-                    float s0 = 0f;
-                    float s1 = 0f;
-                    float s2 = 0f;
-                    float s3 = 0f;
-                    for (int q = 0; q < MatVec.Q8_0_BLOCK; q += 4) {
-                        s0 += down.get(block + 2 + q) * hidden.get(n + q);
-                        s1 += down.get(block + 3 + q) * hidden.get(n + q + 1);
-                        s2 += down.get(block + 4 + q) * hidden.get(n + q + 2);
-                        s3 += down.get(block + 5 + q) * hidden.get(n + q + 3);
-                    }
-                    acc += down.getHalf(block) * ((s0 + s1) + (s2 + s3));
-                }
+                int k = u - slot * slicesPerExpert; // slice within the expert
+                int b = k / slicesPerBlock;
+                long block = (((long) e * dim + i) * blocksPerRow + b) * MatVec.Q8_0_BLOCK_BYTES;
+                long q = block + 2 + (k - b * slicesPerBlock) * DOWN_SLICE;
+                int n = e * expertSize + k * DOWN_SLICE;
+                float s = ((down.get(q) * hidden.get(n) + down.get(q + 1) * hidden.get(n + 1))
+                        + (down.get(q + 2) * hidden.get(n + 2) + down.get(q + 3) * hidden.get(n + 3)))
+                        + ((down.get(q + 4) * hidden.get(n + 4) + down.get(q + 5) * hidden.get(n + 5))
+                        + (down.get(q + 6) * hidden.get(n + 6) + down.get(q + 7) * hidden.get(n + 7)));
+                acc += down.getHalf(block) * s;
             }
             partials.set(t, acc);
         }
@@ -618,14 +614,20 @@ public final class Experts {
      * Traffic: reads 4 * chunks * dim bytes, writes 4 * dim.
      */
     public static void sumDownPartialsBalanced(KernelContext ctx, FloatArray partials, IntArray activeCount, FloatArray out,
-                                               int dim, int maxChunks) {
-        int chunks = balancedChunks(activeCount.get(0), maxChunks);
+                                               int dim, int expertSize, int maxChunks) {
+        int chunks = balancedChunks(activeCount.get(0) * (expertSize / DOWN_SLICE), maxChunks);
         for (int i = ctx.globalIdx; i < dim; i += ctx.globalGroupSizeX) {
-            float sum = 0f;
-            for (int k = 0; k < chunks; k++) {
-                sum += partials.get((long) k * dim + i);
+            float s0 = 0f;
+            float s1 = 0f;
+            int k = 0;
+            for (; k + 1 < chunks; k += 2) {
+                s0 += partials.get((long) k * dim + i);
+                s1 += partials.get((long) (k + 1) * dim + i);
             }
-            out.set(i, sum);
+            if (k < chunks) {
+                s0 += partials.get((long) k * dim + i);
+            }
+            out.set(i, s0 + s1);
         }
     }
 }

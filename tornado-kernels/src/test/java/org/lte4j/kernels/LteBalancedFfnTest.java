@@ -20,7 +20,7 @@ import org.lte4j.runtime.selftest.RandomArrays;
 
 /**
  * The decode-path sparse FFN (router logits, compaction against the threshold's logit, packed-pair
- * fp16 gate/up over four neurons per group, balanced split-K down, partial sums written to the
+ * fp16 gate/up over two neurons per group, balanced split-K down, partial sums written to the
  * output) against a scalar double reference: the dense SwiGLU FFN with the neurons of experts
  * whose gate is at or below tau zeroed.
  */
@@ -95,8 +95,8 @@ class LteBalancedFfnTest {
                 IntArray g = packedHalves(gate);
                 IntArray u = packedHalves(up);
                 IntArray d = packedHalves(transpose(down, dim, neurons));
-                gateUp = Task.of("gateUp", () -> Experts.gateUpSiluActiveF16PairsFourNeurons(ctx, g, u, x, ids, activeCount, hidden, dim, EXPERT_SIZE))
-                        .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
+                gateUp = Task.of("gateUp", () -> Experts.gateUpSiluActiveF16PairsTwoNeurons(ctx, g, u, x, ids, activeCount, hidden, dim, EXPERT_SIZE))
+                        .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
                 downTask = Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
                         .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE));
             }
@@ -132,7 +132,7 @@ class LteBalancedFfnTest {
                         .withGrid(WorkerGrid.of(LOCAL, LOCAL)),
                 gateUp,
                 downTask,
-                Task.of("sum", () -> Experts.sumDownPartialsBalanced(ctx, partials, activeCount, out, dim, maxChunks))
+                Task.of("sum", () -> Experts.sumDownPartialsBalanced(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks))
                         .withGrid(WorkerGrid.of(32, 16)));
         assertEquals(count, activeCount.get(0));
         int slot = 0;

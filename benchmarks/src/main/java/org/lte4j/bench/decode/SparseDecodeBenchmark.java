@@ -37,7 +37,8 @@ import org.lte4j.runtime.graph.TaskGraph;
  * model first, then the same weights with synthetic routers ({@link SyntheticRouters}) at each
  * target sparsity. Per configuration: ms per token (captured CUDA-graph step where the device
  * captures, else plain) and its ratio to dense; the sparsity measured from the device's active
- * counts (read back in a separate profiled pass, since reading them syncs); the weight bytes a
+ * counts (read back in a separate profiled, uncaptured pass on its own instance, since reading
+ * them syncs and a captured step has no per-kernel times); the weight bytes a
  * token actually reads (attention, output, routers and the active experts' rows) and the
  * bandwidth achieved on them; the FFN block alone (a plan of every layer's FFN on a fixed input,
  * no attention); and the router + compaction kernel time as a share of the token's kernel time.
@@ -132,26 +133,34 @@ public final class SparseDecodeBenchmark {
         DecodeOptions opts = options;
         int layers = model.config().nLayers();
         Row dense;
+        Pass denseProfile;
+        try (DeviceLlama d = DeviceLlama.create(model, device, opts.withCapture(false))) {
+            denseProfile = decode(d, setup, true, null); // a captured step replays as one launch: profile uncaptured
+        }
         try (DeviceLlama d = DeviceLlama.create(model, device, opts.withCapture(capture))) {
             Pass timed = decode(d, setup, false, null);
-            Pass profiled = decode(d, setup, true, null);
+            Pass profiled = denseProfile;
             double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize()), capture);
             dense = new Row("dense", Double.NaN, 0, timed.wallMs, 1, d.weightBytesPerToken(), ffn, 1, Double.NaN,
                     profiled.kernelMs, copy);
             rows.add(print(out, dense));
+            printKernels(out, profiled);
         }
         try (ExpertWeights experts = ExpertWeights.of(model, EXPERT_SIZE, routers)) {
             for (double s : sparsities) {
                 float threshold = SyntheticRouters.threshold(s);
-                try (SparseDeviceLlama sd = SparseDeviceLlama.create(model, experts, threshold, device, opts.withCapture(capture))) {
-                    Pass timed = decode(sd.llama(), setup, false, null);
-                    double[] meanActive = new double[layers];
-                    Pass profiled = decode(sd.llama(), setup, true, () -> {
+                double[] meanActive = new double[layers];
+                Pass profiled;
+                try (SparseDeviceLlama sd = SparseDeviceLlama.create(model, experts, threshold, device, opts.withCapture(false))) {
+                    profiled = decode(sd.llama(), setup, true, () -> {
                         int[] c = sd.readActiveCounts();
                         for (int l = 0; l < layers; l++) {
                             meanActive[l] += (double) c[l] / setup.tokens();
                         }
                     });
+                }
+                try (SparseDeviceLlama sd = SparseDeviceLlama.create(model, experts, threshold, device, opts.withCapture(capture))) {
+                    Pass timed = decode(sd.llama(), setup, false, null);
                     SparseFeedForward ffn = sd.feedForward();
                     long bytes = sd.llama().weightBytesPerToken();
                     double active = 0;
@@ -167,6 +176,7 @@ public final class SparseDecodeBenchmark {
                     rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f", s), s, measured, timed.wallMs,
                             timed.wallMs / dense.msPerToken(), bytes, ffnMs, ffnMs / dense.ffnBlockMs(), profiled.routerMs,
                             profiled.kernelMs, copy)));
+                    printKernels(out, profiled);
                 }
             }
         }
@@ -175,7 +185,17 @@ public final class SparseDecodeBenchmark {
     }
 
     /** Milliseconds per token: wall time of the timed steps, and from a profiled pass kernel and router + compaction time. */
-    private record Pass(double wallMs, double kernelMs, double routerMs) {
+    private record Pass(double wallMs, double kernelMs, double routerMs, java.util.Map<String, Double> kernelMsByName) {
+    }
+
+    /** The FFN-related kernels (and the GEMV the dense FFN shares with attention) of a profiled pass, ms per token. */
+    private static void printKernels(Consumer<String> out, Pass p) {
+        StringBuilder sb = new StringBuilder("    kernels ms/token:");
+        p.kernelMsByName().entrySet().stream()
+                .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(8)
+                .forEach(e -> sb.append(String.format(Locale.ROOT, " %s %.3f;", e.getKey().replaceFirst("^.*?_", ""), e.getValue())));
+        out.accept(sb.toString());
     }
 
     private static Pass decode(DeviceLlama d, DecodeBenchmark.Setup setup, boolean profiled, Runnable afterStep) {
@@ -187,6 +207,7 @@ public final class SparseDecodeBenchmark {
         }
         long kernel = 0;
         long router = 0;
+        java.util.Map<String, Double> byName = new java.util.TreeMap<>();
         long start = System.nanoTime();
         for (int i = 0; i < setup.tokens(); i++) {
             token = d.forwardGreedy(token);
@@ -194,6 +215,7 @@ public final class SparseDecodeBenchmark {
                 for (ProfileRecord r : d.lastProfile().records()) {
                     if (r.kind() == ProfileRecord.Kind.KERNEL) {
                         kernel += r.deviceNanos();
+                        byName.merge(r.label(), r.deviceNanos() / 1e6 / setup.tokens(), Double::sum);
                         if (r.label().contains("logitsFourExperts") || r.label().contains("compactActiveExperts")) {
                             router += r.deviceNanos();
                         }
@@ -207,7 +229,7 @@ public final class SparseDecodeBenchmark {
         long wall = System.nanoTime() - start;
         d.setProfiling(false);
         double n = setup.tokens();
-        return new Pass(wall / 1e6 / n, profiled ? kernel / 1e6 / n : Double.NaN, profiled ? router / 1e6 / n : Double.NaN);
+        return new Pass(wall / 1e6 / n, profiled ? kernel / 1e6 / n : Double.NaN, profiled ? router / 1e6 / n : Double.NaN, byName);
     }
 
     /**

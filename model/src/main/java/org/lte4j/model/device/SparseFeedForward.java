@@ -26,7 +26,7 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       list and a count on the device, {@link Router#compactActiveExperts};</li>
  *   <li>{@code ffn_gate_up}: {@code silu(gate x) * up x} for the active experts' neurons only,
  *       reading gate and up in the form the dense GEMV reads them (fp16:
- *       {@link Experts#gateUpSiluActiveF16PairsFourNeurons}; Q8_0:
+ *       {@link Experts#gateUpSiluActiveF16PairsTwoNeurons}; Q8_0:
  *       {@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}; F32: {@link Experts#gateUpSiluActiveF32});</li>
  *   <li>{@code ffn_down}: split-K down projection over the active experts, at most
  *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16Pairs} and its
@@ -101,9 +101,12 @@ public final class SparseFeedForward implements DeviceFeedForward {
         return threshold == 0 ? -Float.MAX_VALUE : (float) Math.log(threshold / (1.0 - threshold));
     }
 
-    /** 32 partial vectors on GPUs (a 4096-wide layer then runs 65536 down items), 4 elsewhere. */
+    /**
+     * 128 partial vectors on GPUs (a 4096-wide layer then runs up to 262144 down items: with 32,
+     * the first H200 run reached only about half the dense FFN's bandwidth), 4 elsewhere.
+     */
     public static int defaultMaxChunks(boolean gpu) {
-        return gpu ? 32 : 4;
+        return gpu ? 128 : 4;
     }
 
     @Override
@@ -150,7 +153,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
             }
         };
         graph.task(downTask);
-        graph.task(Task.of(l + "ffn_down_sum", () -> Experts.sumDownPartialsBalanced(ctx, p, count, out, width, chunks))
+        graph.task(Task.of(l + "ffn_down_sum", () -> Experts.sumDownPartialsBalanced(ctx, p, count, out, width, size, chunks))
                 .withGrid(WorkerGrid.covering(width, local, 65536)));
     }
 
@@ -164,12 +167,12 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int neurons = expertCount * expertSize;
         return switch (gate.format()) {
             case F16 -> {
-                if (width % 2 == 0 && size % 4 == 0) {
+                if (width % 2 == 0 && size % 2 == 0) {
                     graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
                     IntArray g = (IntArray) gate.gemvArrays().get(0);
                     IntArray u = (IntArray) up.gemvArrays().get(0);
-                    yield Task.of(name, () -> Experts.gateUpSiluActiveF16PairsFourNeurons(ctx, g, u, in, ids, count, h, width, size))
-                            .withGrid(WorkerGrid.of(neurons / 4 * local, local));
+                    yield Task.of(name, () -> Experts.gateUpSiluActiveF16PairsTwoNeurons(ctx, g, u, in, ids, count, h, width, size))
+                            .withGrid(WorkerGrid.of(neurons / 2 * local, local));
                 }
                 graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, gate.data(), up.data());
                 HalfArray g = (HalfArray) gate.data();

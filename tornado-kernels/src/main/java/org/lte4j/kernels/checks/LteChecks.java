@@ -29,7 +29,7 @@ final class LteChecks {
     private static final int DIM = 96;
     private static final int LOCAL = 64;
     private static final int EXPERTS_PER_CHUNK = 4;
-    /** 12 experts over at most 5 chunks: chunks of 1-3 experts, the last one shorter. */
+    /** 12 experts (48 slices of 8 neurons) over at most 5 chunks of up to 10 slices, the last one shorter. */
     private static final int MAX_CHUNKS = 5;
 
     private LteChecks() {
@@ -90,7 +90,7 @@ final class LteChecks {
                     IntArray activeCount = IntArray.of(r.nextInt(EXPERTS + 1));
                     FloatArray out = r.floats(dim);
                     KernelContext ctx = new KernelContext();
-                    Task t = Task.of("sumDownPartialsBalanced", () -> Experts.sumDownPartialsBalanced(ctx, partials, activeCount, out, dim, maxChunks))
+                    Task t = Task.of("sumDownPartialsBalanced", () -> Experts.sumDownPartialsBalanced(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks))
                             .withGrid(WorkerGrid.of(64, 32));
                     return prepared(t, 1e-6 * (maxChunks + 1), List.of(partials, activeCount, out), out);
                 }),
@@ -241,7 +241,7 @@ final class LteChecks {
     }
 
     private static KernelCheck gateUpPairsCheck() {
-        String kernel = "gateUpSiluActiveF16PairsFourNeurons";
+        String kernel = "gateUpSiluActiveF16PairsTwoNeurons";
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM;
@@ -255,8 +255,8 @@ final class LteChecks {
             IntArray activeCount = active[1];
             FloatArray hidden = new FloatArray(neurons);
             KernelContext ctx = new KernelContext();
-            Task t = Task.of(kernel, () -> Experts.gateUpSiluActiveF16PairsFourNeurons(ctx, gate, up, x, activeIds, activeCount, hidden, dim, expertSize))
-                    .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
+            Task t = Task.of(kernel, () -> Experts.gateUpSiluActiveF16PairsTwoNeurons(ctx, gate, up, x, activeIds, activeCount, hidden, dim, expertSize))
+                    .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
             Weights g = packedHalfWeights(gate, dim);
             Weights u = packedHalfWeights(up, dim);
             double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
