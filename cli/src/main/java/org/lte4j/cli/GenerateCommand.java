@@ -21,6 +21,13 @@ import java.util.stream.IntStream;
 import org.lte4j.model.device.DecodeOptions;
 import org.lte4j.model.device.DeviceGenerator;
 import org.lte4j.model.device.DeviceLlama;
+import org.lte4j.model.device.SparseDeviceLlama;
+import org.lte4j.model.gguf.GgufFile;
+import org.lte4j.model.sparse.LteGguf;
+import org.lte4j.model.sparse.LteModel;
+import org.lte4j.model.sparse.SparsityPlot;
+import org.lte4j.model.sparse.SparsityRecorder;
+import org.lte4j.model.sparse.SparsityReport;
 import org.lte4j.model.json.Json;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
@@ -39,7 +46,10 @@ import org.lte4j.runtime.backend.Device;
  * stdout as it is produced; speeds and the device on stderr. On {@code jvm} the model runs as
  * {@link LlamaModel} (Vector API); on other devices as a {@link DeviceLlama} task-graph plan,
  * whose token step is captured once and replayed where the device can (CUDA graphs; --no-capture
- * turns that off).
+ * turns that off). An LTE file (lte.* metadata) runs sparse by default: {@link LteModel} on the
+ * JVM, {@link SparseDeviceLlama} elsewhere; {@code --dense} runs it as the plain model. The
+ * measured FFN sparsity is printed; on devices it is read back only with --sparsity-report or
+ * --sparsity-plot, since reading the counts synchronises every token.
  */
 final class GenerateCommand implements Subcommand {
     @Override
@@ -55,12 +65,13 @@ final class GenerateCommand implements Subcommand {
     @Override
     public String usage() {
         return "--model PATH (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N] [--temperature T] [--top-p P] [--seed S]"
-                + " [--device SPEC] [--context N] [--chat] [--print-ids] [--no-capture]";
+                + " [--device SPEC] [--context N] [--chat] [--print-ids] [--no-capture]"
+                + " [--dense] [--sparsity-report] [--sparsity-plot FILE.svg]";
     }
 
     @Override
     public Set<String> flags() {
-        return Set.of("chat", "print-ids", "no-capture");
+        return Set.of("chat", "print-ids", "no-capture", "dense", "sparsity-report");
     }
 
     @Override
@@ -77,6 +88,9 @@ final class GenerateCommand implements Subcommand {
         boolean chat = args.flag("chat");
         boolean printIds = args.flag("print-ids");
         boolean capture = !args.flag("no-capture");
+        boolean denseFlag = args.flag("dense");
+        boolean sparsityReport = args.flag("sparsity-report");
+        Optional<String> sparsityPlot = args.get("sparsity-plot");
         args.rejectUnknown();
         if (promptText.isPresent() == promptIds.isPresent()) {
             throw new Args.UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
@@ -91,8 +105,14 @@ final class GenerateCommand implements Subcommand {
             throw new IllegalArgumentException("no model at " + path + " (give a GGUF file or a Hugging Face folder)");
         }
         Device device = Devices.select(deviceSpec);
+        boolean lteFile = isLte(path);
+        boolean sparse = lteFile && !denseFlag;
+        if ((sparsityReport || sparsityPlot.isPresent()) && !sparse) {
+            throw new Args.UsageException(lteFile ? "--sparsity-report and --sparsity-plot measure the sparse run; drop --dense"
+                    : "--sparsity-report and --sparsity-plot need an LTE model (made with `lte4j moefy` or LTE training)");
+        }
 
-        try (LlamaModel model = LlamaModel.load(path)) {
+        try (LlamaModel model = sparse ? LteModel.load(path) : LlamaModel.load(path)) {
             Optional<Tokenizer> tokenizer = tokenizerOf(model, path);
             int[] prompt;
             if (promptIds.isPresent()) {
@@ -132,12 +152,30 @@ final class GenerateCommand implements Subcommand {
             };
             GenerationResult result;
             String how;
+            SparsityRecorder sparsity = null;
+            boolean readCounts = sparsityReport || sparsityPlot.isPresent();
+            DecodeOptions decode = DecodeOptions.defaults(device, options.maxContext()).withCapture(capture && device.supportsCapture());
             if (device.kind() == BackendKind.JVM) {
-                how = "jvm (LlamaModel, Vector API)";
+                how = sparse ? "jvm (LteModel, sparse FFN, Vector API)" : "jvm (LlamaModel, Vector API)";
                 result = new Generator(model).generate(prompt, options, stream);
+                if (model instanceof LteModel lte) {
+                    // rows follow FFN calls: the generated tokens are produced from the last prompt step on
+                    sparsity = lte.recorder().copyFrom(Math.max(0, prompt.length - 1));
+                }
+            } else if (model instanceof LteModel lte) {
+                try (SparseDeviceLlama onDevice = SparseDeviceLlama.create(lte, device, decode)) {
+                    how = DevicesCommand.describe(device) + (onDevice.llama().capturing()
+                            ? " (DeviceLlama, LTE sparse FFN, CUDA-graph capture)" : " (DeviceLlama, LTE sparse FFN)");
+                    SparsityRecorder recorder = new SparsityRecorder(lte.config().nLayers(), lte.config().hiddenDim());
+                    IntConsumer recordThenStream = readCounts ? id -> {
+                        onDevice.recordLastStep(recorder); // the counts of the step that chose this token
+                        stream.accept(id);
+                    } : stream;
+                    result = new DeviceGenerator(onDevice.llama()).generate(prompt, options, recordThenStream);
+                    sparsity = readCounts ? recorder : null;
+                }
             } else {
-                try (DeviceLlama onDevice = DeviceLlama.create(model, device,
-                        DecodeOptions.defaults(device, options.maxContext()).withCapture(capture && device.supportsCapture()))) {
+                try (DeviceLlama onDevice = DeviceLlama.create(model, device, decode)) {
                     how = DevicesCommand.describe(device) + (onDevice.capturing() ? " (DeviceLlama, CUDA-graph capture)" : " (DeviceLlama)");
                     result = new DeviceGenerator(onDevice).generate(prompt, options, stream);
                 }
@@ -157,8 +195,42 @@ final class GenerateCommand implements Subcommand {
                     "prompt: %d tokens, %.1f tok/s | generated: %d tokens, %.1f tok/s | stop: %s | device: %s",
                     result.promptTokens(), result.promptTokensPerSecond(), result.tokens().length, result.generatedTokensPerSecond(),
                     result.stopReason().name().toLowerCase(Locale.ROOT), how));
+            if (sparse) {
+                reportSparsity(console, sparsity, sparsityReport, sparsityPlot);
+            } else if (lteFile) {
+                console.status("LTE model run dense (--dense): every FFN neuron computed");
+            }
         }
         return 0;
+    }
+
+    private static void reportSparsity(Console console, SparsityRecorder sparsity, boolean perLayer, Optional<String> plot)
+            throws IOException {
+        if (sparsity == null) {
+            console.status("FFN sparsity stays on the device (reading it back costs a synchronisation per token);"
+                    + " --sparsity-report or --sparsity-plot FILE to measure it");
+            return;
+        }
+        if (perLayer) {
+            console.status(SparsityReport.format(sparsity).stripTrailing());
+        } else {
+            console.status(String.format(Locale.ROOT, "FFN sparsity over %d generated tokens: %.1f%% of FFN neurons skipped"
+                    + " (--sparsity-report for each layer)", sparsity.tokens(), 100 * sparsity.overallSparsity()));
+        }
+        if (plot.isPresent()) {
+            SparsityPlot.writeSvg(Path.of(plot.get()), sparsity);
+            console.status("wrote " + plot.get());
+        }
+    }
+
+    /** Whether {@code path} is a GGUF file with LTE metadata (a folder never is). */
+    private static boolean isLte(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            return false;
+        }
+        try (GgufFile g = GgufFile.open(path)) {
+            return LteGguf.isLte(g.metadata());
+        }
     }
 
     /** The tokenizer of the GGUF file, or of the Hugging Face folder's tokenizer.json. */
