@@ -41,7 +41,7 @@ final class DemoCommand implements Subcommand {
     public int run(Args args, Console console) throws Exception {
         String device = args.get("device").orElse(null);
         String prompt = args.get("prompt", "ROMEO:\n");
-        int maxTokens = args.getInt("max-tokens", 200);
+        int maxTokens = args.getInt("max-tokens", 120); // the bundled model has a 128-token context
         long seed = args.getLong("seed", 42);
         args.rejectUnknown();
         Path model = extractDefaultModel();
