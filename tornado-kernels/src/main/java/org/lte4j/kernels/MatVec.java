@@ -40,16 +40,9 @@ public final class MatVec {
             for (int c = lid; c < cols; c += size) {
                 sum += w.get(base + c) * x.get(c);
             }
-            scratch[lid] = sum;
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    scratch[lid] += scratch[lid + stride];
-                }
-                ctx.localBarrier();
-            }
+            float total = GroupReduce.sum(ctx, scratch, sum);
             if (lid == 0) {
-                y.set(row, scratch[0]);
+                y.set(row, total);
             }
             ctx.localBarrier(); // scratch[0] is read before the next row overwrites scratch
         }
@@ -70,16 +63,9 @@ public final class MatVec {
             for (int c = lid; c < cols; c += size) {
                 sum += w.get(base + c) * x.get(c);
             }
-            scratch[lid] = sum;
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    scratch[lid] += scratch[lid + stride];
-                }
-                ctx.localBarrier();
-            }
+            float total = GroupReduce.sum(ctx, scratch, sum);
             if (lid == 0) {
-                y.set(row, scratch[0]);
+                y.set(row, total);
             }
             ctx.localBarrier();
         }
@@ -119,16 +105,9 @@ public final class MatVec {
             for (; j < words; j += size) {
                 s0 += dotHalfPair(w.get(base + j), x, 2 * j);
             }
-            scratch[lid] = (s0 + s1) + (s2 + s3);
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    scratch[lid] += scratch[lid + stride];
-                }
-                ctx.localBarrier();
-            }
+            float total = GroupReduce.sum(ctx, scratch, (s0 + s1) + (s2 + s3));
             if (lid == 0) {
-                y.set(row, scratch[0]);
+                y.set(row, total);
             }
             ctx.localBarrier();
         }
@@ -301,16 +280,9 @@ public final class MatVec {
                 float d = w.getHalf(block);
                 sum += d * w.get(block + 2 + c % Q8_0_BLOCK) * x.get(c);
             }
-            scratch[lid] = sum;
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    scratch[lid] += scratch[lid + stride];
-                }
-                ctx.localBarrier();
-            }
+            float total = GroupReduce.sum(ctx, scratch, sum);
             if (lid == 0) {
-                y.set(row, scratch[0]);
+                y.set(row, total);
             }
             ctx.localBarrier();
         }

@@ -24,15 +24,8 @@ public final class Normalization {
             float v = x.get(i);
             squares += v * v;
         }
-        scratch[lid] = squares;
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] += scratch[lid + stride];
-            }
-            ctx.localBarrier();
-        }
-        float scale = 1f / (float) Math.sqrt(scratch[0] / n + eps);
+        float total = GroupReduce.sum(ctx, scratch, squares);
+        float scale = 1f / (float) Math.sqrt(total / n + eps);
         for (int i = lid; i < n; i += size) {
             out.set(i, x.get(i) * scale * weight.get(i));
         }

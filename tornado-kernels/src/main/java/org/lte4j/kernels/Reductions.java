@@ -31,16 +31,9 @@ public final class Reductions {
         for (int i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
             sum += in.get(i);
         }
-        scratch[lid] = sum;
-        ctx.localBarrier();
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] += scratch[lid + stride];
-            }
-            ctx.localBarrier();
-        }
+        float total = GroupReduce.sum(ctx, scratch, sum);
         if (lid == 0) {
-            partials.set(ctx.groupIdx, scratch[0]);
+            partials.set(ctx.groupIdx, total);
         }
     }
 
@@ -56,16 +49,9 @@ public final class Reductions {
         for (int i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
             max = Math.max(max, in.get(i));
         }
-        scratch[lid] = max;
-        ctx.localBarrier();
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] = Math.max(scratch[lid], scratch[lid + stride]);
-            }
-            ctx.localBarrier();
-        }
+        float total = GroupReduce.max(ctx, scratch, max);
         if (lid == 0) {
-            partials.set(ctx.groupIdx, scratch[0]);
+            partials.set(ctx.groupIdx, total);
         }
     }
 
@@ -81,16 +67,9 @@ public final class Reductions {
         for (int i = lid; i < n; i += ctx.localGroupSizeX) {
             sum += in.get(i);
         }
-        scratch[lid] = sum;
-        ctx.localBarrier();
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] += scratch[lid + stride];
-            }
-            ctx.localBarrier();
-        }
+        float total = GroupReduce.sum(ctx, scratch, sum);
         if (lid == 0) {
-            out.set(0, scratch[0]);
+            out.set(0, total);
         }
     }
 
@@ -105,16 +84,9 @@ public final class Reductions {
         for (int i = lid; i < n; i += ctx.localGroupSizeX) {
             max = Math.max(max, in.get(i));
         }
-        scratch[lid] = max;
-        ctx.localBarrier();
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] = Math.max(scratch[lid], scratch[lid + stride]);
-            }
-            ctx.localBarrier();
-        }
+        float total = GroupReduce.max(ctx, scratch, max);
         if (lid == 0) {
-            out.set(0, scratch[0]);
+            out.set(0, total);
         }
     }
 

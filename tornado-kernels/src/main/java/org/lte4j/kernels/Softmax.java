@@ -24,15 +24,7 @@ public final class Softmax {
         for (int i = lid; i < n; i += size) {
             max = Math.max(max, x.get(i));
         }
-        scratch[lid] = max;
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] = Math.max(scratch[lid], scratch[lid + stride]);
-            }
-            ctx.localBarrier();
-        }
-        max = scratch[0];
+        max = GroupReduce.max(ctx, scratch, max);
         ctx.localBarrier(); // everyone has read the max before scratch holds sums
         float sum = 0f;
         for (int i = lid; i < n; i += size) {
@@ -40,15 +32,7 @@ public final class Softmax {
             x.set(i, e);
             sum += e;
         }
-        scratch[lid] = sum;
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] += scratch[lid + stride];
-            }
-            ctx.localBarrier();
-        }
-        float total = scratch[0];
+        float total = GroupReduce.sum(ctx, scratch, sum);
         for (int i = lid; i < n; i += size) {
             x.set(i, x.get(i) / total);
         }
