@@ -630,4 +630,97 @@ public final class Experts {
             out.set(i, s0 + s1);
         }
     }
+
+    /**
+     * Finishes a balanced split-K down projection as {@link #sumDownPartialsBalanced} does
+     * ({@code out[i] = } the sum of the chunks in use), with the chunks of each output spread over
+     * {@code lanes} work-items instead of one: a group of L items covers {@code L / lanes}
+     * neighbouring outputs; lane t adds chunks {@code t, t + lanes, ...} (two accumulators, fixed
+     * order), then the lanes' sums meet in a tree in local memory. With 128 chunks and 4096
+     * outputs one item per output made 4096 threads each waiting on up to 128 loads in a row (17 us
+     * per layer on the H200); 16 lanes cut each item's chain to 8. The order is fixed by
+     * {@code lanes}, not by the grid. {@code lanes} a power of two dividing L.
+     * Grid: {@code WorkerGrid.of(ceil(dim / (L / lanes)) * L, L)} (fewer groups loop over tiles),
+     * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}.
+     * Traffic: reads 4 * chunks * dim bytes, writes 4 * dim.
+     */
+    public static void sumDownPartialsAcrossLanes(KernelContext ctx, FloatArray partials, IntArray activeCount, FloatArray out,
+                                                  int dim, int expertSize, int maxChunks, int lanes) {
+        float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        int chunks = balancedChunks(activeCount.get(0) * (expertSize / DOWN_SLICE), maxChunks);
+        int lid = ctx.localIdx;
+        int width = ctx.localGroupSizeX / lanes;
+        int lane = lid / width;
+        int groups = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        for (int tile = ctx.groupIdx; tile * width < dim; tile += groups) {
+            int i = tile * width + (lid - lane * width);
+            float s0 = 0f;
+            float s1 = 0f;
+            if (i < dim) {
+                int k = lane;
+                for (; k + lanes < chunks; k += 2 * lanes) {
+                    s0 += partials.get((long) k * dim + i);
+                    s1 += partials.get((long) (k + lanes) * dim + i);
+                }
+                if (k < chunks) {
+                    s0 += partials.get((long) k * dim + i);
+                }
+            }
+            scratch[lid] = s0 + s1;
+            ctx.localBarrier();
+            for (int stride = lanes / 2; stride > 0; stride /= 2) {
+                if (lane < stride) {
+                    scratch[lid] += scratch[lid + stride * width];
+                }
+                ctx.localBarrier();
+            }
+            if (lane == 0 && i < dim) {
+                out.set(i, scratch[lid]);
+            }
+            ctx.localBarrier();
+        }
+    }
+
+    /**
+     * As {@link #sumDownPartialsAcrossLanes}, but adds the FFN output into {@code out} (the
+     * residual stream: {@code out[i] += sum of the chunks}) instead of writing it, so the decoder
+     * needs no separate residual-add launch after the FFN. Grid and lanes as there.
+     * Traffic: reads 4 * chunks * dim + 4 * dim bytes, writes 4 * dim.
+     */
+    public static void addDownPartialsAcrossLanes(KernelContext ctx, FloatArray partials, IntArray activeCount, FloatArray out,
+                                                  int dim, int expertSize, int maxChunks, int lanes) {
+        float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        int chunks = balancedChunks(activeCount.get(0) * (expertSize / DOWN_SLICE), maxChunks);
+        int lid = ctx.localIdx;
+        int width = ctx.localGroupSizeX / lanes;
+        int lane = lid / width;
+        int groups = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        for (int tile = ctx.groupIdx; tile * width < dim; tile += groups) {
+            int i = tile * width + (lid - lane * width);
+            float s0 = 0f;
+            float s1 = 0f;
+            if (i < dim) {
+                int k = lane;
+                for (; k + lanes < chunks; k += 2 * lanes) {
+                    s0 += partials.get((long) k * dim + i);
+                    s1 += partials.get((long) (k + lanes) * dim + i);
+                }
+                if (k < chunks) {
+                    s0 += partials.get((long) k * dim + i);
+                }
+            }
+            scratch[lid] = s0 + s1;
+            ctx.localBarrier();
+            for (int stride = lanes / 2; stride > 0; stride /= 2) {
+                if (lane < stride) {
+                    scratch[lid] += scratch[lid + stride * width];
+                }
+                ctx.localBarrier();
+            }
+            if (lane == 0 && i < dim) {
+                out.set(i, out.get(i) + scratch[lid]);
+            }
+            ctx.localBarrier();
+        }
+    }
 }

@@ -17,6 +17,15 @@ public interface DeviceFeedForward extends AutoCloseable {
      */
     void append(TaskGraph graph, int layer, FloatArray in, FloatArray out);
 
+    /**
+     * Appends tasks that compute {@code acc += FFN_layer(in)} where the block can fold the
+     * residual add into its last kernel, and returns true; returns false (appending nothing) where
+     * it cannot, and the decoder then calls {@link #append} into a scratch vector and adds that.
+     */
+    default boolean appendAddingInto(TaskGraph graph, int layer, FloatArray in, FloatArray acc) {
+        return false;
+    }
+
     /** Weight bytes one token reads in layer {@code layer} (for a sparse FFN: at full density). */
     long weightBytes(int layer);
 

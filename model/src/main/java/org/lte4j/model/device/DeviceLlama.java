@@ -181,8 +181,10 @@ public final class DeviceLlama implements AutoCloseable {
 
         // feed-forward block
         g.task(rmsNorm(n + "ffn_norm", x, ffnNorm, xb));
-        ffn.append(g, l, xb, proj);
-        g.task(add(n + "ffn_residual", x, proj));
+        if (!ffn.appendAddingInto(g, l, xb, x)) {
+            ffn.append(g, l, xb, proj);
+            g.task(add(n + "ffn_residual", x, proj));
+        }
         return g.snapshot();
     }
 

@@ -20,10 +20,12 @@ import org.lte4j.runtime.graph.TaskGraph;
  * The LTE sparse FFN on the device (DESIGN.md section 5), per layer five tasks on the normed
  * input the decoder gives it:
  * <ol>
- *   <li>{@code ffn_router}: router logits, {@link Router#logitsFourExperts};</li>
- *   <li>{@code ffn_compact}: the experts whose logit is above the threshold's logit
- *       ({@code sigmoid(z) > tau} exactly when {@code z > ln(tau / (1 - tau))}), as an ascending
- *       list and a count on the device, {@link Router#compactActiveExperts};</li>
+ *   <li>{@code ffn_router}: router logits split over {@link #routerSlices} column slices (one
+ *       work-group per four experts and slice, so the router fills the device),
+ *       {@link Router#logitsFourExpertsSplitK};</li>
+ *   <li>{@code ffn_compact}: the slices added in order and the experts whose logit is above the
+ *       threshold's logit ({@code sigmoid(z) > tau} exactly when {@code z > ln(tau / (1 - tau))}),
+ *       as an ascending list and a count on the device, {@link Router#compactActiveExpertsSummingSlices};</li>
  *   <li>{@code ffn_gate_up}: {@code silu(gate x) * up x} for the active experts' neurons only,
  *       reading gate and up in the form the dense GEMV reads them (fp16:
  *       {@link Experts#gateUpSiluActiveF16PairsTwoNeurons}; Q8_0:
@@ -31,7 +33,10 @@ import org.lte4j.runtime.graph.TaskGraph;
  *   <li>{@code ffn_down}: split-K down projection over the active experts, at most
  *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16Pairs} and its
  *       F32 and Q8_0 siblings, on the layouts of {@link ExpertWeights});</li>
- *   <li>{@code ffn_down_sum}: the partials summed into {@code out} in a fixed order.</li>
+ *   <li>{@code ffn_down_sum}: the partials summed in a fixed order over {@link #SUM_LANES} lanes
+ *       per output, written to {@code out} ({@link Experts#sumDownPartialsAcrossLanes}) or, in a
+ *       decoder, added into the residual stream ({@link #appendAddingInto},
+ *       {@link Experts#addDownPartialsAcrossLanes}: no separate residual-add launch).</li>
  * </ol>
  * Every grid is fixed and sized for all experts; work past the active count is skipped on the
  * device, so the host never waits for the router and the token step can be captured once. The
@@ -42,17 +47,24 @@ import org.lte4j.runtime.graph.TaskGraph;
  * {@link org.lte4j.model.sparse.LteModel}.
  */
 public final class SparseFeedForward implements DeviceFeedForward {
+    /** Most work-items that share one output of the partial sum (fewer where the group is smaller). */
+    static final int SUM_LANES = 16;
+    /** Most column slices of the split-K router. */
+    static final int MAX_ROUTER_SLICES = 8;
+
     private final List<LayerWeights> layers;
     private final DeviceWeights weights;
     private final ExpertWeights experts;
     private final int local;
     private final int maxChunks;
     private final float minLogit;
+    private final int routerSlices;
+    private final int sumLanes;
     private final int dim;
     private final int expertSize;
     private final int expertCount;
     // shared by all layers (layers run one after another)
-    private final FloatArray logits;
+    private final FloatArray partialLogits;
     private final IntArray activeIds;
     private final FloatArray hidden;
     private final FloatArray partials;
@@ -83,7 +95,9 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.dim = model.config().dim();
         this.expertSize = experts.expertSize();
         this.expertCount = experts.experts();
-        this.logits = new FloatArray(expertCount);
+        this.routerSlices = routerSlices(dim, local);
+        this.sumLanes = Math.min(SUM_LANES, local);
+        this.partialLogits = new FloatArray((long) routerSlices * expertCount);
         this.activeIds = new IntArray(expertCount);
         this.hidden = new FloatArray(model.config().hiddenDim());
         this.partials = new FloatArray((long) maxChunks * dim);
@@ -102,6 +116,16 @@ public final class SparseFeedForward implements DeviceFeedForward {
     }
 
     /**
+     * Column slices of the split-K router: about two columns per work-item and slice
+     * ({@code dim / (2 * local)}), between 1 and {@link #MAX_ROUTER_SLICES}. On the H200
+     * (dim 4096, L 256) 8 slices: every item issues its eight weight loads at once, and 344
+     * experts make 688 groups instead of 86.
+     */
+    static int routerSlices(int dim, int local) {
+        return Math.max(1, Math.min(MAX_ROUTER_SLICES, dim / (2 * local)));
+    }
+
+    /**
      * 128 partial vectors on GPUs (a 4096-wide layer then runs up to 262144 down items: with 32,
      * the first H200 run reached only about half the dense FFN's bandwidth), 4 elsewhere.
      */
@@ -109,8 +133,20 @@ public final class SparseFeedForward implements DeviceFeedForward {
         return gpu ? 128 : 4;
     }
 
+    /** {@code out = FFN(in)}. */
     @Override
     public void append(TaskGraph graph, int layer, FloatArray in, FloatArray out) {
+        append(graph, layer, in, out, false);
+    }
+
+    /** {@code acc += FFN(in)}: the partial sums add into the residual stream. */
+    @Override
+    public boolean appendAddingInto(TaskGraph graph, int layer, FloatArray in, FloatArray acc) {
+        append(graph, layer, in, acc, true);
+        return true;
+    }
+
+    private void append(TaskGraph graph, int layer, FloatArray in, FloatArray out, boolean adding) {
         LayerWeights lw = layers.get(layer);
         DeviceMatrix gate = weights.matrix(lw.wGate());
         DeviceMatrix up = weights.matrix(lw.wUp());
@@ -125,14 +161,16 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int width = dim;
         int chunks = maxChunks;
         float min = minLogit;
-        FloatArray z = logits;
+        FloatArray z = partialLogits;
+        int slices = routerSlices;
+        int lanes = sumLanes;
         IntArray ids = activeIds;
         FloatArray h = hidden;
         FloatArray p = partials;
 
-        graph.task(Task.of(l + "ffn_router", () -> Router.logitsFourExperts(ctx, router, in, z, experts, width))
-                .withGrid(WorkerGrid.of((experts + 3) / 4 * local, local)));
-        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExperts(ctx, z, min, ids, count, experts))
+        graph.task(Task.of(l + "ffn_router", () -> Router.logitsFourExpertsSplitK(ctx, router, in, z, experts, width, slices))
+                .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)));
+        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
                 .withGrid(WorkerGrid.of(local, local)));
         graph.task(gateUp(graph, l + "ffn_gate_up", gate, up, in, count));
         Task downTask = switch (down.layout()) {
@@ -153,8 +191,12 @@ public final class SparseFeedForward implements DeviceFeedForward {
             }
         };
         graph.task(downTask);
-        graph.task(Task.of(l + "ffn_down_sum", () -> Experts.sumDownPartialsBalanced(ctx, p, count, out, width, size, chunks))
-                .withGrid(WorkerGrid.covering(width, local, 65536)));
+        WorkerGrid sumGrid = WorkerGrid.of((width + local / lanes - 1) / (local / lanes) * local, local);
+        graph.task(adding
+                ? Task.of(l + "ffn_down_sum", () -> Experts.addDownPartialsAcrossLanes(ctx, p, count, out, width, size, chunks, lanes))
+                        .withGrid(sumGrid)
+                : Task.of(l + "ffn_down_sum", () -> Experts.sumDownPartialsAcrossLanes(ctx, p, count, out, width, size, chunks, lanes))
+                        .withGrid(sumGrid));
     }
 
     /** The gate/up task for the matrices' format; uploads the arrays it reads (first execution). */
@@ -244,7 +286,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
 
     @Override
     public void close() {
-        logits.close();
+        partialLogits.close();
         activeIds.close();
         hidden.close();
         partials.close();

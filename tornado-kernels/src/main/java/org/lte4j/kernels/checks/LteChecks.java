@@ -77,6 +77,34 @@ final class LteChecks {
                             .withGrid(WorkerGrid.of((experts + 3) / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-5 * Math.max(1, Weights.of(w, dim).maxAbsRowDot(experts, dim, x)), List.of(w, x), logits);
                 }),
+                Check.of(Router.class, "logitsFourExpertsSplitK", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int experts = 45; // not a multiple of 4
+                    int dim = 200;    // 3 slices of 67 columns, the last one 66
+                    int slices = 3;
+                    FloatArray w = r.floats(experts * dim);
+                    FloatArray x = r.floats(dim);
+                    FloatArray partialLogits = new FloatArray(slices * experts);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("logitsFourExpertsSplitK", () -> Router.logitsFourExpertsSplitK(ctx, w, x, partialLogits, experts, dim, slices))
+                            .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL));
+                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, dim).maxAbsRowDot(experts, dim, x)), List.of(w, x), partialLogits);
+                }),
+                Check.of(Router.class, "compactActiveExpertsSummingSlices", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int experts = 301;
+                    int slices = 4;
+                    FloatArray partialLogits = r.floats(slices * experts); // sums of four N(0,1)-ish values around 0
+                    IntArray activeIds = new IntArray(experts);
+                    IntArray activeCount = new IntArray(1);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("compactActiveExpertsSummingSlices", () -> Router.compactActiveExpertsSummingSlices(ctx, partialLogits, slices,
+                                    0.1f, activeIds, activeCount, experts))
+                            .withGrid(WorkerGrid.of(LOCAL, LOCAL));
+                    return prepared(t, 0, List.of(partialLogits), activeIds, activeCount);
+                }),
+                laneSumCheck("sumDownPartialsAcrossLanes"),
+                laneSumCheck("addDownPartialsAcrossLanes"),
                 gateUpPairsCheck(),
                 gateUpSplitWordsCheck(),
                 balancedDownCheck("downPartialsBalancedF16Pairs", Format.F16),
@@ -116,6 +144,25 @@ final class LteChecks {
     }
 
     enum Format { F32, F16, Q8_0 }
+
+    /** The lane-parallel partial sums: 16 lanes over groups of 64 (4 outputs per group), fewer groups than tiles. */
+    private static KernelCheck laneSumCheck(String kernel) {
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM;
+            int maxChunks = 40;
+            int lanes = 16;
+            FloatArray partials = r.floats(maxChunks * dim);
+            IntArray activeCount = IntArray.of(r.nextInt(EXPERTS + 1)); // up to 48 slices: 24 to 40 chunks, or none
+            FloatArray out = r.floats(dim);
+            KernelContext ctx = new KernelContext();
+            Task t = kernel.startsWith("add")
+                    ? Task.of(kernel, () -> Experts.addDownPartialsAcrossLanes(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks, lanes))
+                    : Task.of(kernel, () -> Experts.sumDownPartialsAcrossLanes(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks, lanes));
+            t = t.withGrid(WorkerGrid.of(5 * LOCAL, LOCAL));
+            return prepared(t, 1e-6 * (maxChunks + 2), List.of(partials, activeCount, out), out);
+        });
+    }
 
     /** A random {@code rows x cols} matrix in {@code format}, with its element view. */
     record Matrix(NativeArray array, Weights weights) {

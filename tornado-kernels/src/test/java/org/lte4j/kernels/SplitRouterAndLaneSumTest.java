@@ -1,0 +1,106 @@
+package org.lte4j.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.selftest.RandomArrays;
+
+/**
+ * The split-K router ({@link Router#logitsFourExpertsSplitK} then
+ * {@link Router#compactActiveExpertsSummingSlices}) and the lane-parallel down partial sums
+ * ({@link Experts#sumDownPartialsAcrossLanes}, {@link Experts#addDownPartialsAcrossLanes}) on the
+ * JVM, against scalar double references.
+ */
+class SplitRouterAndLaneSumTest {
+
+    @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3}")
+    @CsvSource({"45, 200, 1, 16", "45, 200, 3, 16", "45, 200, 8, 16", "12, 96, 7, 8", "5, 33, 16, 4", "344, 128, 4, 32"})
+    void splitKRouterListsTheExpertsAboveTheThreshold(int experts, int dim, int slices, int local) {
+        RandomArrays r = new RandomArrays(experts * 7L + dim + slices);
+        FloatArray w = r.floats(experts * dim);
+        FloatArray x = r.floats(dim);
+        float minLogit = 0.25f;
+        double[] z = new double[experts];
+        double[] abs = new double[experts];
+        for (int e = 0; e < experts; e++) {
+            for (int c = 0; c < dim; c++) {
+                double p = (double) w.get((long) e * dim + c) * x.get(c);
+                z[e] += p;
+                abs[e] += Math.abs(p);
+            }
+        }
+        FloatArray partials = r.floats(slices * experts); // every slot is overwritten
+        IntArray ids = new IntArray(experts);
+        IntArray count = new IntArray(1);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, w, x, partials, experts, dim, slices))
+                        .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
+                Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partials, slices, minLogit, ids, count, experts))
+                        .withGrid(WorkerGrid.of(local, local)));
+        int slot = 0;
+        int ambiguous = 0;
+        for (int e = 0; e < experts; e++) {
+            float sum = Router.sumSlices(partials, slices, experts, e);
+            double tolerance = 1e-5 * Math.max(1, abs[e]);
+            assertEquals(z[e], sum, tolerance, "logit of expert " + e);
+            boolean listed = slot < count.get(0) && ids.get(slot) == e;
+            assertEquals(sum > minLogit, listed, "expert " + e + " listed exactly when its summed logit is above the threshold");
+            if (listed) {
+                slot++;
+            }
+            if (Math.abs(z[e] - minLogit) > tolerance) {
+                assertEquals(z[e] > minLogit, listed, "expert " + e + " (logit " + z[e] + ")");
+            } else {
+                ambiguous++;
+            }
+        }
+        assertEquals(slot, count.get(0), "count");
+        assertTrue(count.get(0) > 0 && count.get(0) < experts - ambiguous, "some experts on, some off");
+    }
+
+    @ParameterizedTest(name = "dim={0} maxChunks={1} active={2} lanes={3} L={4} groups={5}")
+    @CsvSource({"96, 5, 12, 4, 16, 100", "100, 128, 172, 16, 64, 100", "100, 128, 3, 16, 64, 1", "96, 7, 0, 8, 8, 100",
+            "33, 9, 9, 1, 4, 3", "1024, 128, 40, 16, 64, 4"})
+    void laneSumsAddTheChunksInUse(int dim, int maxChunks, int active, int lanes, int local, int maxGroups) {
+        int expertSize = 32;
+        RandomArrays r = new RandomArrays(dim * 31L + maxChunks + active);
+        FloatArray partials = r.floats(maxChunks * dim);
+        IntArray activeCount = IntArray.of(active);
+        int chunks = Experts.balancedChunks(active * (expertSize / Experts.DOWN_SLICE), maxChunks);
+        assertTrue(chunks <= maxChunks);
+        double[] sum = new double[dim];
+        double[] tolerance = new double[dim];
+        for (int i = 0; i < dim; i++) {
+            double abs = 0;
+            for (int k = 0; k < chunks; k++) {
+                sum[i] += partials.get((long) k * dim + i);
+                abs += Math.abs(partials.get((long) k * dim + i));
+            }
+            tolerance[i] = 1e-6 * (abs + 1);
+        }
+        FloatArray written = r.floats(dim); // overwritten
+        FloatArray residual = r.floats(dim); // added to
+        double[] expectedResidual = new double[dim];
+        for (int i = 0; i < dim; i++) {
+            expectedResidual[i] = residual.get(i) + sum[i];
+        }
+        int width = local / lanes;
+        int groups = Math.min(maxGroups, (dim + width - 1) / width); // fewer groups loop over tiles
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(
+                Task.of("sum", () -> Experts.sumDownPartialsAcrossLanes(ctx, partials, activeCount, written, dim, expertSize, maxChunks, lanes))
+                        .withGrid(WorkerGrid.of(groups * local, local)),
+                Task.of("add", () -> Experts.addDownPartialsAcrossLanes(ctx, partials, activeCount, residual, dim, expertSize, maxChunks, lanes))
+                        .withGrid(WorkerGrid.of(groups * local, local)));
+        JvmRun.assertClose(sum, written, tolerance, "written sum");
+        JvmRun.assertClose(expectedResidual, residual, tolerance, "residual + sum");
+    }
+}
