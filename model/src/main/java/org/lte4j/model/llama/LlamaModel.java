@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.lte4j.model.hf.HfModelLoader;
+import org.lte4j.model.tensor.Tensor;
 
 /**
  * A Llama-family decoder running on the JVM, written to be read top to bottom:
@@ -20,15 +21,32 @@ import org.lte4j.model.hf.HfModelLoader;
 public class LlamaModel implements AutoCloseable {
     /** Attention over fewer multiply-adds than this stays on the calling thread. */
     private static final long PARALLEL_ATTENTION_THRESHOLD = 1 << 15;
+    /**
+     * Prompt tokens that {@link #prefill} runs through each weight matrix together: each matrix
+     * is read from memory once per batch instead of once per token.
+     */
+    public static final int PREFILL_BATCH = 16;
 
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final ModelSource source;
+    /**
+     * Whether a subclass replaces {@link #ffn}: its FFN then runs token by token in the layer
+     * order of {@link #forward} (the LTE sparse FFN records one sparsity row per token in that
+     * order), so {@link #prefill} does not batch.
+     */
+    private final boolean ffnOverridden;
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, ModelSource source) {
         this.config = config;
         this.weights = weights;
         this.source = source;
+        try {
+            this.ffnOverridden = getClass().getMethod("ffn", int.class, float[].class).getDeclaringClass()
+                    != LlamaModel.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("LlamaModel.ffn(int, float[]) is public", e);
+        }
     }
 
     /** Subclasses (sparse FFN variants) share the loaded weights of {@code base}. */
@@ -80,23 +98,115 @@ public class LlamaModel implements AutoCloseable {
         return s.logits;
     }
 
-    /** Runs a prompt through, returning the logits after its last token. */
+    /**
+     * Runs a prompt through, returning the logits after its last token (the state's own buffer,
+     * as {@link #forward}). The prompt runs in batches of up to {@link #PREFILL_BATCH} tokens,
+     * each layer's matrices multiplying the whole batch at once ({@link Tensor#matMul}); every
+     * token gets the same float operations as in {@link #forward}. A model whose subclass replaces
+     * {@link #ffn} runs the prompt token by token.
+     */
     public float[] prefill(LlamaState s, int[] tokens) {
+        return prefill(s, tokens, ffnOverridden ? 1 : PREFILL_BATCH);
+    }
+
+    /** {@link #prefill} in batches of up to {@code batch} tokens (1: token by token, as forward runs). */
+    public float[] prefill(LlamaState s, int[] tokens, int batch) {
         if (tokens.length == 0) {
             throw new IllegalArgumentException("empty prompt");
         }
-        for (int i = 0; i < tokens.length - 1; i++) {
-            forwardHidden(s, tokens[i]); // logits of inner prompt positions are not needed
+        if (batch < 1) {
+            throw new IllegalArgumentException("prefill batch of " + batch + " tokens");
         }
-        return forward(s, tokens[tokens.length - 1]);
+        if (batch == 1 || ffnOverridden) {
+            for (int i = 0; i < tokens.length - 1; i++) {
+                forwardHidden(s, tokens[i]); // logits of inner prompt positions are not needed
+            }
+            return forward(s, tokens[tokens.length - 1]);
+        }
+        for (int token : tokens) {
+            checkToken(token);
+        }
+        if (s.length + tokens.length > s.maxContext) {
+            throw new IllegalStateException("context full: a prompt of " + tokens.length + " tokens after "
+                    + s.length + " does not fit " + s.maxContext);
+        }
+        PrefillBatch b = new PrefillBatch(config, Math.min(batch, tokens.length));
+        for (int start = 0; start < tokens.length; start += batch) {
+            forwardBatch(s, b, tokens, start, Math.min(batch, tokens.length - start));
+        }
+        int last = (tokens.length - 1) % batch; // the last token's row in the final batch
+        System.arraycopy(b.x, last * config.dim(), s.x, 0, config.dim());
+        logits(s);
+        return s.logits;
+    }
+
+    /**
+     * Tokens {@code tokens[start .. start + count)} through every layer at positions
+     * {@code s.length ..}, as {@link #forwardHidden} runs each, with the matrix products over the
+     * whole batch; the final residual streams are left in {@code b.x}.
+     */
+    private void forwardBatch(LlamaState s, PrefillBatch b, int[] tokens, int start, int count) {
+        LlamaConfig c = config;
+        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim();
+        int pos0 = s.length;
+        for (int t = 0; t < count; t++) {
+            weights.tokenEmbedding().rowTo(tokens[start + t], b.x, t * dim);
+        }
+        for (int l = 0; l < c.nLayers(); l++) {
+            LayerWeights w = weights.layers().get(l);
+            // attention block
+            for (int t = 0; t < count; t++) {
+                rmsNorm(b.xb, t * dim, b.x, t * dim, dim, w.attnNorm(), c.rmsEps());
+            }
+            w.wq().matMul(b.xb, count, b.q);
+            w.wk().matMul(b.xb, count, b.k);
+            w.wv().matMul(b.xb, count, b.v);
+            for (int t = 0; t < count; t++) {
+                int pos = pos0 + t;
+                addBias(b.q, t * qDim, w.bq());
+                addBias(b.k, t * kvDim, w.bk());
+                addBias(b.v, t * kvDim, w.bv());
+                ropeAngles(s, pos);
+                rope(b.q, t * qDim, c.nHeads(), s);
+                rope(b.k, t * kvDim, c.nKvHeads(), s);
+                System.arraycopy(b.k, t * kvDim, s.keyCache[l], pos * kvDim, kvDim);
+                System.arraycopy(b.v, t * kvDim, s.valueCache[l], pos * kvDim, kvDim);
+            }
+            for (int t = 0; t < count; t++) {
+                attention(s, l, pos0 + t, b.q, t * qDim, b.attOut, t * qDim);
+            }
+            w.wo().matMul(b.attOut, count, b.proj);
+            add(b.x, 0, b.proj, 0, count * dim);
+            // feed-forward block
+            for (int t = 0; t < count; t++) {
+                rmsNorm(b.xb, t * dim, b.x, t * dim, dim, w.ffnNorm(), c.rmsEps());
+            }
+            denseFfn(w, b, count);
+            add(b.x, 0, b.ffnOut, 0, count * dim);
+        }
+        s.length = pos0 + count;
+    }
+
+    /** {@link #ffn} of the dense model for the batch's normed inputs {@code b.xb}, into {@code b.ffnOut}. */
+    private void denseFfn(LayerWeights w, PrefillBatch b, int count) {
+        w.wGate().matMul(b.xb, count, b.gate);
+        w.wUp().matMul(b.xb, count, b.up);
+        for (int i = 0, n = count * config.hiddenDim(); i < n; i++) {
+            b.gate[i] = silu(b.gate[i]) * b.up[i];
+        }
+        w.wDown().matMul(b.gate, count, b.ffnOut);
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= config.vocabSize()) {
+            throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + config.vocabSize());
+        }
     }
 
     /** One token through every layer, leaving the final residual stream in {@code s.x}. */
     protected void forwardHidden(LlamaState s, int token) {
         LlamaConfig c = config;
-        if (token < 0 || token >= c.vocabSize()) {
-            throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + c.vocabSize());
-        }
+        checkToken(token);
         int pos = s.length;
         if (pos >= s.maxContext) {
             throw new IllegalStateException("context full: " + s.maxContext + " tokens");
@@ -113,11 +223,11 @@ public class LlamaModel implements AutoCloseable {
             addBias(s.q, w.bq());
             addBias(s.k, w.bk());
             addBias(s.v, w.bv());
-            rope(s.q, c.nHeads(), s);
-            rope(s.k, c.nKvHeads(), s);
+            rope(s.q, 0, c.nHeads(), s);
+            rope(s.k, 0, c.nKvHeads(), s);
             System.arraycopy(s.k, 0, s.keyCache[l], pos * c.kvDim(), c.kvDim());
             System.arraycopy(s.v, 0, s.valueCache[l], pos * c.kvDim(), c.kvDim());
-            attention(s, l, pos);
+            attention(s, l, pos, s.q, 0, s.attOut, 0);
             w.wo().matVec(s.attOut, s.proj);
             add(s.x, s.proj);
             // feed-forward block
@@ -156,9 +266,10 @@ public class LlamaModel implements AutoCloseable {
 
     /**
      * Causal attention of every query head over the cached positions 0..pos, each query head
-     * reading the kv head of its group (GQA; MQA when there is one kv head).
+     * reading the kv head of its group (GQA; MQA when there is one kv head): the query
+     * {@code q[qOffset ..]} into {@code out[outOffset ..]}.
      */
-    private void attention(LlamaState s, int layer, int pos) {
+    private void attention(LlamaState s, int layer, int pos, float[] q, int qOffset, float[] out, int outOffset) {
         LlamaConfig c = config;
         int hd = c.headDim();
         int kvDim = c.kvDim();
@@ -170,7 +281,8 @@ public class LlamaModel implements AutoCloseable {
             heads = heads.parallel();
         }
         heads.forEach(h -> {
-            int qo = h * hd;
+            int qo = qOffset + h * hd;
+            int oo = outOffset + h * hd;
             int kvo = (h / c.groupSize()) * hd;
             int so = h * s.maxContext;
             float max = Float.NEGATIVE_INFINITY;
@@ -178,7 +290,7 @@ public class LlamaModel implements AutoCloseable {
                 float dot = 0;
                 int ko = t * kvDim + kvo;
                 for (int i = 0; i < hd; i++) {
-                    dot += s.q[qo + i] * keys[ko + i];
+                    dot += q[qo + i] * keys[ko + i];
                 }
                 float score = dot * scale;
                 s.scores[so + t] = score;
@@ -192,13 +304,13 @@ public class LlamaModel implements AutoCloseable {
             }
             float inv = 1 / sum;
             for (int i = 0; i < hd; i++) {
-                s.attOut[qo + i] = 0;
+                out[oo + i] = 0;
             }
             for (int t = 0; t <= pos; t++) {
                 float a = s.scores[so + t] * inv;
                 int vo = t * kvDim + kvo;
                 for (int i = 0; i < hd; i++) {
-                    s.attOut[qo + i] += a * values[vo + i];
+                    out[oo + i] += a * values[vo + i];
                 }
             }
         });
@@ -214,12 +326,15 @@ public class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** Rotates each pair (2i, 2i+1) of every head by the position's angle for pair i. */
-    private void rope(float[] vec, int heads, LlamaState s) {
+    /**
+     * Rotates each pair (2i, 2i+1) of every head of {@code vec[offset ..]} by the position's
+     * angle for pair i.
+     */
+    private void rope(float[] vec, int offset, int heads, LlamaState s) {
         int hd = config.headDim();
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < hd / 2; i++) {
-                int a = h * hd + 2 * i;
+                int a = offset + h * hd + 2 * i;
                 float x0 = vec[a], x1 = vec[a + 1];
                 vec[a] = x0 * s.cos[i] - x1 * s.sin[i];
                 vec[a + 1] = x1 * s.cos[i] + x0 * s.sin[i];
@@ -229,13 +344,19 @@ public class LlamaModel implements AutoCloseable {
 
     /** out = x / sqrt(mean(x^2) + eps) * weight. */
     static void rmsNorm(float[] out, float[] x, float[] weight, float eps) {
+        rmsNorm(out, 0, x, 0, x.length, weight, eps);
+    }
+
+    /** {@link #rmsNorm(float[], float[], float[], float)} of {@code x[xOffset .. xOffset + n)}. */
+    static void rmsNorm(float[] out, int outOffset, float[] x, int xOffset, int n, float[] weight, float eps) {
         double ss = 0;
-        for (float v : x) {
+        for (int i = 0; i < n; i++) {
+            float v = x[xOffset + i];
             ss += v * v;
         }
-        float inv = (float) (1.0 / Math.sqrt(ss / x.length + eps));
-        for (int i = 0; i < x.length; i++) {
-            out[i] = weight[i] * (x[i] * inv);
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) {
+            out[outOffset + i] = weight[i] * (x[xOffset + i] * inv);
         }
     }
 
@@ -244,14 +365,22 @@ public class LlamaModel implements AutoCloseable {
     }
 
     private static void addBias(float[] x, float[] bias) {
+        addBias(x, 0, bias);
+    }
+
+    private static void addBias(float[] x, int offset, float[] bias) {
         if (bias != null) {
-            add(x, bias);
+            add(x, offset, bias, 0, bias.length);
         }
     }
 
     private static void add(float[] x, float[] y) {
-        for (int i = 0; i < x.length; i++) {
-            x[i] += y[i];
+        add(x, 0, y, 0, x.length);
+    }
+
+    private static void add(float[] x, int xOffset, float[] y, int yOffset, int n) {
+        for (int i = 0; i < n; i++) {
+            x[xOffset + i] += y[yOffset + i];
         }
     }
 

@@ -190,6 +190,50 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
     }
 
     /**
+     * The product with a batch of {@code count} input vectors:
+     * {@code outs[t * rows + r] = row(r) . xs[t * cols .. (t + 1) * cols)} for every token
+     * {@code t < count} and row {@code r} (both flat, token-major). Each row is read from memory
+     * once and dotted with every input of the batch while it is in cache, so a prompt of T tokens
+     * streams the weights T / count times fewer than T calls of {@link #matVec}. Each token gets
+     * the same float operations as {@link #dot} (and so {@link #matVec}); parallel over rows when
+     * the product is large enough.
+     */
+    public final void matMul(float[] xs, int count, float[] outs) {
+        if (count < 0 || (long) count * cols > xs.length) {
+            throw new IllegalArgumentException(name + ": " + count + " inputs of length " + cols
+                    + " do not fit an array of " + xs.length);
+        }
+        if ((long) count * rows > outs.length) {
+            throw new IllegalArgumentException(name + ": " + count + " outputs of length " + rows
+                    + " do not fit an array of " + outs.length);
+        }
+        if ((long) rows * cols * count < PARALLEL_THRESHOLD) {
+            for (int r = 0; r < rows; r++) {
+                dotBatch(r, xs, count, outs);
+            }
+            return;
+        }
+        int tasks = (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            int to = Math.min(rows, (t + 1) * ROWS_PER_TASK);
+            for (int r = t * ROWS_PER_TASK; r < to; r++) {
+                dotBatch(r, xs, count, outs);
+            }
+        });
+    }
+
+    /**
+     * {@code outs[t * rows + row] = dot(row, xs, t * cols)} for {@code t < count}. The row stays in
+     * cache across the tokens; a storage type may override this to convert the row once, with the
+     * same per-token operations as {@link #dot}.
+     */
+    void dotBatch(int row, float[] xs, int count, float[] outs) {
+        for (int t = 0; t < count; t++) {
+            outs[t * rows + row] = dot(row, xs, t * cols);
+        }
+    }
+
+    /**
      * A tensor of the same type and shape whose row {@code i} is this tensor's row
      * {@code order[i]}; the bytes are copied into memory owned by {@code arena}.
      */
