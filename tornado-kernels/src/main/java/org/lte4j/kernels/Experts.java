@@ -347,6 +347,119 @@ public final class Experts {
     }
 
     /**
+     * {@link #gateUpSiluActiveF16PairsTwoNeurons} that routes for itself, so the decode needs no
+     * compaction launch before it: group g works on expert {@code g / (expertSize / 2)} when that
+     * expert's logit, the sum of its {@code slices} partials from {@link Router#logitsFourExpertsSplitK}
+     * ({@link Router#sumSlices}, ascending), is above {@code minLogit}; and group 0 first also
+     * writes the ascending active list and count ({@code activeIds}, {@code activeCount}) for the
+     * down kernels that follow, exactly as {@link Router#compactActiveExpertsSummingSlices} does
+     * (same sums, so the list and the neurons computed agree). The scan runs in the float scratch:
+     * counts up to L are exact in fp32.
+     * Grid: exactly one group per two neurons of all experts, {@code WorkerGrid.of(experts * expertSize / 2 * L, L)};
+     * groups of inactive experts read nothing else.
+     * Traffic: reads 4 * count * expertSize * dim bytes of weights and 4 * slices bytes per group
+     * of partial logits (group 0: all of them, twice), writes 4 * count * expertSize + 4 * (count + 1).
+     */
+    public static void gateUpSiluF16PairsTwoNeuronsCompacting(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
+                                                              FloatArray partialLogits, int slices, float minLogit,
+                                                              IntArray activeIds, IntArray activeCount, FloatArray hidden,
+                                                              int dim, int expertSize, int experts) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        if (ctx.groupIdx == 0) { // uniform per group: all of group 0 meets these barriers
+            int run = (experts + size - 1) / size;
+            int first = Math.min(lid * run, experts);
+            int end = Math.min(first + run, experts);
+            int mine = 0;
+            for (int e = first; e < end; e++) {
+                if (Router.sumSlices(partialLogits, slices, experts, e) > minLogit) {
+                    mine++;
+                }
+            }
+            scratch[lid] = mine;
+            ctx.localBarrier();
+            for (int offset = 1; offset < size; offset *= 2) {
+                float add = lid >= offset ? scratch[lid - offset] : 0f;
+                ctx.localBarrier();
+                scratch[lid] += add;
+                ctx.localBarrier();
+            }
+            int total = (int) scratch[lid];
+            int slot = total - mine;
+            for (int e = first; e < end; e++) {
+                if (Router.sumSlices(partialLogits, slices, experts, e) > minLogit) {
+                    activeIds.set(slot, e);
+                    slot++;
+                }
+            }
+            if (lid == size - 1) {
+                activeCount.set(0, total);
+            }
+            ctx.localBarrier(); // the scan's scratch is reused below
+        }
+        int groupsPerExpert = expertSize / 2;
+        int expert = ctx.groupIdx / groupsPerExpert;
+        boolean active = Router.sumSlices(partialLogits, slices, experts, expert) > minLogit; // uniform per group
+        int n0 = 0;
+        if (active) {
+            n0 = expert * expertSize + (ctx.groupIdx - expert * groupsPerExpert) * 2;
+            int words = dim / 2;
+            long b0 = (long) n0 * words;
+            long b1 = b0 + words;
+            float g0 = 0f;
+            float g1 = 0f;
+            float u0 = 0f;
+            float u1 = 0f;
+            int j = lid;
+            for (; j + size < words; j += 2 * size) {
+                int k = j + size;
+                int a0 = gateW.get(b0 + j);
+                int a1 = gateW.get(b1 + j);
+                int c0 = upW.get(b0 + j);
+                int c1 = upW.get(b1 + j);
+                int a2 = gateW.get(b0 + k);
+                int a3 = gateW.get(b1 + k);
+                int c2 = upW.get(b0 + k);
+                int c3 = upW.get(b1 + k);
+                float x0 = x.get(2 * j);
+                float x1 = x.get(2 * j + 1);
+                float x2 = x.get(2 * k);
+                float x3 = x.get(2 * k + 1);
+                g0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(a2, x2, x3);
+                g1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(a3, x2, x3);
+                u0 += MatVec.halfPair(c0, x0, x1) + MatVec.halfPair(c2, x2, x3);
+                u1 += MatVec.halfPair(c1, x0, x1) + MatVec.halfPair(c3, x2, x3);
+            }
+            for (; j < words; j += size) {
+                float x0 = x.get(2 * j);
+                float x1 = x.get(2 * j + 1);
+                g0 += MatVec.halfPair(gateW.get(b0 + j), x0, x1);
+                g1 += MatVec.halfPair(gateW.get(b1 + j), x0, x1);
+                u0 += MatVec.halfPair(upW.get(b0 + j), x0, x1);
+                u1 += MatVec.halfPair(upW.get(b1 + j), x0, x1);
+            }
+            scratch[lid] = g0;
+            scratch[size + lid] = g1;
+            scratch[2 * size + lid] = u0;
+            scratch[3 * size + lid] = u1;
+        }
+        ctx.localBarrier();
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            if (active && lid < stride) {
+                scratch[lid] += scratch[lid + stride];
+                scratch[size + lid] += scratch[size + lid + stride];
+                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
+                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
+            }
+            ctx.localBarrier();
+        }
+        if (active && lid < 2) {
+            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(2 + lid) * size]);
+        }
+    }
+
+    /**
      * {@link #gateUpSiluActiveQ8_0} on Q8_0 rows split into int8 quants loaded as 32-bit words
      * (four weights per load) and fp16 block scales ({@link Q8_0Split}, the form the dense Q8_0
      * GEMV {@link MatVec#gemvQ8_0SplitWordsFourRows} reads), four neurons per work-group sharing

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import java.lang.foreign.MemorySegment;
+
 import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.WorkerGrid;
@@ -16,7 +19,9 @@ import org.lte4j.runtime.selftest.RandomArrays;
  * The split-K router ({@link Router#logitsFourExpertsSplitK} then
  * {@link Router#compactActiveExpertsSummingSlices}) and the lane-parallel down partial sums
  * ({@link Experts#sumDownPartialsAcrossLanes}, {@link Experts#addDownPartialsAcrossLanes}) on the
- * JVM, against scalar double references.
+ * JVM, against scalar double references; and the fp16 decode FFN built from them (router,
+ * {@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}, balanced down, lane sums added into a
+ * residual) against the dense SwiGLU FFN with the inactive experts' neurons zeroed.
  */
 class SplitRouterAndLaneSumTest {
 
@@ -102,5 +107,109 @@ class SplitRouterAndLaneSumTest {
                         .withGrid(WorkerGrid.of(groups * local, local)));
         JvmRun.assertClose(sum, written, tolerance, "written sum");
         JvmRun.assertClose(expectedResidual, residual, tolerance, "residual + sum");
+    }
+
+    @ParameterizedTest(name = "experts={0} slices={1} maxChunks={2} tau={3} lanes={4}")
+    @CsvSource({"10, 3, 4, 0.5, 4", "10, 1, 16, 0.5, 16", "7, 6, 3, 0, 2", "9, 2, 2, 0.9, 16", "6, 4, 4, 0.9999, 8", "12, 8, 128, 0.3, 16"})
+    void fp16DecodeFfnAddsTheMaskedDenseFfnToTheResidual(int experts, int slices, int maxChunks, float tau, int lanes) {
+        int expertSize = 32;
+        int dim = 96;
+        int local = 16;
+        int neurons = experts * expertSize;
+        RandomArrays r = new RandomArrays(experts * 13L + slices + maxChunks);
+        FloatArray router = r.floats(experts * dim);
+        FloatArray x = r.floats(dim);
+        float[] gate = halves(r, neurons * dim);
+        float[] up = halves(r, neurons * dim);
+        float[] downT = halves(r, neurons * dim); // [neurons, dim]: row n is neuron n's output column
+        boolean[] active = new boolean[experts];
+        int count = 0;
+        for (int e = 0; e < experts; e++) {
+            double z = 0;
+            for (int c = 0; c < dim; c++) {
+                z += (double) router.get((long) e * dim + c) * x.get(c);
+            }
+            active[e] = 1 / (1 + Math.exp(-z)) > tau;
+            count += active[e] ? 1 : 0;
+        }
+        FloatArray residual = r.floats(dim);
+        double[] expected = new double[dim];
+        double[] tolerance = new double[dim];
+        for (int i = 0; i < dim; i++) {
+            expected[i] = residual.get(i);
+            tolerance[i] = 1e-6 * (1 + Math.abs(expected[i]));
+        }
+        for (int n = 0; n < neurons; n++) {
+            if (!active[n / expertSize]) {
+                continue;
+            }
+            double g = 0, u = 0, gAbs = 0, uAbs = 0;
+            for (int c = 0; c < dim; c++) {
+                g += (double) gate[n * dim + c] * x.get(c);
+                u += (double) up[n * dim + c] * x.get(c);
+                gAbs += Math.abs(gate[n * dim + c] * x.get(c));
+                uAbs += Math.abs(up[n * dim + c] * x.get(c));
+            }
+            double h = g / (1 + Math.exp(-g)) * u;
+            double hError = 2e-6 * (gAbs * Math.abs(u) + uAbs * (Math.abs(g) + 1)) + 1e-6 * Math.abs(h);
+            for (int i = 0; i < dim; i++) {
+                double w = downT[n * dim + i];
+                expected[i] += h * w;
+                tolerance[i] += Math.abs(w) * hError + 2e-6 * Math.abs(h * w);
+            }
+        }
+        float minLogit = tau == 0 ? -Float.MAX_VALUE : (float) Math.log(tau / (1.0 - tau));
+        FloatArray partialLogits = new FloatArray(slices * experts);
+        IntArray ids = new IntArray(experts);
+        IntArray activeCount = new IntArray(1);
+        FloatArray hidden = new FloatArray(neurons);
+        FloatArray partials = new FloatArray((long) maxChunks * dim);
+        IntArray g = packedHalves(gate);
+        IntArray u = packedHalves(up);
+        IntArray d = packedHalves(downT);
+        int width = local / lanes;
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, partialLogits, experts, dim, slices))
+                        .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
+                Task.of("gateUp", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, partialLogits, slices, minLogit, ids,
+                                activeCount, hidden, dim, expertSize, experts))
+                        .withGrid(WorkerGrid.of(neurons / 2 * local, local)),
+                Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, activeCount, partials, dim, expertSize, maxChunks))
+                        .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, local, Integer.MAX_VALUE)),
+                Task.of("sum", () -> Experts.addDownPartialsAcrossLanes(ctx, partials, activeCount, residual, dim, expertSize, maxChunks, lanes))
+                        .withGrid(WorkerGrid.of((dim + width - 1) / width * local, local)));
+        assertEquals(count, activeCount.get(0), "active experts");
+        int slot = 0;
+        for (int e = 0; e < experts; e++) {
+            if (active[e]) {
+                assertEquals(e, ids.get(slot++), "active experts in ascending order");
+            }
+        }
+        if (tau == 0) {
+            assertEquals(experts, count, "tau 0 turns every expert on");
+        }
+        JvmRun.assertClose(expected, residual, tolerance, "residual + FFN");
+    }
+
+    private static float[] halves(RandomArrays r, int n) {
+        try (HalfArray h = r.halves(n)) {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = h.get(i);
+            }
+            return v;
+        }
+    }
+
+    private static IntArray packedHalves(float[] v) {
+        try (HalfArray h = new HalfArray(v.length)) {
+            for (int i = 0; i < v.length; i++) {
+                h.set(i, v[i]);
+            }
+            IntArray w = new IntArray(v.length / 2);
+            MemorySegment.copy(h.segment(), 0, w.segment(), 0, h.byteSize());
+            return w;
+        }
     }
 }

@@ -25,10 +25,11 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       {@link Router#logitsFourExpertsSplitK};</li>
  *   <li>{@code ffn_compact}: the slices added in order and the experts whose logit is above the
  *       threshold's logit ({@code sigmoid(z) > tau} exactly when {@code z > ln(tau / (1 - tau))}),
- *       as an ascending list and a count on the device, {@link Router#compactActiveExpertsSummingSlices};</li>
+ *       as an ascending list and a count on the device, {@link Router#compactActiveExpertsSummingSlices};
+ *       for fp16 gate/up this is done inside the next task instead (one launch less);</li>
  *   <li>{@code ffn_gate_up}: {@code silu(gate x) * up x} for the active experts' neurons only,
  *       reading gate and up in the form the dense GEMV reads them (fp16:
- *       {@link Experts#gateUpSiluActiveF16PairsTwoNeurons}; Q8_0:
+ *       {@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}, which also routes and compacts; Q8_0:
  *       {@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}; F32: {@link Experts#gateUpSiluActiveF32});</li>
  *   <li>{@code ffn_down}: split-K down projection over the active experts, at most
  *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16Pairs} and its
@@ -170,9 +171,19 @@ public final class SparseFeedForward implements DeviceFeedForward {
 
         graph.task(Task.of(l + "ffn_router", () -> Router.logitsFourExpertsSplitK(ctx, router, in, z, experts, width, slices))
                 .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)));
-        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
-                .withGrid(WorkerGrid.of(local, local)));
-        graph.task(gateUp(graph, l + "ffn_gate_up", gate, up, in, count));
+        if (gate.format() == WeightFormat.F16 && width % 2 == 0 && size % 2 == 0) {
+            // routes and compacts inside the gate/up kernel: one launch less per layer
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
+            IntArray g = (IntArray) gate.gemvArrays().get(0);
+            IntArray u = (IntArray) up.gemvArrays().get(0);
+            graph.task(Task.of(l + "ffn_gate_up", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, in, z, slices, min,
+                            ids, count, h, width, size, experts))
+                    .withGrid(WorkerGrid.of(experts * size / 2 * local, local)));
+        } else {
+            graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
+                    .withGrid(WorkerGrid.of(local, local)));
+            graph.task(gateUp(graph, l + "ffn_gate_up", gate, up, in, count));
+        }
         Task downTask = switch (down.layout()) {
             case TRANSPOSED_F16_PAIRS -> {
                 IntArray d = (IntArray) down.data();
@@ -208,14 +219,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int size = expertSize;
         int neurons = expertCount * expertSize;
         return switch (gate.format()) {
-            case F16 -> {
-                if (width % 2 == 0 && size % 2 == 0) {
-                    graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
-                    IntArray g = (IntArray) gate.gemvArrays().get(0);
-                    IntArray u = (IntArray) up.gemvArrays().get(0);
-                    yield Task.of(name, () -> Experts.gateUpSiluActiveF16PairsTwoNeurons(ctx, g, u, in, ids, count, h, width, size))
-                            .withGrid(WorkerGrid.of(neurons / 2 * local, local));
-                }
+            case F16 -> { // odd widths; even ones take the routing kernel in append
                 graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, gate.data(), up.data());
                 HalfArray g = (HalfArray) gate.data();
                 HalfArray u = (HalfArray) up.data();
