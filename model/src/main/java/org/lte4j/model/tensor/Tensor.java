@@ -233,6 +233,15 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
         }
     }
 
+    /** Results of row {@code row} for tokens {@code t .. t + 3} into their token-major places. */
+    final void store4(float[] outs, int t, int row, float s0, float s1, float s2, float s3) {
+        int o = t * rows + row;
+        outs[o] = s0;
+        outs[o + rows] = s1;
+        outs[o + 2 * rows] = s2;
+        outs[o + 3 * rows] = s3;
+    }
+
     /**
      * A tensor of the same type and shape whose row {@code i} is this tensor's row
      * {@code order[i]}; the bytes are copied into memory owned by {@code arena}.
