@@ -130,7 +130,7 @@ public class LlamaModel implements AutoCloseable {
             throw new IllegalStateException("context full: a prompt of " + tokens.length + " tokens after "
                     + s.length + " does not fit " + s.maxContext);
         }
-        PrefillBatch b = new PrefillBatch(config, Math.min(batch, tokens.length));
+        PrefillBatch b = new PrefillBatch(config, Math.min(batch, tokens.length), s.maxContext);
         for (int start = 0; start < tokens.length; start += batch) {
             forwardBatch(s, b, tokens, start, Math.min(batch, tokens.length - start));
         }
@@ -172,9 +172,7 @@ public class LlamaModel implements AutoCloseable {
                 System.arraycopy(b.k, t * kvDim, s.keyCache[l], pos * kvDim, kvDim);
                 System.arraycopy(b.v, t * kvDim, s.valueCache[l], pos * kvDim, kvDim);
             }
-            for (int t = 0; t < count; t++) {
-                attention(s, l, pos0 + t, b.q, t * qDim, b.attOut, t * qDim);
-            }
+            attentionBatch(s, b, l, pos0, count);
             w.wo().matMul(b.attOut, count, b.proj);
             add(b.x, 0, b.proj, 0, count * dim);
             // feed-forward block
@@ -271,49 +269,71 @@ public class LlamaModel implements AutoCloseable {
      */
     private void attention(LlamaState s, int layer, int pos, float[] q, int qOffset, float[] out, int outOffset) {
         LlamaConfig c = config;
+        IntStream heads = IntStream.range(0, c.nHeads());
+        if ((long) c.nHeads() * (pos + 1) * c.headDim() >= PARALLEL_ATTENTION_THRESHOLD) {
+            heads = heads.parallel();
+        }
+        heads.forEach(h -> attendHead(s, layer, pos, h, q, qOffset, out, outOffset, s.scores, h * s.maxContext));
+    }
+
+    /**
+     * {@link #attention} for the {@code count} tokens of a prefill batch (token t at position
+     * {@code pos0 + t}, its query at {@code b.q[t * qDim ..]}), all (token, head) pairs in one
+     * parallel pass; every head's arithmetic is {@link #attendHead}'s, as in forward.
+     */
+    private void attentionBatch(LlamaState s, PrefillBatch b, int layer, int pos0, int count) {
+        LlamaConfig c = config;
+        int heads = c.nHeads(), qDim = c.qDim();
+        IntStream pairs = IntStream.range(0, count * heads);
+        if ((long) heads * count * (pos0 + count) * c.headDim() >= PARALLEL_ATTENTION_THRESHOLD) {
+            pairs = pairs.parallel();
+        }
+        pairs.forEach(p -> {
+            int t = p / heads, h = p % heads;
+            attendHead(s, layer, pos0 + t, h, b.q, t * qDim, b.attOut, t * qDim, b.scores, p * s.maxContext);
+        });
+    }
+
+    /** One query head of {@link #attention}, with its scores in {@code scores[so .. so + pos]}. */
+    private void attendHead(LlamaState s, int layer, int pos, int h, float[] q, int qOffset, float[] out,
+                            int outOffset, float[] scores, int so) {
+        LlamaConfig c = config;
         int hd = c.headDim();
         int kvDim = c.kvDim();
         float scale = (float) (1.0 / Math.sqrt(hd));
         float[] keys = s.keyCache[layer];
         float[] values = s.valueCache[layer];
-        IntStream heads = IntStream.range(0, c.nHeads());
-        if ((long) c.nHeads() * (pos + 1) * hd >= PARALLEL_ATTENTION_THRESHOLD) {
-            heads = heads.parallel();
-        }
-        heads.forEach(h -> {
-            int qo = qOffset + h * hd;
-            int oo = outOffset + h * hd;
-            int kvo = (h / c.groupSize()) * hd;
-            int so = h * s.maxContext;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t <= pos; t++) {
-                float dot = 0;
-                int ko = t * kvDim + kvo;
-                for (int i = 0; i < hd; i++) {
-                    dot += q[qo + i] * keys[ko + i];
-                }
-                float score = dot * scale;
-                s.scores[so + t] = score;
-                max = Math.max(max, score);
-            }
-            float sum = 0;
-            for (int t = 0; t <= pos; t++) {
-                float e = (float) Math.exp(s.scores[so + t] - max);
-                s.scores[so + t] = e;
-                sum += e;
-            }
-            float inv = 1 / sum;
+        int qo = qOffset + h * hd;
+        int oo = outOffset + h * hd;
+        int kvo = (h / c.groupSize()) * hd;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = 0; t <= pos; t++) {
+            float dot = 0;
+            int ko = t * kvDim + kvo;
             for (int i = 0; i < hd; i++) {
-                out[oo + i] = 0;
+                dot += q[qo + i] * keys[ko + i];
             }
-            for (int t = 0; t <= pos; t++) {
-                float a = s.scores[so + t] * inv;
-                int vo = t * kvDim + kvo;
-                for (int i = 0; i < hd; i++) {
-                    out[oo + i] += a * values[vo + i];
-                }
+            float score = dot * scale;
+            scores[so + t] = score;
+            max = Math.max(max, score);
+        }
+        float sum = 0;
+        for (int t = 0; t <= pos; t++) {
+            float e = (float) Math.exp(scores[so + t] - max);
+            scores[so + t] = e;
+            sum += e;
+        }
+        float inv = 1 / sum;
+        for (int i = 0; i < hd; i++) {
+            out[oo + i] = 0;
+        }
+        for (int t = 0; t <= pos; t++) {
+            float a = scores[so + t] * inv;
+            int vo = t * kvDim + kvo;
+            for (int i = 0; i < hd; i++) {
+                out[oo + i] += a * values[vo + i];
             }
-        });
+        }
     }
 
     /** cos/sin of {@code pos * invFreq[i]} for every pair, computed once per token. */
