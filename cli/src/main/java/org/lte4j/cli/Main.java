@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.lte4j.model.tensor.ModelFormatException;
+import org.lte4j.model.tokenizer.TokenizerFormatException;
+import org.lte4j.runtime.backend.DeviceOutOfMemoryException;
 import org.lte4j.runtime.compiler.KernelCompilationException;
 
 /**
@@ -70,11 +73,18 @@ public final class Main {
             console.status("lte4j " + c.name() + ": " + message);
             if (trace) {
                 e.printStackTrace(console.err());
-            } else if (!(e instanceof IllegalArgumentException) && !(e instanceof java.io.IOException)) {
+            } else if (!isUserFacing(e)) {
                 console.status("(" + e.getClass().getName() + "; run again with --stacktrace for details)");
             }
             return 1;
         }
+    }
+
+    /** Errors whose message is the whole story (bad input, missing files or devices): no hint about traces. */
+    private static boolean isUserFacing(Throwable e) {
+        return e instanceof IllegalArgumentException || e instanceof java.io.IOException
+                || e instanceof ModelFormatException || e instanceof TokenizerFormatException
+                || e instanceof DeviceOutOfMemoryException;
     }
 
     private static void printHelp(Map<String, Subcommand> commands, Console console) {
