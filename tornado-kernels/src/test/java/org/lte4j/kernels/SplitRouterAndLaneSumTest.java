@@ -109,9 +109,10 @@ class SplitRouterAndLaneSumTest {
         JvmRun.assertClose(expectedResidual, residual, tolerance, "residual + sum");
     }
 
-    @ParameterizedTest(name = "experts={0} slices={1} maxChunks={2} tau={3} lanes={4}")
-    @CsvSource({"10, 3, 4, 0.5, 4", "10, 1, 16, 0.5, 16", "7, 6, 3, 0, 2", "9, 2, 2, 0.9, 16", "6, 4, 4, 0.9999, 8", "12, 8, 128, 0.3, 16"})
-    void fp16DecodeFfnAddsTheMaskedDenseFfnToTheResidual(int experts, int slices, int maxChunks, float tau, int lanes) {
+    @ParameterizedTest(name = "experts={0} slices={1} maxChunks={2} tau={3} lanes={4} gateUpGroups={5}")
+    @CsvSource({"10, 3, 4, 0.5, 4, 0", "10, 1, 16, 0.5, 16, 0", "7, 6, 3, 0, 2, 0", "9, 2, 2, 0.9, 16, 0", "6, 4, 4, 0.9999, 8, 0",
+            "12, 8, 128, 0.3, 16, 0", "10, 3, 4, 0.5, 4, 3", "7, 6, 3, 0, 2, 1", "6, 4, 4, 0.9999, 8, 2", "12, 8, 128, 0.3, 16, 7"})
+    void fp16DecodeFfnAddsTheMaskedDenseFfnToTheResidual(int experts, int slices, int maxChunks, float tau, int lanes, int gateUpGroups) {
         int expertSize = 32;
         int dim = 96;
         int local = 16;
@@ -172,9 +173,13 @@ class SplitRouterAndLaneSumTest {
         JvmRun.execute(
                 Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, partialLogits, experts, dim, slices))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
-                Task.of("gateUp", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, partialLogits, slices, minLogit, ids,
-                                activeCount, hidden, dim, expertSize, experts))
-                        .withGrid(WorkerGrid.of(neurons / 2 * local, local)),
+                gateUpGroups == 0 // 0: one group per pair of all experts; else a fixed grid looping over the active pairs
+                        ? Task.of("gateUp", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, partialLogits, slices, minLogit,
+                                        ids, activeCount, hidden, dim, expertSize, experts))
+                                .withGrid(WorkerGrid.of(neurons / 2 * local, local))
+                        : Task.of("gateUp", () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, g, u, x, partialLogits, slices,
+                                        minLogit, ids, activeCount, hidden, dim, expertSize, experts))
+                                .withGrid(WorkerGrid.of(gateUpGroups * local, local)),
                 Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, activeCount, partials, dim, expertSize, maxChunks))
                         .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, local, Integer.MAX_VALUE)),
                 Task.of("sum", () -> Experts.addDownPartialsAcrossLanes(ctx, partials, activeCount, residual, dim, expertSize, maxChunks, lanes))
@@ -190,6 +195,84 @@ class SplitRouterAndLaneSumTest {
             assertEquals(experts, count, "tau 0 turns every expert on");
         }
         JvmRun.assertClose(expected, residual, tolerance, "residual + FFN");
+    }
+
+    /**
+     * The fixed-grid fp16 gate/up ({@link Experts#gateUpSiluF16PairsTwoNeuronsLoopingOverActive}):
+     * the list and count it writes are the experts whose ascending slice sum is above the
+     * threshold, every active neuron matches a scalar double SwiGLU of its rows, inactive neurons
+     * are untouched, and the result is bit-identical to the one-group-per-pair kernel
+     * ({@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}) whatever the number of groups.
+     */
+    @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3} groups={4} minLogit={5}")
+    @CsvSource({"12, 96, 3, 16, 5, 0.05", "12, 96, 3, 16, 1, 0.05", "40, 64, 2, 8, 200, 0", "9, 34, 1, 4, 3, -5",
+            "33, 96, 8, 32, 7, 5", "20, 128, 4, 64, 16, 0.2"})
+    void fixedGridGateUpLoopsOverExactlyTheListedExperts(int experts, int dim, int slices, int local, int groups, float minLogit) {
+        int expertSize = 32;
+        int neurons = experts * expertSize;
+        RandomArrays r = new RandomArrays(experts * 5L + dim + groups);
+        float[] gate = halves(r, neurons * dim);
+        float[] up = halves(r, neurons * dim);
+        FloatArray x = r.floats(dim);
+        FloatArray partialLogits = r.floats(slices * experts);
+        IntArray g = packedHalves(gate);
+        IntArray u = packedHalves(up);
+        float untouched = 1234.5f;
+        FloatArray hidden = new FloatArray(neurons);
+        FloatArray pairHidden = new FloatArray(neurons);
+        for (int n = 0; n < neurons; n++) {
+            hidden.set(n, untouched);
+            pairHidden.set(n, untouched);
+        }
+        IntArray ids = new IntArray(experts);
+        IntArray count = IntArray.of(-1);
+        IntArray pairIds = new IntArray(experts);
+        IntArray pairCount = IntArray.of(-1);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(
+                Task.of("looping", () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, g, u, x, partialLogits, slices, minLogit,
+                                ids, count, hidden, dim, expertSize, experts))
+                        .withGrid(WorkerGrid.of(groups * local, local)),
+                Task.of("perPair", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, partialLogits, slices, minLogit,
+                                pairIds, pairCount, pairHidden, dim, expertSize, experts))
+                        .withGrid(WorkerGrid.of(neurons / 2 * local, local)));
+        int slot = 0;
+        for (int e = 0; e < experts; e++) {
+            float z = 0f;
+            for (int s = 0; s < slices; s++) {
+                z += partialLogits.get((long) s * experts + e);
+            }
+            boolean active = z > minLogit;
+            if (active) {
+                assertEquals(e, ids.get(slot), "slot " + slot + " lists expert " + e);
+                slot++;
+            }
+            for (int n = e * expertSize; n < (e + 1) * expertSize; n++) {
+                if (!active) {
+                    assertEquals(untouched, hidden.get(n), "inactive neuron " + n + " untouched");
+                    continue;
+                }
+                double gd = 0, ud = 0, gAbs = 0, uAbs = 0;
+                for (int c = 0; c < dim; c++) {
+                    gd += (double) gate[n * dim + c] * x.get(c);
+                    ud += (double) up[n * dim + c] * x.get(c);
+                    gAbs += Math.abs(gate[n * dim + c] * x.get(c));
+                    uAbs += Math.abs(up[n * dim + c] * x.get(c));
+                }
+                double h = gd / (1 + Math.exp(-gd)) * ud;
+                double tolerance = 2e-6 * (gAbs * Math.abs(ud) + uAbs * (Math.abs(gd) + 1)) + 1e-6 * Math.abs(h) + 1e-30;
+                assertEquals(h, hidden.get(n), tolerance, "neuron " + n);
+            }
+        }
+        assertEquals(slot, count.get(0), "count");
+        assertEquals(pairCount.get(0), count.get(0), "count as the per-pair kernel's");
+        for (int k = 0; k < slot; k++) {
+            assertEquals(pairIds.get(k), ids.get(k), "list as the per-pair kernel's, slot " + k);
+        }
+        for (int n = 0; n < neurons; n++) {
+            assertEquals(Float.floatToRawIntBits(pairHidden.get(n)), Float.floatToRawIntBits(hidden.get(n)),
+                    "neuron " + n + " bit-identical to the per-pair kernel");
+        }
     }
 
     private static float[] halves(RandomArrays r, int n) {

@@ -107,6 +107,7 @@ final class LteChecks {
                 laneSumCheck("addDownPartialsAcrossLanes"),
                 gateUpPairsCheck(),
                 gateUpCompactingCheck(),
+                gateUpLoopingOverActiveCheck(),
                 gateUpSplitWordsCheck(),
                 balancedDownCheck("downPartialsBalancedF16Pairs", Format.F16),
                 balancedDownCheck("downPartialsBalancedF32", Format.F32),
@@ -338,6 +339,40 @@ final class LteChecks {
             Task t = Task.of(kernel, () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, gate, up, x, partialLogits, slices, minLogit,
                             activeIds, activeCount, hidden, dim, expertSize, experts))
                     .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
+            Weights g = packedHalfWeights(gate, dim);
+            Weights u = packedHalfWeights(up, dim);
+            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
+            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
+            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, partialLogits), hidden, activeIds, activeCount);
+        });
+    }
+
+    /**
+     * The fp16 gate/up that lists the active experts in every group and loops over the active
+     * pairs on a fixed grid: 5 groups for about 96 active pairs (each group loops), 3 slices,
+     * about half the experts above the threshold.
+     */
+    private static KernelCheck gateUpLoopingOverActiveCheck() {
+        String kernel = "gateUpSiluF16PairsTwoNeuronsLoopingOverActive";
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM;
+            int expertSize = EXPERT_SIZE;
+            int experts = EXPERTS;
+            int neurons = experts * expertSize;
+            int slices = 3;
+            float minLogit = 0.05f;
+            IntArray gate = MatVecChecks.packedHalves(r, neurons, dim);
+            IntArray up = MatVecChecks.packedHalves(r, neurons, dim);
+            FloatArray x = r.floats(dim);
+            FloatArray partialLogits = r.floats(slices * experts);
+            IntArray activeIds = new IntArray(experts);
+            IntArray activeCount = new IntArray(1);
+            FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
+            KernelContext ctx = new KernelContext();
+            Task t = Task.of(kernel, () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, gate, up, x, partialLogits, slices,
+                            minLogit, activeIds, activeCount, hidden, dim, expertSize, experts))
+                    .withGrid(WorkerGrid.of(5 * LOCAL, LOCAL));
             Weights g = packedHalfWeights(gate, dim);
             Weights u = packedHalfWeights(up, dim);
             double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
