@@ -29,7 +29,10 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       for fp16 gate/up this is done inside the next task instead (one launch less);</li>
  *   <li>{@code ffn_gate_up}: {@code silu(gate x) * up x} for the active experts' neurons only,
  *       reading gate and up in the form the dense GEMV reads them (fp16:
- *       {@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}, which also routes and compacts; Q8_0:
+ *       {@link Experts#gateUpSiluF16PairsTwoNeuronsLoopingOverActive}, which also routes and compacts,
+ *       on a fixed grid of {@link #gateUpGroups} groups looping over the active neuron pairs only;
+ *       {@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}, one group per pair of all experts,
+ *       past {@link Experts#MAX_LISTED_EXPERTS} experts; Q8_0:
  *       {@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}; F32: {@link Experts#gateUpSiluActiveF32});</li>
  *   <li>{@code ffn_down}: split-K down projection over the active experts, at most
  *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16Pairs} and its
@@ -52,6 +55,10 @@ public final class SparseFeedForward implements DeviceFeedForward {
     static final int SUM_LANES = 16;
     /** Most column slices of the split-K router. */
     static final int MAX_ROUTER_SLICES = 8;
+    /** Work-items an SM of recent NVIDIA GPUs holds at once (Ampere and Hopper: 2048). */
+    static final int ITEMS_PER_MULTIPROCESSOR = 2048;
+    /** Multiprocessors assumed when the caller gives no device: the H200's 132. */
+    static final int DEFAULT_MULTIPROCESSORS = 132;
 
     private final List<LayerWeights> layers;
     private final DeviceWeights weights;
@@ -61,6 +68,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final float minLogit;
     private final int routerSlices;
     private final int sumLanes;
+    private final int gateUpGroups;
     private final int dim;
     private final int expertSize;
     private final int expertCount;
@@ -81,6 +89,19 @@ public final class SparseFeedForward implements DeviceFeedForward {
      */
     public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
                              int maxChunks) {
+        this(model, experts, threshold, weights, local, maxChunks, oneWave(DEFAULT_MULTIPROCESSORS, local));
+    }
+
+    /**
+     * As the six-argument constructor, with the fixed grid of the fp16 gate/up kernel given:
+     * {@code gateUpGroups} work-groups loop over the active neuron pairs (about one wave of the
+     * device, {@link #oneWave}; capped at one group per pair of all experts).
+     */
+    public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
+                             int maxChunks, int gateUpGroups) {
+        if (gateUpGroups < 1) {
+            throw new IllegalArgumentException("gateUpGroups must be >= 1, was " + gateUpGroups);
+        }
         if (!(threshold >= 0 && threshold < 1)) {
             throw new IllegalArgumentException("threshold must be in [0, 1), was " + threshold);
         }
@@ -98,6 +119,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.expertCount = experts.experts();
         this.routerSlices = routerSlices(dim, local);
         this.sumLanes = Math.min(SUM_LANES, local);
+        this.gateUpGroups = Math.min(gateUpGroups, expertCount * expertSize / 2);
         this.partialLogits = new FloatArray((long) routerSlices * expertCount);
         this.activeIds = new IntArray(expertCount);
         this.hidden = new FloatArray(model.config().hiddenDim());
@@ -124,6 +146,21 @@ public final class SparseFeedForward implements DeviceFeedForward {
      */
     static int routerSlices(int dim, int local) {
         return Math.max(1, Math.min(MAX_ROUTER_SLICES, dim / (2 * local)));
+    }
+
+    /**
+     * Work-groups of {@code local} items that {@code multiprocessors} SMs hold at once
+     * ({@link #ITEMS_PER_MULTIPROCESSOR} items each): the fixed grid of the fp16 gate/up kernel,
+     * so every group starts at once and loops over active pairs instead of most groups of a
+     * grid sized for all experts starting only to skip (H200, L 256: 132 x 8 = 1056 groups).
+     */
+    public static int oneWave(int multiprocessors, int local) {
+        return multiprocessors * Math.max(1, ITEMS_PER_MULTIPROCESSOR / local);
+    }
+
+    /** Work-groups of the fp16 gate/up kernel's fixed grid. */
+    public int gateUpGroups() {
+        return gateUpGroups;
     }
 
     /**
@@ -176,9 +213,15 @@ public final class SparseFeedForward implements DeviceFeedForward {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
             IntArray g = (IntArray) gate.gemvArrays().get(0);
             IntArray u = (IntArray) up.gemvArrays().get(0);
-            graph.task(Task.of(l + "ffn_gate_up", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, in, z, slices, min,
-                            ids, count, h, width, size, experts))
-                    .withGrid(WorkerGrid.of(experts * size / 2 * local, local)));
+            if (experts <= Experts.MAX_LISTED_EXPERTS) { // fixed grid, groups loop over the active pairs only
+                graph.task(Task.of(l + "ffn_gate_up", () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, g, u, in, z, slices,
+                                min, ids, count, h, width, size, experts))
+                        .withGrid(WorkerGrid.of(gateUpGroups * local, local)));
+            } else {
+                graph.task(Task.of(l + "ffn_gate_up", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, in, z, slices, min,
+                                ids, count, h, width, size, experts))
+                        .withGrid(WorkerGrid.of(experts * size / 2 * local, local)));
+            }
         } else {
             graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
                     .withGrid(WorkerGrid.of(local, local)));
