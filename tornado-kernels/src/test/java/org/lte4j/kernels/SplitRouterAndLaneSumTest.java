@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
@@ -272,6 +273,76 @@ class SplitRouterAndLaneSumTest {
         for (int n = 0; n < neurons; n++) {
             assertEquals(Float.floatToRawIntBits(pairHidden.get(n)), Float.floatToRawIntBits(hidden.get(n)),
                     "neuron " + n + " bit-identical to the per-pair kernel");
+        }
+    }
+
+    /**
+     * {@link Experts#downPartialsBalancedF16PairsTwoSlicesAtOnce}: every chunk in use holds the
+     * scalar double sum of its slices' neurons (hidden times the transposed fp16 down row), and
+     * the partials are bit-identical to {@link Experts#downPartialsBalancedF16Pairs}'s, for one,
+     * two and odd numbers of slices per chunk and fewer items than outputs (items loop).
+     */
+    @ParameterizedTest(name = "experts={0} active={1} dim={2} maxChunks={3} items={4}")
+    @CsvSource({"12, 5, 96, 5, 1000", "12, 12, 96, 128, 1000", "40, 34, 64, 128, 5000", "40, 17, 64, 7, 64", "9, 1, 34, 3, 16",
+            "9, 0, 34, 3, 16", "20, 13, 128, 4, 33"})
+    void twoSlicesAtOnceDownPartialsMatchTheScalarSumsAndTheOneSliceKernel(int experts, int active, int dim, int maxChunks, int items) {
+        int expertSize = 32;
+        int neurons = experts * expertSize;
+        RandomArrays r = new RandomArrays(experts * 3L + active + dim + maxChunks);
+        float[] downT = halves(r, neurons * dim);
+        IntArray d = packedHalves(downT);
+        FloatArray hidden = r.floats(neurons);
+        IntArray ids = new IntArray(experts);
+        int[] order = new int[experts];
+        for (int e = 0; e < experts; e++) {
+            order[e] = e;
+        }
+        for (int e = experts - 1; e > 0; e--) { // a random subset, listed in ascending order
+            int k = r.nextInt(e + 1);
+            int tmp = order[e];
+            order[e] = order[k];
+            order[k] = tmp;
+        }
+        int[] chosen = Arrays.copyOf(order, active);
+        Arrays.sort(chosen);
+        for (int s = 0; s < active; s++) {
+            ids.set(s, chosen[s]);
+        }
+        IntArray count = IntArray.of(active);
+        FloatArray twoAtOnce = new FloatArray((long) maxChunks * dim);
+        FloatArray oneAtATime = new FloatArray((long) maxChunks * dim);
+        KernelContext ctx = new KernelContext();
+        int local = 16;
+        WorkerGrid grid = WorkerGrid.covering(items, local, Integer.MAX_VALUE);
+        JvmRun.execute(
+                Task.of("two", () -> Experts.downPartialsBalancedF16PairsTwoSlicesAtOnce(ctx, d, hidden, ids, count, twoAtOnce, dim, expertSize,
+                        maxChunks)).withGrid(grid),
+                Task.of("one", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, count, oneAtATime, dim, expertSize, maxChunks))
+                        .withGrid(grid));
+        int slicesPerExpert = expertSize / Experts.DOWN_SLICE;
+        int slices = active * slicesPerExpert;
+        int perChunk = Experts.slicesPerBalancedChunk(slices, maxChunks);
+        int chunks = Experts.balancedChunks(slices, maxChunks);
+        assertTrue(chunks <= maxChunks);
+        double[] expected = new double[chunks * dim];
+        double[] tolerance = new double[chunks * dim];
+        for (int u = 0; u < slices; u++) {
+            int chunk = u / perChunk;
+            int n0 = chosen[u / slicesPerExpert] * expertSize + u % slicesPerExpert * Experts.DOWN_SLICE;
+            for (int n = n0; n < n0 + Experts.DOWN_SLICE; n++) {
+                for (int i = 0; i < dim; i++) {
+                    double p = (double) hidden.get(n) * downT[n * dim + i];
+                    expected[chunk * dim + i] += p;
+                    tolerance[chunk * dim + i] += 1e-6 * Math.abs(p);
+                }
+            }
+        }
+        for (int k = 0; k < chunks * dim; k++) {
+            assertEquals(expected[k], twoAtOnce.get(k), tolerance[k] + 1e-30, "partial " + k);
+        }
+        for (int k = 0; k < chunks * dim; k++) {
+            assertEquals(Float.floatToRawIntBits(oneAtATime.get(k)), Float.floatToRawIntBits(twoAtOnce.get(k)),
+                    "partial " + k + " bit-identical to the one-slice kernel");
         }
     }
 

@@ -110,6 +110,7 @@ final class LteChecks {
                 gateUpLoopingOverActiveCheck(),
                 gateUpSplitWordsCheck(),
                 balancedDownCheck("downPartialsBalancedF16Pairs", Format.F16),
+                balancedDownCheck("downPartialsBalancedF16PairsTwoSlicesAtOnce", Format.F16),
                 balancedDownCheck("downPartialsBalancedF32", Format.F32),
                 balancedDownCheck("downPartialsBalancedQ8_0ExpertMajor", Format.Q8_0),
                 Check.of(Experts.class, "sumDownPartialsBalanced", seed -> {
@@ -437,8 +438,12 @@ final class LteChecks {
                     IntArray d = MatVecChecks.packedHalves(r, neurons, dim);
                     down = d;
                     at = packedHalfWeights(d, dim);
-                    t = Task.of(kernel, () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, maxChunks))
-                            .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE));
+                    WorkerGrid grid = WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE);
+                    t = kernel.equals("downPartialsBalancedF16PairsTwoSlicesAtOnce")
+                            ? Task.of(kernel, () -> Experts.downPartialsBalancedF16PairsTwoSlicesAtOnce(ctx, d, hidden, activeIds, activeCount,
+                                    partials, dim, expertSize, maxChunks)).withGrid(grid)
+                            : Task.of(kernel, () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, activeIds, activeCount, partials, dim,
+                                    expertSize, maxChunks)).withGrid(grid);
                 }
                 case F32 -> {
                     FloatArray d = r.floats(neurons * dim);
