@@ -35,7 +35,7 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       past {@link Experts#MAX_LISTED_EXPERTS} experts; Q8_0:
  *       {@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}; F32: {@link Experts#gateUpSiluActiveF32});</li>
  *   <li>{@code ffn_down}: split-K down projection over the active experts, at most
- *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16Pairs} and its
+ *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16PairsTwoSlicesAtOnce} and its
  *       F32 and Q8_0 siblings, on the layouts of {@link ExpertWeights});</li>
  *   <li>{@code ffn_down_sum}: the partials summed in a fixed order over {@link #SUM_LANES} lanes
  *       per output, written to {@code out} ({@link Experts#sumDownPartialsAcrossLanes}) or, in a
@@ -230,7 +230,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
         Task downTask = switch (down.layout()) {
             case TRANSPOSED_F16_PAIRS -> {
                 IntArray d = (IntArray) down.data();
-                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, h, ids, count, p, width, size, chunks))
+                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF16PairsTwoSlicesAtOnce(ctx, d, h, ids, count, p, width, size,
+                                chunks))
                         .withGrid(WorkerGrid.covering((long) chunks * width / 2, local, 65536));
             }
             case TRANSPOSED_F32 -> {
