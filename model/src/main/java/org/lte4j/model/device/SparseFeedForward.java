@@ -29,13 +29,14 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       for fp16 gate/up this is done inside the next task instead (one launch less);</li>
  *   <li>{@code ffn_gate_up}: {@code silu(gate x) * up x} for the active experts' neurons only,
  *       reading gate and up in the form the dense GEMV reads them (fp16:
- *       {@link Experts#gateUpSiluF16PairsTwoNeuronsLoopingOverActive}, which also routes and compacts,
- *       on a fixed grid of {@link #gateUpGroups} groups looping over the active neuron pairs only;
- *       {@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}, one group per pair of all experts,
- *       past {@link Experts#MAX_LISTED_EXPERTS} experts; Q8_0:
+ *       {@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}, which also routes and compacts, one
+ *       group per pair of all experts; or, when the caller gives a group count,
+ *       {@link Experts#gateUpSiluF16PairsTwoNeuronsLoopingOverActive} on that fixed grid, groups
+ *       looping over the active pairs only (faster on the H200 at 80-90% sparsity, slower at 0-50%);
+ *       Q8_0:
  *       {@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}; F32: {@link Experts#gateUpSiluActiveF32});</li>
  *   <li>{@code ffn_down}: split-K down projection over the active experts, at most
- *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16PairsTwoSlicesAtOnce} and its
+ *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16Pairs} and its
  *       F32 and Q8_0 siblings, on the layouts of {@link ExpertWeights});</li>
  *   <li>{@code ffn_down_sum}: the partials summed in a fixed order over {@link #SUM_LANES} lanes
  *       per output, written to {@code out} ({@link Experts#sumDownPartialsAcrossLanes}) or, in a
@@ -57,8 +58,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
     static final int MAX_ROUTER_SLICES = 8;
     /** Work-items an SM of recent NVIDIA GPUs holds at once (Ampere and Hopper: 2048). */
     static final int ITEMS_PER_MULTIPROCESSOR = 2048;
-    /** Multiprocessors assumed when the caller gives no device: the H200's 132. */
-    static final int DEFAULT_MULTIPROCESSORS = 132;
 
     private final List<LayerWeights> layers;
     private final DeviceWeights weights;
@@ -68,6 +67,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final float minLogit;
     private final int routerSlices;
     private final int sumLanes;
+    /** Work-groups of the fixed-grid fp16 gate/up kernel; 0: the one-group-per-pair kernel. */
     private final int gateUpGroups;
     private final int dim;
     private final int expertSize;
@@ -89,17 +89,24 @@ public final class SparseFeedForward implements DeviceFeedForward {
      */
     public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
                              int maxChunks) {
-        this(model, experts, threshold, weights, local, maxChunks, oneWave(DEFAULT_MULTIPROCESSORS, local));
+        this(model, experts, threshold, weights, local, maxChunks, 0, false);
     }
 
     /**
-     * As the six-argument constructor, with the fixed grid of the fp16 gate/up kernel given:
-     * {@code gateUpGroups} work-groups loop over the active neuron pairs (about one wave of the
-     * device, {@link #oneWave}; capped at one group per pair of all experts).
+     * As the six-argument constructor, but fp16 gate/up runs on a fixed grid of
+     * {@code gateUpGroups} work-groups that loop over the active neuron pairs
+     * ({@link Experts#gateUpSiluF16PairsTwoNeuronsLoopingOverActive}; about one wave of the
+     * device, {@link #oneWave}; capped at one group per pair of all experts). Models of more than
+     * {@link Experts#MAX_LISTED_EXPERTS} experts keep the one-group-per-pair kernel.
      */
     public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
                              int maxChunks, int gateUpGroups) {
-        if (gateUpGroups < 1) {
+        this(model, experts, threshold, weights, local, maxChunks, gateUpGroups, true);
+    }
+
+    private SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
+                              int maxChunks, int gateUpGroups, boolean loopingGateUp) {
+        if (loopingGateUp && gateUpGroups < 1) {
             throw new IllegalArgumentException("gateUpGroups must be >= 1, was " + gateUpGroups);
         }
         if (!(threshold >= 0 && threshold < 1)) {
@@ -119,7 +126,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.expertCount = experts.experts();
         this.routerSlices = routerSlices(dim, local);
         this.sumLanes = Math.min(SUM_LANES, local);
-        this.gateUpGroups = Math.min(gateUpGroups, expertCount * expertSize / 2);
+        this.gateUpGroups = loopingGateUp && expertCount <= Experts.MAX_LISTED_EXPERTS
+                ? Math.min(gateUpGroups, expertCount * expertSize / 2) : 0;
         this.partialLogits = new FloatArray((long) routerSlices * expertCount);
         this.activeIds = new IntArray(expertCount);
         this.hidden = new FloatArray(model.config().hiddenDim());
@@ -158,7 +166,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         return multiprocessors * Math.max(1, ITEMS_PER_MULTIPROCESSOR / local);
     }
 
-    /** Work-groups of the fp16 gate/up kernel's fixed grid. */
+    /** Work-groups of the fixed-grid fp16 gate/up kernel; 0 when the one-group-per-pair kernel runs. */
     public int gateUpGroups() {
         return gateUpGroups;
     }
@@ -213,7 +221,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
             IntArray g = (IntArray) gate.gemvArrays().get(0);
             IntArray u = (IntArray) up.gemvArrays().get(0);
-            if (experts <= Experts.MAX_LISTED_EXPERTS) { // fixed grid, groups loop over the active pairs only
+            if (gateUpGroups > 0) { // fixed grid, groups loop over the active pairs only
                 graph.task(Task.of(l + "ffn_gate_up", () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, g, u, in, z, slices,
                                 min, ids, count, h, width, size, experts))
                         .withGrid(WorkerGrid.of(gateUpGroups * local, local)));
@@ -230,8 +238,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
         Task downTask = switch (down.layout()) {
             case TRANSPOSED_F16_PAIRS -> {
                 IntArray d = (IntArray) down.data();
-                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF16PairsTwoSlicesAtOnce(ctx, d, h, ids, count, p, width, size,
-                                chunks))
+                // not downPartialsBalancedF16PairsTwoSlicesAtOnce: slower on the H200 (llama2-7b F16) at 0-90% sparsity
+                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, h, ids, count, p, width, size, chunks))
                         .withGrid(WorkerGrid.covering((long) chunks * width / 2, local, 65536));
             }
             case TRANSPOSED_F32 -> {

@@ -135,9 +135,10 @@ class SparseDeviceLlamaTest {
                 try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router))) {
                     for (int l = 0; l < layers; l++) {
                         // even layers: two fp16 gate/up groups looping over the active pairs; odd: one group per pair
-                        int gateUpGroups = l % 2 == 0 ? 2 : 1 << 20;
-                        float[] out = runFfn(device, model, l, x, w -> new SparseFeedForward(model, ew, 0.5f, w,
-                                DecodeOptions.defaults(device, 8).localSize(), 3, gateUpGroups));
+                        int local = DecodeOptions.defaults(device, 8).localSize();
+                        float[] out = runFfn(device, model, l, x, l % 2 == 0
+                                ? w -> new SparseFeedForward(model, ew, 0.5f, w, local, 3, 2)
+                                : w -> new SparseFeedForward(model, ew, 0.5f, w, local, 3));
                         double[] ref = maskedDenseFfn(model.layers().get(l), x, active);
                         double diff = 0;
                         double scale = 1e-30;
