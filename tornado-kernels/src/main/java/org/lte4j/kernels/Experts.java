@@ -766,6 +766,9 @@ public final class Experts {
      * the other; now one. Each slice's eight products are added as there and the slice sums
      * join the accumulators in ascending slice order, so the partials are bit-identical to
      * {@link #downPartialsBalancedF16Pairs}. Requirements, grid and traffic as there.
+     * Measured slower than {@link #downPartialsBalancedF16Pairs} on the H200 (llama2-7b F16,
+     * 0-90% sparsity, likely more registers for fewer resident items), so the decode does not
+     * use it; kept, with its check, as the measured alternative.
      */
     public static void downPartialsBalancedF16PairsTwoSlicesAtOnce(KernelContext ctx, IntArray downT, FloatArray hidden,
                                                                    IntArray activeIds, IntArray activeCount, FloatArray partials,
