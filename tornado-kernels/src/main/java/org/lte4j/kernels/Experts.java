@@ -331,16 +331,7 @@ public final class Experts {
             scratch[2 * size + lid] = u0;
             scratch[3 * size + lid] = u1;
         }
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (active && lid < stride) {
-                scratch[lid] += scratch[lid + stride];
-                scratch[size + lid] += scratch[size + lid + stride];
-                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
-                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
-            }
-            ctx.localBarrier();
-        }
+        GroupReduce.sumFourInPlace(ctx, scratch, active);
         if (active && lid < 2) {
             hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(2 + lid) * size]);
         }
@@ -444,16 +435,7 @@ public final class Experts {
             scratch[2 * size + lid] = u0;
             scratch[3 * size + lid] = u1;
         }
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (active && lid < stride) {
-                scratch[lid] += scratch[lid + stride];
-                scratch[size + lid] += scratch[size + lid + stride];
-                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
-                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
-            }
-            ctx.localBarrier();
-        }
+        GroupReduce.sumFourInPlace(ctx, scratch, active);
         if (active && lid < 2) {
             hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(2 + lid) * size]);
         }

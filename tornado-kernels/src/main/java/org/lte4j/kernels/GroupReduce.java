@@ -40,4 +40,25 @@ public final class GroupReduce {
         }
         return scratch[0];
     }
+
+    /**
+     * Four sums at once: item {@code lid} has written its four values to {@code scratch[lid]},
+     * {@code scratch[L + lid]}, {@code scratch[2L + lid]} and {@code scratch[3L + lid]}; afterwards
+     * {@code scratch[k * L]} holds the k-th sum. Items of a group that {@code participates} add;
+     * a group that does not still meets every barrier (a return before a barrier is not allowed).
+     */
+    public static void sumFourInPlace(KernelContext ctx, float[] scratch, boolean participates) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        ctx.localBarrier();
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            if (participates && lid < stride) {
+                scratch[lid] += scratch[lid + stride];
+                scratch[size + lid] += scratch[size + lid + stride];
+                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
+                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
+            }
+            ctx.localBarrier();
+        }
+    }
 }

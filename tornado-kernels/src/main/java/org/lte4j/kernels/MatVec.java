@@ -174,16 +174,7 @@ public final class MatVec {
             scratch[2 * size + lid] = s2;
             scratch[3 * size + lid] = s3;
         }
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (lid < stride && r0 < rows) {
-                scratch[lid] += scratch[lid + stride];
-                scratch[size + lid] += scratch[size + lid + stride];
-                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
-                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
-            }
-            ctx.localBarrier();
-        }
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
         if (lid < 4 && r0 + lid < rows) {
             y.set(r0 + lid, scratch[lid * size]);
         }
@@ -239,16 +230,7 @@ public final class MatVec {
             scratch[2 * size + lid] = s2;
             scratch[3 * size + lid] = s3;
         }
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (lid < stride && r0 < rows) {
-                scratch[lid] += scratch[lid + stride];
-                scratch[size + lid] += scratch[size + lid + stride];
-                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
-                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
-            }
-            ctx.localBarrier();
-        }
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
         if (lid < 4 && r0 + lid < rows) {
             y.set(r0 + lid, scratch[lid * size]);
         }

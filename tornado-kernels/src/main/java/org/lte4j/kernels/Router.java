@@ -134,16 +134,7 @@ public final class Router {
         scratch[size + lid] = s1;
         scratch[2 * size + lid] = s2;
         scratch[3 * size + lid] = s3;
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] += scratch[lid + stride];
-                scratch[size + lid] += scratch[size + lid + stride];
-                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
-                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
-            }
-            ctx.localBarrier();
-        }
+        GroupReduce.sumFourInPlace(ctx, scratch, true);
         if (lid < 4 && e0 + lid < experts) {
             logits.set(e0 + lid, scratch[lid * size]);
         }
@@ -201,16 +192,7 @@ public final class Router {
         scratch[size + lid] = s1;
         scratch[2 * size + lid] = s2;
         scratch[3 * size + lid] = s3;
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                scratch[lid] += scratch[lid + stride];
-                scratch[size + lid] += scratch[size + lid + stride];
-                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
-                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
-            }
-            ctx.localBarrier();
-        }
+        GroupReduce.sumFourInPlace(ctx, scratch, true);
         if (lid < 4 && e0 + lid < experts) {
             partialLogits.set((long) slice * experts + e0 + lid, scratch[lid * size]);
         }
