@@ -6,6 +6,7 @@ import org.lte4j.model.train.LlamaConfig;
 import org.lte4j.model.train.LlamaWeights;
 import org.lte4j.model.train.LrSchedule;
 import org.lte4j.model.train.LteLoss;
+import org.lte4j.model.train.LteLossSchedule;
 import org.lte4j.model.train.ModelIO;
 import org.lte4j.model.train.Parallel;
 import org.lte4j.model.train.Parameter;
@@ -61,9 +62,9 @@ public final class LteTrain {
             AdamW adam = AdamW.standard(w.all(), o.weightDecay()).withRouterLrMultiplier(o.routerLrMultiplier());
             LrSchedule schedule = new LrSchedule(o.learningRate(), o.learningRate() * 0.1f,
                     Math.min(o.warmup(), o.steps()), o.steps());
-            LteLoss loss = o.stage() == 1 ? LteLoss.paper(o.eta()) : LteLoss.NONE;
+            LteLossSchedule loss = o.stage() == 1 ? o.lossSchedule() : LteLossSchedule.constant(LteLoss.NONE);
             double last = TrainingLoop.run(model, new TokenBatches(train, o.batch(), seq, o.seed() + 17), adam,
-                    schedule, 0, o.steps(), loss, o.clipNorm(), 0, null, progress, "lte stage " + o.stage());
+                    schedule, 0, o.steps(), o.steps(), loss, o.clipNorm(), 0, null, progress, "lte stage " + o.stage());
             for (Parameter p : w.all()) p.setFrozen(false);
             model.setMode(FfnMode.HARD);
             Perplexity.Result v = Perplexity.measure(model, valid, seq, o.batch(), o.evalTokens(), progress);

@@ -28,8 +28,10 @@ import org.lte4j.model.train.TrainableLlama;
  *
  * <p>Arguments are {@code key=value}: base, data, out, etas (comma-separated), stage1Steps,
  * stage2Steps, batch, evalTokens, threads, seed, baselines (true/false), calibEtas, calibSteps,
- * routerCalibrationSteps (router init before stage 1), label and tag (names of the LTE rows and
- * files); or report=a.tsv,b.tsv out=dir to merge finished sweeps into one table and plot.
+ * routerCalibrationSteps (router init before stage 1), targets (comma-separated target
+ * sparsities: eta is steered to each instead of fixed; the first of etas is the starting eta),
+ * separationFrom (fraction of stage 1 before L_sep ramps in), stage1Lr, stage2Lr, label and tag
+ * (names of the LTE rows and files); or report=a.tsv,b.tsv out=dir to merge finished sweeps into one table and plot.
  */
 public final class QualitySweep {
     private QualitySweep() {
@@ -105,20 +107,33 @@ public final class QualitySweep {
             record(results, tsv, Evaluate.run(w, valid, FfnMode.HARD, null, evalTokens, threads,
                     "LTE routers calibrated on the frozen model", quiet), "eta=" + eta + ", " + calibSteps + " steps");
         }
-        for (double eta : etas) {
-            String tag = String.format(Locale.ROOT, "eta%s%s", eta, a.getOrDefault("tag", ""));
+        // targets=... steers eta to each target sparsity (LteLossSchedule.targeting) instead of fixing it
+        List<Double> targetSparsities = new ArrayList<>();
+        for (String t : a.getOrDefault("targets", "").split(",")) if (!t.isBlank()) targetSparsities.add(Double.parseDouble(t));
+        List<double[]> runs = new ArrayList<>(); // {eta, target}
+        if (targetSparsities.isEmpty()) for (double eta : etas) runs.add(new double[] {eta, 0});
+        else for (double t : targetSparsities) runs.add(new double[] {a.containsKey("etas") ? etas.get(0) : 10, t});
+        double sepFrom = Double.parseDouble(a.getOrDefault("separationFrom", "0"));
+        for (double[] run : runs) {
+            double eta = run[0], target = run[1];
+            String name = target > 0 ? "target" + target : "eta" + eta;
+            String tag = String.format(Locale.ROOT, "%s%s", name, a.getOrDefault("tag", ""));
+            String setting = target > 0 ? "target " + target + " (eta from " + eta + ")" : "eta=" + eta;
             Path st1 = out.resolve("lte-" + tag + "-stage1.gguf"), st2 = out.resolve("lte-" + tag + "-stage2.gguf");
             LteTrainOptions o1 = LteTrainOptions.defaults(base, data, 1, eta, st1).withSteps(s1)
                     .withBatch(batch, 0).withEvalTokens(evalTokens).withThreads(threads)
-                    .withRouterCalibrationSteps(Long.parseLong(a.getOrDefault("routerCalibrationSteps", "0")));
+                    .withRouterCalibrationSteps(Long.parseLong(a.getOrDefault("routerCalibrationSteps", "0")))
+                    .withSparsitySteering(target, sepFrom);
+            if (a.containsKey("stage1Lr")) o1 = o1.withLearningRate(Float.parseFloat(a.get("stage1Lr")));
             TrainResult r1 = LteTrain.run(o1, quiet);
             record(results, tsv, new EvalResult(a.getOrDefault("label", "LTE") + " stage 1 only (hard gating at eval)", r1.validationNll(),
-                    r1.validationPerplexity(), r1.validationSparsity(), evalTokens), "eta=" + eta + ", " + s1 + " steps");
+                    r1.validationPerplexity(), r1.validationSparsity(), evalTokens), setting + ", " + s1 + " steps");
             LteTrainOptions o2 = LteTrainOptions.defaults(st1, data, 2, 0, st2).withSteps(s2).withBatch(batch, 0)
                     .withEvalTokens(evalTokens).withThreads(threads);
+            if (a.containsKey("stage2Lr")) o2 = o2.withLearningRate(Float.parseFloat(a.get("stage2Lr")));
             TrainResult r2 = LteTrain.run(o2, quiet);
             record(results, tsv, new EvalResult(a.getOrDefault("label", "LTE") + " (stage 1 + 2)", r2.validationNll(), r2.validationPerplexity(),
-                    r2.validationSparsity(), evalTokens), "eta=" + eta + ", " + s1 + "+" + s2 + " steps");
+                    r2.validationSparsity(), evalTokens), setting + ", " + s1 + "+" + s2 + " steps");
         }
         writeOutputs(out, results, dense.perplexity());
     }

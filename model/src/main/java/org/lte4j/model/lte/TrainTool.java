@@ -53,6 +53,9 @@ public final class TrainTool {
                             .withEvalTokens(Long.parseLong(a.getOrDefault("evalTokens", "16384"))).withThreads(threads)
                             .withRouterCalibrationSteps(Long.parseLong(a.getOrDefault("calibrationSteps", "0")));
                     if (a.containsKey("lr")) o = o.withLearningRate(Float.parseFloat(a.get("lr")));
+                    if (a.containsKey("routerLrMultiplier")) o = o.withRouterLrMultiplier(Float.parseFloat(a.get("routerLrMultiplier")));
+                    o = o.withSparsitySteering(Double.parseDouble(a.getOrDefault("targetSparsity", "0")),
+                            Double.parseDouble(a.getOrDefault("separationFrom", "0")));
                     LteTrain.run(o, out);
                 }
                 case "calibrate" -> {

@@ -31,6 +31,14 @@ public final class TrainingLoop {
     public static double run(TrainableLlama model, TokenBatches batches, AdamW adam, LrSchedule schedule,
                              long start, long end, long total, LteLoss lteLoss, float clipNorm, long checkpointEvery,
                              CheckpointSink sink, ProgressListener progress, String label) {
+        return run(model, batches, adam, schedule, start, end, total, LteLossSchedule.constant(lteLoss), clipNorm,
+                checkpointEvery, sink, progress, label);
+    }
+
+    /** As above, with the LTE regulariser weights of each step taken from {@code lteSchedule}. */
+    public static double run(TrainableLlama model, TokenBatches batches, AdamW adam, LrSchedule schedule,
+                             long start, long end, long total, LteLossSchedule lteSchedule, float clipNorm,
+                             long checkpointEvery, CheckpointSink sink, ProgressListener progress, String label) {
         int n = batches.batch() * batches.seq();
         int[] in = new int[n], tg = new int[n];
         long t0 = System.nanoTime();
@@ -40,6 +48,7 @@ public final class TrainingLoop {
         for (long step = start; step < end; step++) {
             batches.fill(step, in, tg);
             model.weights().zeroGrad();
+            LteLoss lteLoss = lteSchedule.at(step);
             StepResult r = model.step(in, tg, batches.batch(), batches.seq(), lteLoss, true);
             if (!Double.isFinite(r.totalLoss())) {
                 throw new IllegalStateException(label + ": loss became " + r.totalLoss() + " at step " + step
@@ -47,6 +56,7 @@ public final class TrainingLoop {
             }
             float lr = schedule.at(step);
             double norm = adam.step(model.parallel(), lr, clipNorm);
+            if (model.mode() == FfnMode.SOFT) lteSchedule.observe(r);
             window[(int) (step % window.length)] = r.taskLoss();
             filled = Math.min(filled + 1, window.length);
             double s = 0;
@@ -56,7 +66,8 @@ public final class TrainingLoop {
             double el = (System.nanoTime() - t0) / 1e9;
             if (done == 1 || step + 1 == end || done % 10 == 0) {
                 String lte = model.mode() == FfnMode.SOFT
-                        ? String.format("  eff %.3f  sep %.2f  sparsity %.3f", r.effLoss(), r.sepLoss(), r.sparsity())
+                        ? String.format("  eff %.3f  sep %.2f  sparsity %.3f  eta %.4g  lambda %.3g", r.effLoss(),
+                                r.sepLoss(), r.sparsity(), lteLoss.eta(), lteLoss.lambda())
                         : model.mode() == FfnMode.HARD ? String.format("  sparsity %.3f", r.sparsity()) : "";
                 progress.onProgress(String.format("%s step %d/%d  loss %.4f%s  lr %.2e  |g| %.2f  %.0f tok/s  ETA %s",
                         label, step + 1, total, recent, lte, lr, norm, done * (double) n / el,
