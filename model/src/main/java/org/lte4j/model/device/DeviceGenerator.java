@@ -1,8 +1,8 @@
 package org.lte4j.model.device;
 
-import java.util.Arrays;
 import java.util.function.IntConsumer;
 
+import org.lte4j.model.llama.GenerationLoop;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
 import org.lte4j.model.sampling.Sampler;
@@ -26,40 +26,30 @@ public final class DeviceGenerator {
      * (its {@code maxContext}); {@code options.maxContext()} caps it further.
      */
     public GenerationResult generate(int[] prompt, GenerationOptions options, IntConsumer onToken) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("empty prompt");
-        }
         int context = Math.min(model.maxContext(), options.maxContext());
-        if (prompt.length > context) {
-            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens exceeds the context of " + context);
-        }
         boolean greedy = options.temperature() == 0;
         Sampler sampler = new Sampler(options.temperature(), options.topP(), options.seed());
         model.reset();
-        long t0 = System.nanoTime();
-        int token = greedy ? model.prefillGreedy(prompt) : sampler.sample(model.prefill(prompt));
-        long promptNanos = System.nanoTime() - t0;
-        int[] out = new int[options.maxNewTokens()];
-        int n = 0;
-        GenerationResult.StopReason reason = GenerationResult.StopReason.MAX_TOKENS;
-        long decodeStart = System.nanoTime();
-        while (n < options.maxNewTokens()) {
-            out[n++] = token;
-            onToken.accept(token);
-            if (options.stopTokens().contains(token)) {
-                reason = GenerationResult.StopReason.STOP_TOKEN;
-                break;
+        return GenerationLoop.run(new GenerationLoop.Stepper() {
+            @Override
+            public int prefill(int[] tokens) {
+                return greedy ? model.prefillGreedy(tokens) : sampler.sample(model.prefill(tokens));
             }
-            if (n == options.maxNewTokens()) {
-                break;
+
+            @Override
+            public int next(int token) {
+                return greedy ? model.forwardGreedy(token) : sampler.sample(model.forward(token));
             }
-            if (model.length() >= context) {
-                reason = GenerationResult.StopReason.CONTEXT_FULL;
-                break;
+
+            @Override
+            public int length() {
+                return model.length();
             }
-            token = greedy ? model.forwardGreedy(token) : sampler.sample(model.forward(token));
-        }
-        long decodeNanos = n > 1 ? System.nanoTime() - decodeStart : 0;
-        return new GenerationResult(Arrays.copyOf(out, n), reason, prompt.length, promptNanos, decodeNanos);
+
+            @Override
+            public int maxContext() {
+                return context;
+            }
+        }, prompt, options, onToken);
     }
 }

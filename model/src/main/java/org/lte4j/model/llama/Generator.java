@@ -22,41 +22,29 @@ public final class Generator {
      * soon as it is chosen, including a final stop token.
      */
     public GenerationResult generate(int[] prompt, GenerationOptions options, IntConsumer onToken) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("empty prompt");
-        }
         LlamaState state = model.newState(Math.min(options.maxContext(), prompt.length + options.maxNewTokens()));
-        if (prompt.length > state.maxContext()) {
-            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens exceeds the context of "
-                    + state.maxContext());
-        }
         Sampler sampler = new Sampler(options.temperature(), options.topP(), options.seed());
-        long t0 = System.nanoTime();
-        float[] logits = model.prefill(state, prompt);
-        long promptNanos = System.nanoTime() - t0;
-        int[] out = new int[options.maxNewTokens()];
-        int n = 0;
-        GenerationResult.StopReason reason = GenerationResult.StopReason.MAX_TOKENS;
-        long decodeStart = System.nanoTime();
-        while (n < options.maxNewTokens()) {
-            int token = sampler.sample(logits);
-            out[n++] = token;
-            onToken.accept(token);
-            if (options.stopTokens().contains(token)) {
-                reason = GenerationResult.StopReason.STOP_TOKEN;
-                break;
+        return GenerationLoop.run(new GenerationLoop.Stepper() {
+            @Override
+            public int prefill(int[] tokens) {
+                return sampler.sample(model.prefill(state, tokens));
             }
-            if (n == options.maxNewTokens()) {
-                break;
+
+            @Override
+            public int next(int token) {
+                return sampler.sample(model.forward(state, token));
             }
-            if (state.length() >= state.maxContext()) {
-                reason = GenerationResult.StopReason.CONTEXT_FULL;
-                break;
+
+            @Override
+            public int length() {
+                return state.length();
             }
-            logits = model.forward(state, token);
-        }
-        long decodeNanos = n > 1 ? System.nanoTime() - decodeStart : 0;
-        return new GenerationResult(java.util.Arrays.copyOf(out, n), reason, prompt.length, promptNanos, decodeNanos);
+
+            @Override
+            public int maxContext() {
+                return state.maxContext();
+            }
+        }, prompt, options, onToken);
     }
 
     /**
