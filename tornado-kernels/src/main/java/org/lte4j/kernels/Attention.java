@@ -134,4 +134,139 @@ public final class Attention {
             ctx.globalBarrier();
         }
     }
+
+    /** Items that share one position's dot product in {@link #attendOneQueryLanesPerPosition} (a warp where the group allows). */
+    private static final int LANES = 32;
+    /** Positions whose scores one round of {@link #attendOneQueryLanesPerPosition} computes before a barrier. */
+    private static final int POSITIONS_PER_ROUND = 256;
+
+    /**
+     * The same attention as {@link #attendOneQuery}, with every phase split across the group
+     * instead of giving each item a whole position or a whole dimension: on a GPU the scalar
+     * kernel walks 128 dimensions (scores) or every position (values) in one dependent chain per
+     * item, and its key loads are strided by kvDim across a warp.
+     * <ul>
+     * <li>Scores: {@code lanes = min(L, 32)} items share a position, lane {@code i} taking
+     * dimensions {@code i, i + lanes, ...} (coalesced key loads); a round computes up to 256
+     * positions' partial sums into local memory, then item {@code j} adds position j's lanes in
+     * lane order (one barrier per round, not a tree per position).</li>
+     * <li>Softmax: max and sum as trees; item {@code j} exponentiates the scores it wrote.</li>
+     * <li>Values: item (row, lane) accumulates dimensions {@code lane + k * lanes} (k &lt; 4) over
+     * positions {@code row, row + rows, ...}; the rows' partials are then added in row order.</li>
+     * </ul>
+     * Every order is fixed by L alone, so results are deterministic (they differ from
+     * {@link #attendOneQuery} in rounding only). Grid as for {@link #attendOneQuery}:
+     * {@code WorkerGrid.of(heads * L, L)}, L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE};
+     * {@code scores} as there. Traffic is the same; local memory 33 KiB.
+     */
+    public static void attendOneQueryLanesPerPosition(KernelContext ctx, FloatArray query, FloatArray keyCache, FloatArray valueCache,
+                                                      FloatArray scores, FloatArray out, IntArray position,
+                                                      int heads, int kvHeads, int headDim, int contextLength) {
+        float[] scratch = ctx.allocateFloatLocalArray(POSITIONS_PER_ROUND * (LANES + 1));
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int groups = ctx.globalGroupSizeX / size;
+        int lanes = Math.min(size, LANES);
+        int lane = lid % lanes;
+        int row = lid / lanes;
+        int rows = size / lanes;
+        int perRound = Math.min(size, POSITIONS_PER_ROUND);
+        int slotsPerItem = perRound / rows;
+        int stride = lanes + 1; // padded: item j reads slot j's lanes without bank conflicts
+        int positions = position.get(0) + 1;
+        int kvDim = kvHeads * headDim;
+        int queriesPerKv = heads / kvHeads;
+        float scale = 1f / (float) Math.sqrt((float) headDim);
+        for (int h = ctx.groupIdx; h < heads; h += groups) {
+            int q0 = h * headDim;
+            int kvOffset = (h / queriesPerKv) * headDim;
+            long scoreBase = (long) h * contextLength;
+
+            float max = Float.NEGATIVE_INFINITY;
+            for (int base = 0; base < positions; base += perRound) {
+                for (int j = 0; j < slotsPerItem; j++) {
+                    int slot = row + j * rows;
+                    int p = base + slot;
+                    float partial = 0f;
+                    if (p < positions) {
+                        long k0 = (long) p * kvDim + kvOffset;
+                        for (int d = lane; d < headDim; d += lanes) {
+                            partial += query.get(q0 + d) * keyCache.get(k0 + d);
+                        }
+                    }
+                    scratch[slot * stride + lane] = partial;
+                }
+                ctx.localBarrier();
+                if (lid < perRound && base + lid < positions) {
+                    float dot = 0f;
+                    for (int i = 0; i < lanes; i++) {
+                        dot += scratch[lid * stride + i];
+                    }
+                    float s = dot * scale;
+                    scores.set(scoreBase + base + lid, s);
+                    max = Math.max(max, s);
+                }
+                // the next round (or the max below) overwrites the slots just read
+                ctx.localBarrier();
+            }
+            max = GroupReduce.max(ctx, scratch, max);
+
+            float sum = 0f;
+            if (lid < perRound) {
+                for (int p = lid; p < positions; p += perRound) {
+                    float e = (float) Math.exp(scores.get(scoreBase + p) - max);
+                    scores.set(scoreBase + p, e);
+                    sum += e;
+                }
+            }
+            // the values below read every item's weights (a barrier that also orders global
+            // memory); it also keeps the sum's writes to scratch after every read of the max
+            ctx.globalBarrier();
+            float total = GroupReduce.sum(ctx, scratch, sum);
+            ctx.localBarrier();
+
+            int chunk = 4 * lanes;
+            for (int d0 = 0; d0 < headDim; d0 += chunk) {
+                int d = d0 + lane;
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                float a3 = 0f;
+                long v0 = kvOffset + d;
+                for (int p = row; p < positions; p += rows) {
+                    float w = scores.get(scoreBase + p);
+                    long v = v0 + (long) p * kvDim;
+                    if (d < headDim) {
+                        a0 += w * valueCache.get(v);
+                    }
+                    if (d + lanes < headDim) {
+                        a1 += w * valueCache.get(v + lanes);
+                    }
+                    if (d + 2 * lanes < headDim) {
+                        a2 += w * valueCache.get(v + 2 * lanes);
+                    }
+                    if (d + 3 * lanes < headDim) {
+                        a3 += w * valueCache.get(v + 3 * lanes);
+                    }
+                }
+                int r0 = row * chunk + lane;
+                scratch[r0] = a0;
+                scratch[r0 + lanes] = a1;
+                scratch[r0 + 2 * lanes] = a2;
+                scratch[r0 + 3 * lanes] = a3;
+                ctx.localBarrier();
+                for (int c = lid; c < chunk; c += size) {
+                    if (d0 + c < headDim) {
+                        float acc = 0f;
+                        for (int r = 0; r < rows; r++) {
+                            acc += scratch[r * chunk + c];
+                        }
+                        out.set(q0 + d0 + c, acc / total);
+                    }
+                }
+                // the next chunk (or head) overwrites scratch
+                ctx.localBarrier();
+            }
+        }
+    }
 }

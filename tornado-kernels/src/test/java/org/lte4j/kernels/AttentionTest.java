@@ -33,14 +33,37 @@ class AttentionTest {
         }
     }
 
-    @ParameterizedTest(name = "heads={0} kvHeads={1} headDim={2} pos={3} local={4} groups={5}")
+    /** The attention kernels under test: same signature, same contract. */
+    enum Kernel {
+        PER_POSITION_ITEM, LANES_PER_POSITION;
+
+        Task task(KernelContext ctx, FloatArray query, FloatArray keyCache, FloatArray valueCache, FloatArray scores, FloatArray out,
+                  IntArray position, int heads, int kvHeads, int headDim, int context) {
+            return switch (this) {
+                case PER_POSITION_ITEM -> Task.of("attend", () -> Attention.attendOneQuery(ctx, query, keyCache, valueCache, scores, out,
+                        position, heads, kvHeads, headDim, context));
+                case LANES_PER_POSITION -> Task.of("attend", () -> Attention.attendOneQueryLanesPerPosition(ctx, query, keyCache, valueCache,
+                        scores, out, position, heads, kvHeads, headDim, context));
+            };
+        }
+    }
+
+    @ParameterizedTest(name = "{0} heads={1} kvHeads={2} headDim={3} pos={4} local={5} groups={6} context={7}")
     @CsvSource({
-            "1, 1, 4, 0, 32, 1",        // a single position: output is that value row
-            "8, 2, 48, 29, 16, 8",      // GQA 4:1, positions not a multiple of the group
-            "4, 4, 32, 39, 32, 4",      // plain multi-head, last slot of the cache
-            "6, 3, 16, 10, 32, 2"})     // fewer groups than heads
-    void attentionMatchesScalarSoftmaxOverCache(int heads, int kvHeads, int headDim, int pos, int local, int groups) {
-        int context = 40;
+            "PER_POSITION_ITEM,  1, 1, 4, 0, 32, 1, 40",       // a single position: output is that value row
+            "PER_POSITION_ITEM,  8, 2, 48, 29, 16, 8, 40",     // GQA 4:1, positions not a multiple of the group
+            "PER_POSITION_ITEM,  4, 4, 32, 39, 32, 4, 40",     // plain multi-head, last slot of the cache
+            "PER_POSITION_ITEM,  6, 3, 16, 10, 32, 2, 40",     // fewer groups than heads
+            "LANES_PER_POSITION, 1, 1, 4, 0, 32, 1, 40",       // a single position; head narrower than the lanes
+            "LANES_PER_POSITION, 2, 1, 128, 0, 64, 2, 40",     // a single position, llama's head size
+            "LANES_PER_POSITION, 8, 2, 48, 29, 16, 8, 40",     // GQA 4:1, positions not a multiple of the group
+            "LANES_PER_POSITION, 4, 4, 32, 39, 32, 4, 40",     // plain multi-head, last slot of the cache
+            "LANES_PER_POSITION, 6, 3, 16, 10, 32, 2, 40",     // fewer groups than heads
+            "LANES_PER_POSITION, 4, 2, 128, 599, 64, 4, 640",  // long context: several rounds of 64 positions, GQA
+            "LANES_PER_POSITION, 2, 1, 128, 599, 256, 2, 600", // long context, llama's group: three rounds of 256 positions
+            "LANES_PER_POSITION, 2, 2, 72, 300, 4, 2, 320",    // JVM-sized group: 4 lanes, 18 chunks of dims
+            "LANES_PER_POSITION, 4, 1, 160, 70, 128, 4, 80"})  // 4 rows of lanes; head wider than one chunk of 128 dims
+    void attentionMatchesScalarSoftmaxOverCache(Kernel kernel, int heads, int kvHeads, int headDim, int pos, int local, int groups, int context) {
         int kvDim = kvHeads * headDim;
         RandomArrays r = new RandomArrays(heads * 100L + pos);
         FloatArray query = r.floats(heads * headDim);
@@ -49,7 +72,43 @@ class AttentionTest {
         FloatArray scores = new FloatArray(heads * context);
         FloatArray out = new FloatArray(heads * headDim);
         IntArray position = IntArray.of(pos);
+        double[] expected = scalarAttention(query, keyCache, valueCache, heads, kvHeads, headDim, pos);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(kernel.task(ctx, query, keyCache, valueCache, scores, out, position, heads, kvHeads, headDim, context)
+                .withGrid(WorkerGrid.of(groups * local, local)));
+        JvmRun.assertClose(expected, out, 2e-6, "out");
+    }
 
+    /** Same inputs, same group size: bit-identical outputs (every summation order is fixed). */
+    @Test
+    void lanesPerPositionIsDeterministic() {
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 64;
+        int context = 300;
+        RandomArrays r = new RandomArrays(7);
+        FloatArray query = r.floats(heads * headDim);
+        FloatArray keyCache = r.floats(context * kvHeads * headDim);
+        FloatArray valueCache = r.floats(context * kvHeads * headDim);
+        IntArray position = IntArray.of(280);
+        FloatArray[] outs = new FloatArray[2];
+        for (int run = 0; run < 2; run++) {
+            FloatArray scores = new FloatArray(heads * context);
+            FloatArray out = new FloatArray(heads * headDim);
+            KernelContext ctx = new KernelContext();
+            JvmRun.execute(Task.of("attend", () -> Attention.attendOneQueryLanesPerPosition(ctx, query, keyCache, valueCache, scores, out,
+                    position, heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * 64, 64)));
+            outs[run] = out;
+        }
+        for (int i = 0; i < heads * headDim; i++) {
+            assertEquals(Float.floatToRawIntBits(outs[0].get(i)), Float.floatToRawIntBits(outs[1].get(i)), "out[" + i + "]");
+        }
+    }
+
+    /** softmax(q_h . k_p / sqrt(headDim)) over p = 0..pos, times the value rows, in double. */
+    private static double[] scalarAttention(FloatArray query, FloatArray keyCache, FloatArray valueCache,
+                                            int heads, int kvHeads, int headDim, int pos) {
+        int kvDim = kvHeads * headDim;
         double[] expected = new double[heads * headDim];
         for (int h = 0; h < heads; h++) {
             int kvHead = h / (heads / kvHeads);
@@ -73,9 +132,6 @@ class AttentionTest {
                 }
             }
         }
-        KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("attend", () -> Attention.attendOneQuery(ctx, query, keyCache, valueCache, scores, out, position,
-                heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(groups * local, local)));
-        JvmRun.assertClose(expected, out, 2e-6, "out");
+        return expected;
     }
 }

@@ -13,7 +13,7 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.selftest.KernelCheck;
 import org.lte4j.runtime.selftest.RandomArrays;
 
-/** KV-cache write and GQA attention (4 query heads per KV head, positions not a multiple of the group). */
+/** KV-cache write and GQA attention, both kernels (4 query heads per KV head, positions not a multiple of the group). */
 final class AttentionChecks {
     private static final int HEADS = 8;
     private static final int KV_HEADS = 2;
@@ -51,6 +51,25 @@ final class AttentionChecks {
                     KernelContext ctx = new KernelContext();
                     Task t = Task.of("attendOneQuery", () -> Attention.attendOneQuery(ctx, query, keyCache, valueCache, scores, out, position,
                             heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * 16, 16));
+                    // scores are dot products of 48 terms below 1 (error ~1e-6); outputs are convex combinations of values in [-1, 1]
+                    return prepared(t, 1e-5, List.of(query, keyCache, valueCache, position), out);
+                }),
+                Check.of(Attention.class, "attendOneQueryLanesPerPosition", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int heads = HEADS;
+                    int kvHeads = KV_HEADS;
+                    int headDim = HEAD_DIM;
+                    int context = 300;
+                    FloatArray query = r.floats(heads * headDim);
+                    FloatArray keyCache = r.floats(context * kvHeads * headDim);
+                    FloatArray valueCache = r.floats(context * kvHeads * headDim);
+                    FloatArray scores = new FloatArray(heads * context);
+                    FloatArray out = new FloatArray(heads * headDim);
+                    IntArray position = IntArray.of(280);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("attendOneQueryLanesPerPosition", () -> Attention.attendOneQueryLanesPerPosition(ctx, query, keyCache, valueCache, scores, out, position,
+                            heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * 64, 64));
+                    // 64 items: 32 lanes per position, two rows, 64 positions a round: 281 positions take five rounds, the last partial
                     // scores are dot products of 48 terms below 1 (error ~1e-6); outputs are convex combinations of values in [-1, 1]
                     return prepared(t, 1e-5, List.of(query, keyCache, valueCache, position), out);
                 }));
