@@ -11,6 +11,7 @@ import org.lte4j.bench.decode.SparseDecodeBenchmark;
 import org.lte4j.bench.decode.SparsityLatencyPlot;
 import org.lte4j.bench.decode.SyntheticModel;
 import org.lte4j.bench.decode.SyntheticPreset;
+import org.lte4j.model.device.DecodeOptions;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.tensor.GgmlType;
 import org.lte4j.runtime.Devices;
@@ -35,7 +36,7 @@ final class BenchCommand implements Subcommand {
     @Override
     public String usage() {
         return "--model PATH | --synthetic " + String.join("|", SyntheticPreset.names().split(", "))
-                + " [--device SPEC] [--tokens N] [--warmup N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--json FILE]"
+                + " [--device SPEC] [--tokens N] [--warmup N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position] [--json FILE]"
                 + " [--sparsity 0,0.3,0.5,0.7,0.9 [--plot FILE.svg]]";
     }
 
@@ -49,6 +50,7 @@ final class BenchCommand implements Subcommand {
         int tokens = args.getInt("tokens", 32);
         int warmUp = args.getInt("warmup", 8);
         int local = args.getInt("local", 0);
+        Optional<DecodeOptions.AttentionKernel> attention = args.get("attention").map(BenchCommand::parseAttention);
         Optional<String> json = args.get("json");
         Optional<double[]> sparsities = args.get("sparsity").map(BenchCommand::parseSparsities);
         Optional<String> plot = args.get("plot");
@@ -64,7 +66,7 @@ final class BenchCommand implements Subcommand {
         }
         DecodeBenchmark.Setup setup;
         try {
-            setup = new DecodeBenchmark.Setup(tokens, warmUp, local);
+            setup = new DecodeBenchmark.Setup(tokens, warmUp, local, attention);
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
@@ -136,6 +138,14 @@ final class BenchCommand implements Subcommand {
             }
         }
         return out;
+    }
+
+    private static DecodeOptions.AttentionKernel parseAttention(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "per-position-item" -> DecodeOptions.AttentionKernel.PER_POSITION_ITEM;
+            case "lanes-per-position" -> DecodeOptions.AttentionKernel.LANES_PER_POSITION;
+            default -> throw new Args.UsageException("--attention must be per-position-item or lanes-per-position, not '" + s + "'");
+        };
     }
 
     private static GgmlType parseType(String s) {

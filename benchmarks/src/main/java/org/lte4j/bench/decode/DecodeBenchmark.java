@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -45,12 +47,27 @@ public final class DecodeBenchmark {
      * @param tokens    timed decode steps
      * @param warmUp    untimed steps before them (first upload, kernel builds, capture)
      * @param localSize work-group size for DeviceLlama, 0 for the device's default
+     * @param attention decode attention kernel, empty for the device's default
      */
-    public record Setup(int tokens, int warmUp, int localSize) {
+    public record Setup(int tokens, int warmUp, int localSize, Optional<DecodeOptions.AttentionKernel> attention) {
         public Setup {
             if (tokens < 1 || warmUp < 0 || localSize < 0) {
                 throw new IllegalArgumentException("tokens must be >= 1, warm-up and local size >= 0");
             }
+            Objects.requireNonNull(attention, "attention");
+        }
+
+        public Setup(int tokens, int warmUp, int localSize) {
+            this(tokens, warmUp, localSize, Optional.empty());
+        }
+
+        /** The device defaults with this setup's local size and attention kernel, where given. */
+        public DecodeOptions options(Device device, int context) {
+            DecodeOptions options = DecodeOptions.defaults(device, context);
+            if (localSize > 0) {
+                options = options.withLocalSize(localSize);
+            }
+            return attention.map(options::withAttention).orElse(options);
         }
     }
 
@@ -140,10 +157,8 @@ public final class DecodeBenchmark {
             results.add(print(out, new Result("LlamaModel (JVM, Vector API)", false, setup.tokens(), ms, Double.NaN, Double.NaN, bytesPerToken, copy)));
         } else {
             int context = setup.warmUp() + setup.tokens() + 1;
-            DecodeOptions options = DecodeOptions.defaults(device, context);
-            if (setup.localSize() > 0) {
-                options = options.withLocalSize(setup.localSize());
-            }
+            DecodeOptions options = setup.options(device, context);
+            out.accept("attention kernel " + options.attention());
             Pass profiled;
             try (DeviceLlama d = DeviceLlama.create(model, device, options)) {
                 bytesPerToken = d.weightBytesPerToken();

@@ -126,11 +126,7 @@ public final class SparseDecodeBenchmark {
     private static void runDevice(LlamaModel model, List<float[]> routers, Device device, DecodeBenchmark.Setup setup,
                                   double[] sparsities, double copy, boolean capture, List<Row> rows, Consumer<String> out) {
         int context = setup.warmUp() + setup.tokens() + 1;
-        DecodeOptions options = DecodeOptions.defaults(device, context);
-        if (setup.localSize() > 0) {
-            options = options.withLocalSize(setup.localSize());
-        }
-        DecodeOptions opts = options;
+        DecodeOptions opts = setup.options(device, context);
         int layers = model.config().nLayers();
         Row dense;
         Pass denseProfile;

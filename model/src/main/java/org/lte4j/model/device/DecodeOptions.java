@@ -18,9 +18,23 @@ import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
  * @param capture    record the whole token step once and replay it (CUDA graphs); ignored where
  *                   the device cannot capture
  * @param profiling  record device time of every kernel and transfer
+ * @param attention  which decode attention kernel runs
  */
-public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, boolean capture, boolean profiling) {
+public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, boolean capture, boolean profiling,
+                            AttentionKernel attention) {
+
+    /** The decode attention kernels of {@link org.lte4j.kernels.Attention}, same contract, different split of the work. */
+    public enum AttentionKernel {
+        /** {@code attendOneQuery}: an item per position (scores) and per head dimension (values). */
+        PER_POSITION_ITEM,
+        /** {@code attendOneQueryLanesPerPosition}: 32 lanes per position, values split over positions and dims. */
+        LANES_PER_POSITION
+    }
+
     public DecodeOptions {
+        if (attention == null) {
+            throw new IllegalArgumentException("attention kernel must be given");
+        }
         if (maxContext < 1) {
             throw new IllegalArgumentException("maxContext must be >= 1, was " + maxContext);
         }
@@ -46,23 +60,26 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         };
         int deviceMax = Integer.highestOneBit(Math.min(device.maxWorkGroupSize(), GroupLimits.MAX_LOCAL_SIZE));
         int vectorLocal = local >= 256 ? deviceMax : Math.min(local, deviceMax); // GPUs: the largest group
-        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false);
+        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false, AttentionKernel.PER_POSITION_ITEM);
     }
 
     public DecodeOptions withLocalSize(int local) {
-        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling);
+        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling, attention);
     }
 
     public DecodeOptions withVectorLocalSize(int local) {
-        return new DecodeOptions(maxContext, localSize, local, capture, profiling);
+        return new DecodeOptions(maxContext, localSize, local, capture, profiling, attention);
     }
 
     public DecodeOptions withCapture(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling, attention);
     }
 
     public DecodeOptions withProfiling(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on, attention);
     }
 
+    public DecodeOptions withAttention(AttentionKernel kernel) {
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, kernel);
+    }
 }

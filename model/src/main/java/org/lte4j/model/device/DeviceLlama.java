@@ -256,8 +256,13 @@ public final class DeviceLlama implements AutoCloseable {
         int headDim = config.headDim();
         int context = maxContext;
         KernelContext ctx = new KernelContext();
-        return Task.of(name, () -> Attention.attendOneQuery(ctx, query, keys, values, scratch, out, pos, heads, kvHeads, headDim, context))
-                .withGrid(WorkerGrid.of(heads * local, local));
+        Task task = switch (options.attention()) {
+            case PER_POSITION_ITEM -> Task.of(name, () -> Attention.attendOneQuery(ctx, query, keys, values, scratch, out, pos,
+                    heads, kvHeads, headDim, context));
+            case LANES_PER_POSITION -> Task.of(name, () -> Attention.attendOneQueryLanesPerPosition(ctx, query, keys, values, scratch, out, pos,
+                    heads, kvHeads, headDim, context));
+        };
+        return task.withGrid(WorkerGrid.of(heads * local, local));
     }
 
     private Task argmax(String name, FloatArray in, IntArray result) {
