@@ -90,60 +90,13 @@ public final class Router {
         }
     }
     /**
-     * Router logits {@code logits[e] = sum_c w[e * dim + c] * x[c]} (fp32 weights,
-     * {@code experts x dim} row-major), four experts per work-group so each x load serves four
-     * rows, two loads per row in flight. No sigmoid: the decode path compares logits with the
-     * threshold's logit in {@link #compactActiveExperts} ({@code sigmoid(z) > tau} exactly when
-     * {@code z > ln(tau / (1 - tau))}), which also keeps tau = 0 meaning "every expert" where an
-     * fp32 sigmoid would round a very negative logit to 0.
-     * Grid: exactly one group per four experts, {@code WorkerGrid.of(ceil(experts / 4) * L, L)},
-     * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}.
-     * Traffic: reads 4 * experts * dim bytes of weights, writes 4 * experts.
-     */
-    public static void logitsFourExperts(KernelContext ctx, FloatArray w, FloatArray x, FloatArray logits, int experts, int dim) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int e0 = ctx.groupIdx * 4; // below experts: the grid has exactly one group per four experts
-        long b0 = (long) e0 * dim;
-        long b1 = (long) Math.min(e0 + 1, experts - 1) * dim;
-        long b2 = (long) Math.min(e0 + 2, experts - 1) * dim;
-        long b3 = (long) Math.min(e0 + 3, experts - 1) * dim;
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int c = lid;
-        for (; c + size < dim; c += 2 * size) {
-            int k = c + size;
-            float xc = x.get(c);
-            float xk = x.get(k);
-            s0 += w.get(b0 + c) * xc + w.get(b0 + k) * xk;
-            s1 += w.get(b1 + c) * xc + w.get(b1 + k) * xk;
-            s2 += w.get(b2 + c) * xc + w.get(b2 + k) * xk;
-            s3 += w.get(b3 + c) * xc + w.get(b3 + k) * xk;
-        }
-        for (; c < dim; c += size) {
-            float xc = x.get(c);
-            s0 += w.get(b0 + c) * xc;
-            s1 += w.get(b1 + c) * xc;
-            s2 += w.get(b2 + c) * xc;
-            s3 += w.get(b3 + c) * xc;
-        }
-        scratch[lid] = s0;
-        scratch[size + lid] = s1;
-        scratch[2 * size + lid] = s2;
-        scratch[3 * size + lid] = s3;
-        GroupReduce.sumFourInPlace(ctx, scratch, true);
-        if (lid < 4 && e0 + lid < experts) {
-            logits.set(e0 + lid, scratch[lid * size]);
-        }
-    }
-
-    /**
-     * Split-K router logits: as {@link #logitsFourExperts}, but the columns are cut into
-     * {@code slices} runs of {@code ceil(dim / slices)} and each (four experts, slice) pair is its
-     * own work-group, so a router of a few hundred experts still fills a GPU (344 experts make 86
+     * Router logits {@code z[e] = sum_c w[e * dim + c] * x[c]} (fp32 weights, {@code experts x dim}
+     * row-major), four experts per work-group so each x load serves four rows, two loads per row
+     * in flight. No sigmoid: compaction compares logits with the threshold's logit
+     * ({@code sigmoid(z) > tau} exactly when {@code z > ln(tau / (1 - tau))}), which also keeps
+     * tau = 0 meaning "every expert" where an fp32 sigmoid would round a very negative logit to 0.
+     * Split-K: the columns are cut into {@code slices} runs of {@code ceil(dim / slices)} (one
+     * slice: the plain GEMV) and each (four experts, slice) pair is its own work-group, so a router of a few hundred experts still fills a GPU (344 experts make 86
      * groups unsplit; with 8 slices, 688). Writes the partial logit of expert e over slice s to
      * {@code partialLogits[s * experts + e]}; {@link #compactActiveExpertsSummingSlices} adds the
      * slices in ascending order, so the logit is the same on every device and grid.

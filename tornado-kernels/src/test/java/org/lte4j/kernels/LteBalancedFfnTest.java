@@ -126,7 +126,7 @@ class LteBalancedFfnTest {
             default -> throw new IllegalStateException();
         }
         JvmRun.execute(
-                Task.of("router", () -> Router.logitsFourExperts(ctx, router, x, logits, experts, dim))
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, logits, experts, dim, 1))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * LOCAL, LOCAL)),
                 Task.of("compact", () -> Router.compactActiveExperts(ctx, logits, minLogit, ids, activeCount, experts))
                         .withGrid(WorkerGrid.of(LOCAL, LOCAL)),

@@ -65,18 +65,6 @@ final class LteChecks {
                             .withGrid(WorkerGrid.of(LOCAL, LOCAL));
                     return prepared(t, 0, List.of(gates), activeIds, activeCount);
                 }),
-                Check.of(Router.class, "logitsFourExperts", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int experts = 45; // not a multiple of 4: the last group has one expert
-                    int dim = 200;    // not a multiple of 2 * LOCAL: the tail loop runs
-                    FloatArray w = r.floats(experts * dim);
-                    FloatArray x = r.floats(dim);
-                    FloatArray logits = new FloatArray(experts);
-                    KernelContext ctx = new KernelContext();
-                    Task t = Task.of("logitsFourExperts", () -> Router.logitsFourExperts(ctx, w, x, logits, experts, dim))
-                            .withGrid(WorkerGrid.of((experts + 3) / 4 * LOCAL, LOCAL));
-                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, dim).maxAbsRowDot(experts, dim, x)), List.of(w, x), logits);
-                }),
                 Check.of(Router.class, "logitsFourExpertsSplitK", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int experts = 45; // not a multiple of 4
