@@ -3,10 +3,12 @@ package org.lte4j.runtime.graph;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 
 import org.lte4j.runtime.Devices;
 import org.lte4j.runtime.api.DataTransferMode;
@@ -28,9 +30,17 @@ import org.lte4j.runtime.backend.DeviceKernel;
  * second execution records every task of the plan once and later executions replay the
  * recording with a single launch; uploads that happen every execution are issued before it and
  * downloads after it.
+ *
+ * <p>A plan may hold graphs that do not always run together (a decode step and a prompt batch
+ * over the same weights): {@link #group} names a fixed sequence of the plan's graphs and
+ * {@link #execute(GraphGroup)} runs only those, on the same device buffers. Each group keeps its
+ * own capture. An array uploaded {@link DataTransferMode#FIRST_EXECUTION FIRST_EXECUTION} is
+ * uploaded once per plan, by whichever graph declaring it runs first, so weights shared by two
+ * groups (or two graphs) reach the device once.
  */
 public final class ExecutionPlan implements AutoCloseable {
     private final List<ImmutableTaskGraph> graphs;
+    private final GraphGroup all;
     private final Map<Task, WorkerGrid> gridOverrides = new IdentityHashMap<>();
     private Device device;
     private boolean profiling;
@@ -39,7 +49,8 @@ public final class ExecutionPlan implements AutoCloseable {
     private final Map<NativeArray, DeviceBuffer> buffers = new IdentityHashMap<>();
     private final Map<Task, DeviceKernel> kernels = new IdentityHashMap<>();
     private final Map<String, DeviceKernel> kernelsByKey = new HashMap<>();
-    private CapturedWork captured;
+    private final Set<NativeArray> uploadedOnce = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<GraphGroup> groups = new ArrayList<>();
     private long executions;
     private ExecutionProfile lastProfile;
 
@@ -48,6 +59,68 @@ public final class ExecutionPlan implements AutoCloseable {
             throw new IllegalArgumentException("an execution plan needs at least one task graph");
         }
         this.graphs = List.of(graphs);
+        this.all = group(graphs);
+    }
+
+    /**
+     * A fixed sequence of this plan's graphs that {@link #execute(GraphGroup)} runs as one unit,
+     * in the order given here (not necessarily the plan's). Groups may overlap; each has its own
+     * capture (recorded on its second execution) and its own first execution for
+     * {@code FIRST_EXECUTION} downloads.
+     *
+     * @throws IllegalArgumentException if {@code graphs} is empty, repeats a graph, or names a
+     *                                  graph that is not part of this plan
+     */
+    public GraphGroup group(ImmutableTaskGraph... graphs) {
+        if (graphs.length == 0) {
+            throw new IllegalArgumentException("a graph group needs at least one task graph");
+        }
+        Set<ImmutableTaskGraph> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (ImmutableTaskGraph g : graphs) {
+            if (g == null) {
+                throw new IllegalArgumentException("a graph group cannot hold null");
+            }
+            if (this.graphs.stream().noneMatch(own -> own == g)) {
+                throw new IllegalArgumentException("graph '" + g.name() + "' is not part of this execution plan");
+            }
+            if (!seen.add(g)) {
+                throw new IllegalArgumentException("graph '" + g.name() + "' appears twice in one group");
+            }
+        }
+        GraphGroup group = new GraphGroup(this, List.of(graphs));
+        groups.add(group);
+        return group;
+    }
+
+    /**
+     * Some of a plan's graphs, run together by {@link ExecutionPlan#execute(GraphGroup)}; made by
+     * {@link ExecutionPlan#group}. Holds the group's capture and execution count.
+     */
+    public static final class GraphGroup {
+        private final ExecutionPlan plan;
+        private final List<ImmutableTaskGraph> graphs;
+        private CapturedWork captured;
+        private long executions;
+
+        private GraphGroup(ExecutionPlan plan, List<ImmutableTaskGraph> graphs) {
+            this.plan = plan;
+            this.graphs = graphs;
+        }
+
+        /** The graphs, in the order they run. */
+        public List<ImmutableTaskGraph> graphs() {
+            return graphs;
+        }
+
+        /** How many times this group has run. */
+        public long executions() {
+            return executions;
+        }
+
+        @Override
+        public String toString() {
+            return graphs.stream().map(ImmutableTaskGraph::name).toList().toString();
+        }
     }
 
     /** Runs on {@code device}; the default is {@code Devices.select("auto")}. */
@@ -84,16 +157,24 @@ public final class ExecutionPlan implements AutoCloseable {
         return device;
     }
 
-    /** Runs every graph once, then waits for the device. */
+    /** Runs every graph once, in the plan's order, then waits for the device. */
     public ExecutionProfile execute() {
+        return execute(all);
+    }
+
+    /** Runs the graphs of {@code group} (made by this plan's {@link #group}) once, then waits for the device. */
+    public ExecutionProfile execute(GraphGroup group) {
+        if (group.plan != this) {
+            throw new IllegalArgumentException("graph group " + group + " belongs to another execution plan");
+        }
         Device d = device();
         d.setProfiling(profiling);
         long start = System.nanoTime();
-        boolean first = executions == 0;
+        boolean first = group.executions == 0;
         if (capture && d.supportsCapture() && !first) {
-            runCaptured(d);
+            runCaptured(d, group);
         } else {
-            for (ImmutableTaskGraph g : graphs) {
+            for (ImmutableTaskGraph g : group.graphs) {
                 for (GraphStep step : g.steps()) {
                     runStep(d, step, first);
                 }
@@ -102,6 +183,7 @@ public final class ExecutionPlan implements AutoCloseable {
         d.synchronize();
         long host = System.nanoTime() - start;
         executions++;
+        group.executions++;
         lastProfile = ExecutionProfile.of(host, profiling ? d.takeProfile() : List.of());
         return lastProfile;
     }
@@ -128,7 +210,7 @@ public final class ExecutionPlan implements AutoCloseable {
             case GraphStep.Upload up -> {
                 for (NativeArray a : up.arrays()) {
                     DeviceBuffer b = buffer(d, a);
-                    if (up.mode() == DataTransferMode.EVERY_EXECUTION || first && up.mode() == DataTransferMode.FIRST_EXECUTION) {
+                    if (up.mode() == DataTransferMode.EVERY_EXECUTION || up.mode() == DataTransferMode.FIRST_EXECUTION && uploadedOnce.add(a)) {
                         d.copyToDevice(b, a);
                     }
                 }
@@ -145,11 +227,11 @@ public final class ExecutionPlan implements AutoCloseable {
         }
     }
 
-    private void runCaptured(Device d) {
+    private void runCaptured(Device d, GraphGroup group) {
         List<GraphStep> before = new ArrayList<>();
         List<GraphStep> tasks = new ArrayList<>();
         List<GraphStep> after = new ArrayList<>();
-        for (ImmutableTaskGraph g : graphs) {
+        for (ImmutableTaskGraph g : group.graphs) {
             for (GraphStep step : g.steps()) {
                 switch (step) {
                     case GraphStep.Launch l -> {
@@ -172,7 +254,7 @@ public final class ExecutionPlan implements AutoCloseable {
         for (GraphStep s : before) {
             runStep(d, s, false);
         }
-        if (captured == null) {
+        if (group.captured == null) {
             d.synchronize();
             d.beginCapture();
             try {
@@ -180,10 +262,10 @@ public final class ExecutionPlan implements AutoCloseable {
                     runStep(d, s, false);
                 }
             } finally {
-                captured = d.endCapture();
+                group.captured = d.endCapture();
             }
         }
-        captured.replay();
+        group.captured.replay();
         for (GraphStep s : after) {
             runStep(d, s, false);
         }
@@ -237,11 +319,14 @@ public final class ExecutionPlan implements AutoCloseable {
         return buffers.computeIfAbsent(a, d::allocate);
     }
 
-    /** Frees the plan's device buffers, kernels and recording. */
+    /** Frees the plan's device buffers, kernels and recordings. */
     @Override
     public void close() {
-        if (captured != null) {
-            captured.close();
+        for (GraphGroup g : groups) {
+            if (g.captured != null) {
+                g.captured.close();
+                g.captured = null;
+            }
         }
         buffers.values().forEach(DeviceBuffer::close);
         buffers.clear();
