@@ -36,7 +36,7 @@ final class BenchCommand implements Subcommand {
     @Override
     public String usage() {
         return "--model PATH | --synthetic " + String.join("|", SyntheticPreset.names().split(", "))
-                + " [--device SPEC] [--tokens N] [--warmup N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position] [--json FILE]"
+                + " [--device SPEC] [--tokens N] [--warmup N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position] [--layer-steps fused|separate] [--json FILE]"
                 + " [--sparsity 0,0.3,0.5,0.7,0.9 [--plot FILE.svg]]";
     }
 
@@ -51,6 +51,7 @@ final class BenchCommand implements Subcommand {
         int warmUp = args.getInt("warmup", 8);
         int local = args.getInt("local", 0);
         Optional<DecodeOptions.AttentionKernel> attention = args.get("attention").map(BenchCommand::parseAttention);
+        boolean fuseLayerSteps = parseLayerSteps(args.get("layer-steps", "fused"));
         Optional<String> json = args.get("json");
         Optional<double[]> sparsities = args.get("sparsity").map(BenchCommand::parseSparsities);
         Optional<String> plot = args.get("plot");
@@ -66,7 +67,7 @@ final class BenchCommand implements Subcommand {
         }
         DecodeBenchmark.Setup setup;
         try {
-            setup = new DecodeBenchmark.Setup(tokens, warmUp, local, attention);
+            setup = new DecodeBenchmark.Setup(tokens, warmUp, local, attention, fuseLayerSteps);
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
@@ -138,6 +139,15 @@ final class BenchCommand implements Subcommand {
             }
         }
         return out;
+    }
+
+    /** fused: fp16 layers as five launches; separate: every step its own kernel (to measure the fusion). */
+    private static boolean parseLayerSteps(String s) {
+        return switch (s) {
+            case "fused" -> true;
+            case "separate" -> false;
+            default -> throw new Args.UsageException("--layer-steps must be fused or separate, not '" + s + "'");
+        };
     }
 
     private static DecodeOptions.AttentionKernel parseAttention(String s) {

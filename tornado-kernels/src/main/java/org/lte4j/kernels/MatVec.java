@@ -128,10 +128,40 @@ public final class MatVec {
      */
     public static void gemvF16PairsFourRows(KernelContext ctx, IntArray w, FloatArray x, FloatArray y, int rows, int cols) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = ctx.groupIdx * 4;
+        fourRowPartialsF16(ctx, scratch, w, x, r0, rows, cols);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < rows) {
+            y.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /**
+     * {@code acc[r] += sum_c W[r][c] x[c]}: {@link #gemvF16PairsFourRows} with the residual add
+     * that follows a layer's output projection folded in (a decoder's attention output and FFN
+     * down projection), saving the add's launch. Same grid and traffic, plus 4 * rows bytes read.
+     */
+    public static void gemvF16PairsFourRowsAddingInto(KernelContext ctx, IntArray w, FloatArray x, FloatArray acc, int rows, int cols) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = ctx.groupIdx * 4;
+        fourRowPartialsF16(ctx, scratch, w, x, r0, rows, cols);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < rows) {
+            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /**
+     * Item lid's partial dots of rows {@code r0 .. r0+3} (clamped to the last row) with x, into
+     * {@code scratch[k * L + lid]}; nothing when {@code r0 >= rows}. Two words per row per
+     * iteration keep eight weight loads in flight; each x pair loaded serves four rows.
+     */
+    static void fourRowPartialsF16(KernelContext ctx, float[] scratch, IntArray w, FloatArray x, int r0, int rows, int cols) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int words = cols / 2;
-        int r0 = ctx.groupIdx * 4;
         if (r0 < rows) {
             long b0 = (long) r0 * words;
             long b1 = (long) Math.min(r0 + 1, rows - 1) * words;
@@ -173,10 +203,6 @@ public final class MatVec {
             scratch[size + lid] = s1;
             scratch[2 * size + lid] = s2;
             scratch[3 * size + lid] = s3;
-        }
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        if (lid < 4 && r0 + lid < rows) {
-            y.set(r0 + lid, scratch[lid * size]);
         }
     }
 

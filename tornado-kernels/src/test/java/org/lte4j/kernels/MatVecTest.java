@@ -87,6 +87,25 @@ class MatVecTest {
     }
 
     @ParameterizedTest(name = "rows={0} cols={1} local={2}")
+    @CsvSource({"1, 2, 32", "3, 300, 64", "37, 1002, 64", "8, 4096, 256"})
+    void fp16PackedPairsFourRowsAddingIntoTheAccumulator(int rows, int cols, int local) {
+        RandomArrays r = new RandomArrays(rows * 1000L + cols);
+        HalfArray h = r.halves(rows * cols);
+        IntArray w = IntArray.wrap(h.segment());
+        FloatArray x = r.floats(cols);
+        FloatArray acc = r.floats(rows);
+        double[] before = JvmRun.toDoubles(acc);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(Task.of("gemv", () -> MatVec.gemvF16PairsFourRowsAddingInto(ctx, w, x, acc, rows, cols))
+                .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local)));
+        FloatArray product = new FloatArray(rows);
+        for (int i = 0; i < rows; i++) {
+            product.set(i, (float) (acc.get(i) - before[i]));
+        }
+        check((i, c) -> h.get((long) i * cols + c), x, product, rows, cols);
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} local={2}")
     @CsvSource({"1, 32, 32", "3, 352, 64", "4, 352, 64", "37, 352, 64", "5, 4096, 256"})
     void q8_0SplitIntoWordsAndScales(int rows, int cols, int local) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);

@@ -49,7 +49,12 @@ public final class DecodeBenchmark {
      * @param localSize work-group size for DeviceLlama, 0 for the device's default
      * @param attention decode attention kernel, empty for the device's default
      */
-    public record Setup(int tokens, int warmUp, int localSize, Optional<DecodeOptions.AttentionKernel> attention) {
+    /**
+     * @param fuseLayerSteps fp16 layers as five launches (the default) or every step its own
+     *                       kernel ({@link DecodeOptions#fuseLayerSteps()}), to measure the fusion
+     */
+    public record Setup(int tokens, int warmUp, int localSize, Optional<DecodeOptions.AttentionKernel> attention,
+                        boolean fuseLayerSteps) {
         public Setup {
             if (tokens < 1 || warmUp < 0 || localSize < 0) {
                 throw new IllegalArgumentException("tokens must be >= 1, warm-up and local size >= 0");
@@ -58,12 +63,12 @@ public final class DecodeBenchmark {
         }
 
         public Setup(int tokens, int warmUp, int localSize) {
-            this(tokens, warmUp, localSize, Optional.empty());
+            this(tokens, warmUp, localSize, Optional.empty(), true);
         }
 
-        /** The device defaults with this setup's local size and attention kernel, where given. */
+        /** The device defaults with this setup's local size, attention kernel and layer fusion, where given. */
         public DecodeOptions options(Device device, int context) {
-            DecodeOptions options = DecodeOptions.defaults(device, context);
+            DecodeOptions options = DecodeOptions.defaults(device, context).withFusedLayerSteps(fuseLayerSteps);
             if (localSize > 0) {
                 options = options.withLocalSize(localSize);
             }

@@ -19,9 +19,12 @@ import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
  *                   the device cannot capture
  * @param profiling  record device time of every kernel and transfer
  * @param attention  which decode attention kernel runs
+ * @param fuseLayerSteps run each fp16 layer as five launches ({@link org.lte4j.kernels.FusedMatVec}:
+ *                   RMSNorm, RoPE, the K/V store, SiLU and the residual adds folded into the
+ *                   GEMVs) instead of fifteen; layers of other weight formats run separately anyway
  */
 public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, boolean capture, boolean profiling,
-                            AttentionKernel attention) {
+                            AttentionKernel attention, boolean fuseLayerSteps) {
 
     /** The decode attention kernels of {@link org.lte4j.kernels.Attention}, same contract, different split of the work. */
     public enum AttentionKernel {
@@ -64,26 +67,30 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         // Lanes per position measured faster on the H200 (0.53 against 0.60 ms/token, llama2-7b,
         // same process); on CPUs its two barriers per 16 positions at small groups cost more.
         AttentionKernel attention = gpu ? AttentionKernel.LANES_PER_POSITION : AttentionKernel.PER_POSITION_ITEM;
-        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false, attention);
+        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false, attention, true);
     }
 
     public DecodeOptions withLocalSize(int local) {
-        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling, attention);
+        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling, attention, fuseLayerSteps);
     }
 
     public DecodeOptions withVectorLocalSize(int local) {
-        return new DecodeOptions(maxContext, localSize, local, capture, profiling, attention);
+        return new DecodeOptions(maxContext, localSize, local, capture, profiling, attention, fuseLayerSteps);
     }
 
     public DecodeOptions withCapture(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling, attention);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling, attention, fuseLayerSteps);
     }
 
     public DecodeOptions withProfiling(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on, attention);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on, attention, fuseLayerSteps);
     }
 
     public DecodeOptions withAttention(AttentionKernel kernel) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, kernel);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, kernel, fuseLayerSteps);
+    }
+
+    public DecodeOptions withFusedLayerSteps(boolean on) {
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, on);
     }
 }

@@ -2,11 +2,14 @@ package org.lte4j.model.device;
 
 import java.util.List;
 
+import org.lte4j.kernels.FusedMatVec;
 import org.lte4j.kernels.VectorOps;
 import org.lte4j.model.llama.LayerWeights;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.WorkerGrid;
 import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.graph.TaskGraph;
@@ -39,6 +42,31 @@ public final class DenseFeedForward implements DeviceFeedForward {
         graph.task(wUp.gemv(l + "ffn_up", in, up, local));
         graph.task(siluGateTimesUp(l + "swiglu", gate, up, gate));
         graph.task(wDown.gemv(l + "ffn_down", gate, out, local));
+    }
+
+    /** fp16 weights: two launches, {@link FusedMatVec#normedGateUpSiluF16} and the down GEMV adding into the residual. */
+    @Override
+    public boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
+        LayerWeights lw = layers.get(layer);
+        DeviceMatrix wGate = weights.matrix(lw.wGate());
+        DeviceMatrix wUp = weights.matrix(lw.wUp());
+        DeviceMatrix wDown = weights.matrix(lw.wDown());
+        if (!DeviceMatrix.allPackedHalves(wGate, wUp, wDown)) {
+            return false;
+        }
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
+        String l = "l" + layer + ".";
+        IntArray gateW = wGate.packedHalves();
+        IntArray upW = wUp.packedHalves();
+        FloatArray in = residual;
+        FloatArray hiddenOut = gate;
+        int dim = wGate.cols();
+        int hidden = wGate.rows();
+        KernelContext ctx = new KernelContext();
+        graph.task(Task.of(l + "ffn_norm_gate_up_swiglu", () -> FusedMatVec.normedGateUpSiluF16(ctx, in, normWeight, gateW, upW,
+                hiddenOut, dim, hidden, eps)).withGrid(WorkerGrid.of((hidden + 1) / 2 * local, local)));
+        graph.task(wDown.gemvAddingInto(l + "ffn_down_residual", gate, residual, local));
+        return true;
     }
 
     @Override

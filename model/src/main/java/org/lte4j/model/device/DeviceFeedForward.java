@@ -26,6 +26,16 @@ public interface DeviceFeedForward extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Appends tasks that compute {@code residual += FFN_layer(RMSNorm(residual) * normWeight)}
+     * with the norm folded into the block's first kernel, and returns true; returns false
+     * (appending nothing) where the block cannot, and the decoder then norms into a vector
+     * itself and calls {@link #appendAddingInto} or {@link #append}.
+     */
+    default boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
+        return false;
+    }
+
     /** Weight bytes one token reads in layer {@code layer} (for a sparse FFN: at full density). */
     long weightBytes(int layer);
 

@@ -1,12 +1,12 @@
 package org.lte4j.model.device;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
 import org.lte4j.kernels.Attention;
+import org.lte4j.kernels.FusedMatVec;
 import org.lte4j.kernels.Normalization;
 import org.lte4j.kernels.Reductions;
 import org.lte4j.kernels.Rope;
@@ -40,6 +40,10 @@ import org.lte4j.runtime.graph.TaskGraph;
  * F32 and Q4_0 becomes Q8_0, both without changing a value (see {@link WeightFormat}). RoPE is
  * the model's interleaved-pair rotation by its own inverse frequencies (Llama-3 scaling
  * included), and Qwen2's q/k/v biases are added by a kernel after the projections.
+ *
+ * <p>With {@link DecodeOptions#fuseLayerSteps()} (the default) an fp16 layer is five launches:
+ * RMSNorm + q/k/v + RoPE + K/V store, attention, output projection + residual, RMSNorm + gate/up
+ * + SiLU, down projection + residual ({@link FusedMatVec}); other formats run the steps one by one.
  *
  * <p>A prompt runs token by token. Not thread-safe: one sequence, one thread.
  */
@@ -148,7 +152,7 @@ public final class DeviceLlama implements AutoCloseable {
                 .snapshot();
     }
 
-    /** One decoder layer, as LlamaModel.forwardHidden runs it. */
+    /** One decoder layer, as LlamaModel.forwardHidden runs it: x += Attention(RMSNorm(x)); x += FFN(RMSNorm(x)). */
     private ImmutableTaskGraph layer(int l) {
         LayerWeights lw = modelWeights.layers().get(l);
         DeviceMatrix wq = weights.matrix(lw.wq());
@@ -157,33 +161,45 @@ public final class DeviceLlama implements AutoCloseable {
         DeviceMatrix wo = weights.matrix(lw.wo());
         FloatArray attnNorm = weights.vector(lw.attnNorm());
         FloatArray ffnNorm = weights.vector(lw.ffnNorm());
-        FloatArray bq = weights.vector(lw.bq());
-        FloatArray bk = weights.vector(lw.bk());
-        FloatArray bv = weights.vector(lw.bv());
         String n = "l" + l + ".";
         TaskGraph g = new TaskGraph("layer " + l)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, present(attnNorm, bq, bk, bv, ffnNorm))
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, attnNorm, ffnNorm)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wq, wk, wv, wo));
+        boolean fuse = options.fuseLayerSteps() && config.headDim() % 4 == 0 && DeviceMatrix.allPackedHalves(wq, wk, wv, wo);
 
         // attention block
-        g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
-        g.task(wq.gemv(n + "q", xb, q, local));
-        g.task(wk.gemv(n + "k", xb, k, local));
-        g.task(wv.gemv(n + "v", xb, v, local));
-        addBias(g, n + "q_bias", q, bq);
-        addBias(g, n + "k_bias", k, bk);
-        addBias(g, n + "v_bias", v, bv);
-        g.task(rope(n + "rope"));
-        g.task(storeKeyValue(n + "kv_store", keyCache[l], valueCache[l]));
+        if (fuse) {
+            FloatArray bq = weights.vectorOrZeros(lw.bq(), config.qDim());
+            FloatArray bk = weights.vectorOrZeros(lw.bk(), config.kvDim());
+            FloatArray bv = weights.vectorOrZeros(lw.bv(), config.kvDim());
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bq, bk, bv);
+            g.task(normedQkvRopeIntoCache(n + "attn_norm_qkv_rope_kv_store", attnNorm, wq, wk, wv, bq, bk, bv, l));
+        } else {
+            g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
+            g.task(wq.gemv(n + "q", xb, q, local));
+            g.task(wk.gemv(n + "k", xb, k, local));
+            g.task(wv.gemv(n + "v", xb, v, local));
+            addBias(g, n + "q_bias", q, lw.bq());
+            addBias(g, n + "k_bias", k, lw.bk());
+            addBias(g, n + "v_bias", v, lw.bv());
+            g.task(rope(n + "rope"));
+            g.task(storeKeyValue(n + "kv_store", keyCache[l], valueCache[l]));
+        }
         g.task(attention(n + "attention", keyCache[l], valueCache[l]));
-        g.task(wo.gemv(n + "attn_out", attOut, proj, local));
-        g.task(add(n + "attn_residual", x, proj));
+        if (fuse) {
+            g.task(wo.gemvAddingInto(n + "attn_out_residual", attOut, x, local));
+        } else {
+            g.task(wo.gemv(n + "attn_out", attOut, proj, local));
+            g.task(add(n + "attn_residual", x, proj));
+        }
 
         // feed-forward block
-        g.task(rmsNorm(n + "ffn_norm", x, ffnNorm, xb));
-        if (!ffn.appendAddingInto(g, l, xb, x)) {
-            ffn.append(g, l, xb, proj);
-            g.task(add(n + "ffn_residual", x, proj));
+        if (!(fuse && ffn.appendNormingAndAddingInto(g, l, x, ffnNorm, config.rmsEps()))) {
+            g.task(rmsNorm(n + "ffn_norm", x, ffnNorm, xb));
+            if (!ffn.appendAddingInto(g, l, xb, x)) {
+                ffn.append(g, l, xb, proj);
+                g.task(add(n + "ffn_residual", x, proj));
+            }
         }
         return g.snapshot();
     }
@@ -214,10 +230,35 @@ public final class DeviceLlama implements AutoCloseable {
         return Task.of(name, () -> Normalization.rmsNorm(ctx, in, weight, out, n, eps)).withGrid(WorkerGrid.of(vectorLocal, vectorLocal));
     }
 
-    private void addBias(TaskGraph g, String name, FloatArray vec, FloatArray bias) {
+    private void addBias(TaskGraph g, String name, FloatArray vec, float[] bias) {
         if (bias != null) {
-            g.task(add(name, vec, bias));
+            FloatArray b = weights.vector(bias);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b);
+            g.task(add(name, vec, b));
         }
+    }
+
+    /** RMSNorm, the q/k/v projections (and biases), RoPE and the K/V store of layer {@code l} in one fp16 kernel. */
+    private Task normedQkvRopeIntoCache(String name, FloatArray normWeight, DeviceMatrix wq, DeviceMatrix wk, DeviceMatrix wv,
+                                       FloatArray bq, FloatArray bk, FloatArray bv, int l) {
+        FloatArray in = x;
+        IntArray q16 = wq.packedHalves();
+        IntArray k16 = wk.packedHalves();
+        IntArray v16 = wv.packedHalves();
+        IntArray pos = position;
+        FloatArray frequencies = weights.vector(modelWeights.ropeInvFreq());
+        FloatArray query = q;
+        FloatArray keys = keyCache[l];
+        FloatArray values = valueCache[l];
+        int dim = config.dim();
+        int qDim = config.qDim();
+        int kvDim = config.kvDim();
+        int headDim = config.headDim();
+        float eps = config.rmsEps();
+        KernelContext ctx = new KernelContext();
+        return Task.of(name, () -> FusedMatVec.normedQkvRopeIntoCacheF16(ctx, in, normWeight, q16, k16, v16, bq, bk, bv,
+                        pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim, eps))
+                .withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local));
     }
 
     private Task add(String name, FloatArray acc, FloatArray delta) {
@@ -273,10 +314,6 @@ public final class DeviceLlama implements AutoCloseable {
 
     private WorkerGrid covering(int n) {
         return WorkerGrid.covering(n, local, MAX_GROUPS);
-    }
-
-    private static NativeArray[] present(NativeArray... arrays) {
-        return Arrays.stream(arrays).filter(Objects::nonNull).toArray(NativeArray[]::new);
     }
 
     // ---- running ----

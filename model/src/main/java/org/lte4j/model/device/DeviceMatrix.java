@@ -98,6 +98,37 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, L
         };
     }
 
+    /**
+     * {@code acc += this * in} in one kernel (a residual add folded into the GEMV); fp16 only
+     * ({@link #readsPackedHalves}).
+     */
+    public Task gemvAddingInto(String taskName, FloatArray in, FloatArray acc, int local) {
+        IntArray w = packedHalves();
+        int rows = this.rows;
+        int cols = this.cols;
+        KernelContext ctx = new KernelContext();
+        return Task.of(taskName, () -> MatVec.gemvF16PairsFourRowsAddingInto(ctx, w, in, acc, rows, cols))
+                .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
+    }
+
+    /** Whether the GEMV reads fp16 weights packed two per 32-bit word (what the fused kernels read). */
+    public boolean readsPackedHalves() {
+        return format == WeightFormat.F16;
+    }
+
+    /** The packed fp16 pairs the fused kernels read. */
+    public IntArray packedHalves() {
+        if (!readsPackedHalves()) {
+            throw new IllegalStateException(name + " is " + format + ", not fp16");
+        }
+        return (IntArray) gemvArrays.getFirst();
+    }
+
+    /** Whether every matrix {@link #readsPackedHalves}. */
+    public static boolean allPackedHalves(DeviceMatrix... matrices) {
+        return java.util.Arrays.stream(matrices).allMatch(DeviceMatrix::readsPackedHalves);
+    }
+
     /** {@code out = row token[0]} of this table, dequantised to fp32. */
     public Task copyRow(String taskName, IntArray token, FloatArray out, int local) {
         int dim = cols;

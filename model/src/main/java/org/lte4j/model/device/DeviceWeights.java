@@ -1,6 +1,7 @@
 package org.lte4j.model.device;
 
 import java.lang.foreign.Arena;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -16,6 +17,7 @@ public final class DeviceWeights implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final Map<Tensor, DeviceMatrix> matrices = new IdentityHashMap<>();
     private final Map<float[], FloatArray> vectors = new IdentityHashMap<>();
+    private final Map<Integer, FloatArray> zeros = new HashMap<>();
 
     public DeviceMatrix matrix(Tensor t) {
         return matrices.computeIfAbsent(t, m -> DeviceMatrix.of(m, arena));
@@ -29,10 +31,17 @@ public final class DeviceWeights implements AutoCloseable {
         return vectors.computeIfAbsent(v, FloatArray::of);
     }
 
+    /** {@code v} on the device, or {@code n} zeros where the model has no such vector (e.g. no q/k/v bias). */
+    public FloatArray vectorOrZeros(float[] v, int n) {
+        return v != null ? vector(v) : zeros.computeIfAbsent(n, FloatArray::new);
+    }
+
     @Override
     public void close() {
         vectors.values().forEach(FloatArray::close);
         vectors.clear();
+        zeros.values().forEach(FloatArray::close);
+        zeros.clear();
         matrices.clear();
         arena.close();
     }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.lte4j.model.hf.HfToGguf;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
@@ -28,6 +29,7 @@ import org.lte4j.model.llama.LlamaState;
 import org.lte4j.model.tensor.GgmlType;
 import org.lte4j.runtime.Devices;
 import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.backend.ProfileRecord;
 
 /**
  * The device decode against two independent references: the JVM model ({@link LlamaModel#forward},
@@ -130,6 +132,36 @@ class DeviceLlamaTest {
                 assertTrue(err < VS_JVM, type + " on " + spec + ", position " + t + ": relative error " + err);
             }
         }
+    }
+
+    /**
+     * An fp16 model (Qwen2: q/k/v biases) decodes to the same logits with the layer steps fused
+     * into the GEMVs as with every step its own kernel, and the fused step really is five
+     * launches per layer (plus the embedding row and the output norm, logits and argmax).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"jvm", "opencl"})
+    void fusedFp16LayersMatchTheSeparateSteps(String spec) throws Exception {
+        Device device = device(spec);
+        HfReference ref = HfReference.load("qwen2_fp16");
+        DecodeOptions fused = DecodeOptions.defaults(device, 64).withProfiling(true);
+        try (LlamaModel model = LlamaModel.load(ref.folder());
+             DeviceLlama together = DeviceLlama.create(model, device, fused);
+             DeviceLlama apart = DeviceLlama.create(model, device, fused.withFusedLayerSteps(false))) {
+            int layers = model.config().nLayers();
+            for (int t = 0; t < ref.inputIds().length; t++) {
+                float[] expected = apart.forward(ref.inputIds()[t]);
+                float[] actual = together.forward(ref.inputIds()[t]);
+                double err = HfReference.relativeError(actual, expected);
+                assertTrue(err < VS_JVM, spec + ", position " + t + ": relative error " + err);
+                assertEquals(5 * layers + 4, kernelLaunches(together), "fused launches per step");
+                assertTrue(kernelLaunches(apart) > 10 * layers, "separate steps: " + kernelLaunches(apart) + " launches");
+            }
+        }
+    }
+
+    private static long kernelLaunches(DeviceLlama m) {
+        return m.lastProfile().records().stream().filter(r -> r.kind() == ProfileRecord.Kind.KERNEL).count();
     }
 
     static Stream<Arguments> devicesAndTypes() {

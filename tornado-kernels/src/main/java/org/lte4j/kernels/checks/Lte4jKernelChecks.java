@@ -14,6 +14,7 @@ public final class Lte4jKernelChecks implements KernelCheckProvider {
         all.addAll(VectorOpsChecks.all());
         all.addAll(ReductionChecks.all());
         all.addAll(MatVecChecks.all());
+        all.addAll(FusedMatVecChecks.all());
         all.addAll(LayerChecks.all());
         all.addAll(AttentionChecks.all());
         all.addAll(LteChecks.all());

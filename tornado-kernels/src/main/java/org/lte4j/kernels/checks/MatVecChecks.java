@@ -86,6 +86,18 @@ final class MatVecChecks {
                             .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-5, List.of(w, x), y); // observed ~1e-6: only the summation order differs
                 }),
+                Check.of(MatVec.class, "gemvF16PairsFourRowsAddingInto", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 1002;
+                    IntArray w = packedHalves(r, rows, cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray acc = r.floats(rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("gemvF16PairsFourRowsAddingInto", () -> MatVec.gemvF16PairsFourRowsAddingInto(ctx, w, x, acc, rows, cols))
+                            .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5, List.of(w, x), acc);
+                }),
                 Check.of(MatVec.class, "gemvQ8_0SplitWordsFourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS; // not a multiple of 4: the last group has one row

@@ -1,0 +1,201 @@
+package org.lte4j.kernels;
+
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+
+/**
+ * The fp16 GEMVs of a decoder layer with the small steps around them fused in, so that a layer
+ * is five launches instead of fifteen. On an H200 each small kernel (RMSNorm, RoPE, the K/V
+ * store, SiLU, a residual add) costs 4-10 us of a 160 us layer whatever its size, while the
+ * work it does is free inside a GEMV that already has every input in cache:
+ * <ul>
+ *   <li><b>RMSNorm into the GEMV's input.</b> A four-row work-group loads every x[c] exactly once
+ *       anyway, so it also sums x[c]^2, and since the norm's scale is one number per vector,
+ *       {@code W (x * s * g) = s * W (x * g)}: each group reduces its four dots and the sum of
+ *       squares together and scales at the end. No normed copy of x is written.</li>
+ *   <li><b>RoPE and the K/V store into the q/k/v GEMV.</b> Rows {@code 4i .. 4i+3} of q or k are
+ *       two interleaved RoPE pairs of one head, so the group that computed them rotates them;
+ *       k and v rows go straight into the cache at the token's position.</li>
+ *   <li><b>SiLU into gate/up.</b> A group computes two gate rows and the same two up rows.</li>
+ *   <li><b>The residual add</b> is {@link MatVec#gemvF16PairsFourRowsAddingInto}.</li>
+ * </ul>
+ * Weights are fp16 packed two per 32-bit word (low half first) as {@link MatVec#gemvF16PairsFourRows}
+ * reads them, with its load pattern (eight words in flight per item). Results equal the unfused
+ * kernels up to float rounding: the norm's scale multiplies the dot instead of each x.
+ * Grids are 1-D with L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}.
+ */
+public final class FusedMatVec {
+    /** Sums per item: four rows and the sum of squares of x. */
+    private static final int SUMS = 5;
+
+    private FusedMatVec() {
+    }
+
+    /**
+     * The attention block's input side for one token:
+     * <pre>
+     *   xn = RMSNorm(x) * normWeight
+     *   q = RoPE(Wq xn + bq),  keyCache[pos] = RoPE(Wk xn + bk),  valueCache[pos] = Wv xn + bv
+     * </pre>
+     * RoPE rotates the interleaved pairs {@code (2i, 2i+1)} of each head by
+     * {@code pos * inverseFrequencies[i]}, as {@link Rope#rotateQueryAndKeyByFrequencies} does.
+     * The cache rows are {@code kvDim} floats per position; {@code pos = position[0]}. Models
+     * without biases pass zero vectors. {@code headDim} must be a multiple of 4.
+     * Grid: {@code ((qDim + 2 * kvDim) / 4 * L, L)}: groups {@code [0, qDim/4)} compute q, then k, then v.
+     * Traffic: reads 2 * (qDim + 2 kvDim) * dim bytes of weights, writes 4 * (qDim + 2 kvDim).
+     */
+    public static void normedQkvRopeIntoCacheF16(KernelContext ctx, FloatArray x, FloatArray normWeight,
+                                                 IntArray wq, IntArray wk, IntArray wv, FloatArray bq, FloatArray bk, FloatArray bv,
+                                                 IntArray position, FloatArray inverseFrequencies,
+                                                 FloatArray q, FloatArray keyCache, FloatArray valueCache,
+                                                 int dim, int qDim, int kvDim, int headDim, float eps) {
+        float[] scratch = ctx.allocateFloatLocalArray(SUMS * GroupLimits.MAX_LOCAL_SIZE);
+        int words = dim / 2;
+        int qGroups = qDim / 4;
+        int kvGroups = kvDim / 4;
+        int group = ctx.groupIdx;
+        int part = group < qGroups ? 0 : group < qGroups + kvGroups ? 1 : 2;
+        int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
+        // One call site with the matrix chosen here: with a call in each of three branches,
+        // PoCL 3.1 returned wrong sums (the barriers after them are reached from three paths).
+        IntArray w = part == 0 ? wq : part == 1 ? wk : wv;
+        normedPartials(ctx, scratch, w, (long) r0 * words, (long) (r0 + 1) * words,
+                w, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
+        sumRowsInPlace(ctx, scratch, SUMS);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        if (lid < 4) {
+            float scale = 1f / (float) Math.sqrt(scratch[4 * size] / dim + eps);
+            int r = r0 + lid;
+            int partner = r0 + (lid ^ 1);
+            float mine = scratch[lid * size] * scale;
+            float other = scratch[(lid ^ 1) * size] * scale;
+            int pos = position.get(0);
+            long cacheRow = (long) pos * kvDim;
+            if (part == 2) {
+                valueCache.set(cacheRow + r, mine + bv.get(r));
+            } else {
+                if (part == 0) {
+                    mine += bq.get(r);
+                    other += bq.get(partner);
+                } else {
+                    mine += bk.get(r);
+                    other += bk.get(partner);
+                }
+                float angle = pos * inverseFrequencies.get((r % headDim) / 2);
+                float c = (float) Math.cos(angle);
+                float s = (float) Math.sin(angle);
+                // (a, b) -> (a cos - b sin, a sin + b cos), a the even row of the pair
+                float rotated = (lid & 1) == 0 ? mine * c - other * s : other * s + mine * c;
+                if (part == 0) {
+                    q.set(r, rotated);
+                } else {
+                    keyCache.set(cacheRow + r, rotated);
+                }
+            }
+        }
+    }
+
+    /**
+     * The FFN's first half for one token: {@code out = silu(Wgate xn) * (Wup xn)} with
+     * {@code xn = RMSNorm(x) * normWeight}. Group g computes neurons {@code 2g} and {@code 2g+1}
+     * (two gate rows and the same two up rows, so each x load serves four rows).
+     * Grid: {@code (ceil(hidden / 2) * L, L)}.
+     * Traffic: reads 4 * hidden * dim bytes of weights, writes 4 * hidden.
+     */
+    public static void normedGateUpSiluF16(KernelContext ctx, FloatArray x, FloatArray normWeight,
+                                           IntArray wGate, IntArray wUp, FloatArray out, int dim, int hidden, float eps) {
+        float[] scratch = ctx.allocateFloatLocalArray(SUMS * GroupLimits.MAX_LOCAL_SIZE);
+        int words = dim / 2;
+        int h0 = 2 * ctx.groupIdx;
+        long first = (long) h0 * words;
+        long second = (long) Math.min(h0 + 1, hidden - 1) * words;
+        normedPartials(ctx, scratch, wGate, first, second, wUp, first, second, x, normWeight, words);
+        sumRowsInPlace(ctx, scratch, SUMS);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        if (lid < 2 && h0 + lid < hidden) {
+            float scale = 1f / (float) Math.sqrt(scratch[4 * size] / dim + eps);
+            float gate = scratch[lid * size] * scale;
+            float up = scratch[(2 + lid) * size] * scale;
+            out.set(h0 + lid, Activations.silu(gate) * up);
+        }
+    }
+
+    /**
+     * Item {@code lid}'s partial dots of four rows with {@code x * g} (rows 0 and 1 of {@code a}
+     * at word offsets a0, a1; rows 2 and 3 of {@code b} at b0, b1) and its partial sum of x^2,
+     * into {@code scratch[k * L + lid]} for k = 0..4. The loads follow
+     * {@link MatVec#gemvF16PairsFourRows}: two words per row per iteration, eight in flight.
+     */
+    static void normedPartials(KernelContext ctx, float[] scratch, IntArray a, long a0, long a1, IntArray b, long b0, long b1,
+                               FloatArray x, FloatArray g, int words) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        float squares = 0f;
+        int j = lid;
+        for (; j + size < words; j += 2 * size) {
+            int k = j + size;
+            int p0 = a.get(a0 + j);
+            int p1 = a.get(a1 + j);
+            int p2 = b.get(b0 + j);
+            int p3 = b.get(b1 + j);
+            int n0 = a.get(a0 + k);
+            int n1 = a.get(a1 + k);
+            int n2 = b.get(b0 + k);
+            int n3 = b.get(b1 + k);
+            float x0 = x.get(2 * j);
+            float x1 = x.get(2 * j + 1);
+            float x2 = x.get(2 * k);
+            float x3 = x.get(2 * k + 1);
+            squares += (x0 * x0 + x1 * x1) + (x2 * x2 + x3 * x3);
+            float y0 = x0 * g.get(2 * j);
+            float y1 = x1 * g.get(2 * j + 1);
+            float y2 = x2 * g.get(2 * k);
+            float y3 = x3 * g.get(2 * k + 1);
+            s0 += MatVec.halfPair(p0, y0, y1) + MatVec.halfPair(n0, y2, y3);
+            s1 += MatVec.halfPair(p1, y0, y1) + MatVec.halfPair(n1, y2, y3);
+            s2 += MatVec.halfPair(p2, y0, y1) + MatVec.halfPair(n2, y2, y3);
+            s3 += MatVec.halfPair(p3, y0, y1) + MatVec.halfPair(n3, y2, y3);
+        }
+        for (; j < words; j += size) {
+            float x0 = x.get(2 * j);
+            float x1 = x.get(2 * j + 1);
+            squares += x0 * x0 + x1 * x1;
+            float y0 = x0 * g.get(2 * j);
+            float y1 = x1 * g.get(2 * j + 1);
+            s0 += MatVec.halfPair(a.get(a0 + j), y0, y1);
+            s1 += MatVec.halfPair(a.get(a1 + j), y0, y1);
+            s2 += MatVec.halfPair(b.get(b0 + j), y0, y1);
+            s3 += MatVec.halfPair(b.get(b1 + j), y0, y1);
+        }
+        scratch[lid] = s0;
+        scratch[size + lid] = s1;
+        scratch[2 * size + lid] = s2;
+        scratch[3 * size + lid] = s3;
+        scratch[4 * size + lid] = squares;
+    }
+
+    /**
+     * {@code rows} sums at once: item lid has written its values to {@code scratch[k * L + lid]};
+     * afterwards {@code scratch[k * L]} holds the k-th sum. Starts and ends with a barrier.
+     */
+    static void sumRowsInPlace(KernelContext ctx, float[] scratch, int rows) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        ctx.localBarrier();
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            if (lid < stride) {
+                for (int k = 0; k < rows; k++) {
+                    scratch[k * size + lid] += scratch[k * size + lid + stride];
+                }
+            }
+            ctx.localBarrier();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package org.lte4j.kernels.checks;
+
+import static org.lte4j.kernels.checks.Check.prepared;
+
+import java.util.List;
+
+import org.lte4j.kernels.FusedMatVec;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.selftest.KernelCheck;
+import org.lte4j.runtime.selftest.RandomArrays;
+
+/**
+ * The fused decoder-layer GEMVs. Sizes are small but not multiples of the group size (the tail
+ * loop runs), with grouped-query attention (two query heads per KV head). Tolerance as the
+ * GEMVs': only the order of fp32 sums differs between devices.
+ */
+final class FusedMatVecChecks {
+    private static final int LOCAL = 64;
+    private static final int DIM = 264;
+    private static final float EPS = 1e-5f;
+
+    private FusedMatVecChecks() {
+    }
+
+    static List<KernelCheck> all() {
+        return List.of(
+                Check.of(FusedMatVec.class, "normedQkvRopeIntoCacheF16", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int headDim = 8;
+                    int qDim = 4 * headDim;
+                    int kvDim = 2 * headDim;
+                    int context = 5;
+                    FloatArray x = r.floats(DIM);
+                    FloatArray norm = r.floats(DIM);
+                    IntArray wq = MatVecChecks.packedHalves(r, qDim, DIM);
+                    IntArray wk = MatVecChecks.packedHalves(r, kvDim, DIM);
+                    IntArray wv = MatVecChecks.packedHalves(r, kvDim, DIM);
+                    FloatArray bq = r.floats(qDim);
+                    FloatArray bk = r.floats(kvDim);
+                    FloatArray bv = r.floats(kvDim);
+                    IntArray position = new IntArray(1);
+                    position.set(0, 3);
+                    FloatArray frequencies = r.floats(headDim / 2);
+                    FloatArray q = new FloatArray(qDim);
+                    FloatArray keys = r.floats(context * kvDim);
+                    FloatArray values = r.floats(context * kvDim);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("normedQkvRopeIntoCacheF16", () -> FusedMatVec.normedQkvRopeIntoCacheF16(ctx, x, norm,
+                                    wq, wk, wv, bq, bk, bv, position, frequencies, q, keys, values, DIM, qDim, kvDim, headDim, EPS))
+                            .withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5, List.of(x, norm, wq, wk, wv, bq, bk, bv, position, frequencies), q, keys, values);
+                }),
+                Check.of(FusedMatVec.class, "normedGateUpSiluF16", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int hidden = 37; // odd: the last group has one neuron
+                    FloatArray x = r.floats(DIM);
+                    FloatArray norm = r.floats(DIM);
+                    IntArray gate = MatVecChecks.packedHalves(r, hidden, DIM);
+                    IntArray up = MatVecChecks.packedHalves(r, hidden, DIM);
+                    FloatArray out = new FloatArray(hidden);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("normedGateUpSiluF16", () -> FusedMatVec.normedGateUpSiluF16(ctx, x, norm, gate, up, out, DIM, hidden, EPS))
+                            .withGrid(WorkerGrid.of((hidden + 1) / 2 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5, List.of(x, norm, gate, up), out);
+                }));
+    }
+}
