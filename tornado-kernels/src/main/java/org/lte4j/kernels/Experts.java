@@ -7,8 +7,9 @@ import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 
 /**
- * The LTE sparse FFN at decode (DESIGN.md section 5), over the active experts that
- * {@link Router#compactActiveExperts} listed: {@code activeIds[0 .. activeCount[0])}.
+ * The LTE sparse FFN at decode (DESIGN.md section 5), over the active experts that the router
+ * listed on the device ({@link Router#compactActiveExpertsSummingSlices}, or the fp16 gate/up
+ * kernels here that compact for themselves): {@code activeIds[0 .. activeCount[0])}.
  *
  * <p>Layout: expert e owns neurons {@code e * expertSize .. e * expertSize + expertSize - 1}.
  * The gate and up projections are row-major {@code ffnDim x dim} (a neuron's gate row and up row
@@ -20,10 +21,12 @@ import org.lte4j.runtime.api.KernelContext;
  * work for slots at or past the active count is skipped by a uniform early exit.
  *
  * <p>A token's FFN is: {@code gateUpSilu...} (writes {@code hidden[n]} for active neurons only),
- * {@code downPartials...} (one partial output vector per chunk of {@code expertsPerChunk} active
- * experts: split-K), then {@link #accumulateDownPartials} (adds the partials in chunk order).
- * Every sum runs in a fixed order (active experts ascending, neurons ascending, chunks
- * ascending), so the result does not depend on the device or the grid.
+ * {@code downPartialsBalanced...} (split-K: the active neurons cut into slices of
+ * {@link #DOWN_SLICE}, at most {@code maxChunks} partial output vectors), then
+ * {@link #sumDownPartialsAcrossLanes} or {@link #addDownPartialsAcrossLanes} (the partials added in
+ * chunk order). Every sum runs in an order fixed by the kernel's arguments and the work-group
+ * size (active experts ascending, neurons ascending, chunks ascending), so the result does not
+ * depend on the device or the number of groups.
  */
 public final class Experts {
     private Experts() {
@@ -32,7 +35,7 @@ public final class Experts {
     /**
      * {@code hidden[n] = silu(gate_n . x) * (up_n . x)} for every neuron n of every active expert,
      * fp32 weights. One work-group per (active slot, neuron): items stride over {@code dim}
-     * accumulating both dot products, two trees in local memory.
+     * accumulating both dot products, reduced together in local memory.
      * Grid: {@code WorkerGrid.of(experts * expertSize * L, L)} for all experts (fewer groups loop),
      * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}.
      * Traffic: reads 8 * count * expertSize * dim bytes of weights, writes 4 * count * expertSize.
@@ -40,8 +43,7 @@ public final class Experts {
     public static void gateUpSiluActiveF32(KernelContext ctx, FloatArray gateW, FloatArray upW, FloatArray x,
                                            IntArray activeIds, IntArray activeCount, FloatArray hidden,
                                            int dim, int expertSize) {
-        float[] gateSums = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
-        float[] upSums = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        float[] scratch = ctx.allocateFloatLocalArray(2 * GroupLimits.MAX_LOCAL_SIZE); // gate sums, then up sums
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int groups = ctx.globalGroupSizeX / size;
@@ -57,32 +59,26 @@ public final class Experts {
                 gate += gateW.get(base + c) * xc;
                 up += upW.get(base + c) * xc;
             }
-            gateSums[lid] = gate;
-            upSums[lid] = up;
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    gateSums[lid] += gateSums[lid + stride];
-                    upSums[lid] += upSums[lid + stride];
-                }
-                ctx.localBarrier();
-            }
+            scratch[lid] = gate;
+            scratch[size + lid] = up;
+            GroupReduce.sumRowsInPlace(ctx, scratch, 2, true);
             if (lid == 0) {
-                hidden.set(neuron, Activations.silu(gateSums[0]) * upSums[0]);
+                hidden.set(neuron, Activations.silu(scratch[0]) * scratch[size]);
             }
-            ctx.localBarrier();
+            ctx.localBarrier(); // scratch is written again by the next neuron
         }
     }
 
     /**
-     * As {@link #gateUpSiluActiveF32} with fp16 gate and up weights.
+     * As {@link #gateUpSiluActiveF32} with fp16 gate and up weights, one half per element: the
+     * decode's fp16 gate/up where the packed-pair kernels cannot run ({@code dim} or
+     * {@code expertSize} odd).
      * Traffic: reads 4 * count * expertSize * dim bytes of weights.
      */
     public static void gateUpSiluActiveF16(KernelContext ctx, HalfArray gateW, HalfArray upW, FloatArray x,
                                            IntArray activeIds, IntArray activeCount, FloatArray hidden,
                                            int dim, int expertSize) {
-        float[] gateSums = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
-        float[] upSums = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        float[] scratch = ctx.allocateFloatLocalArray(2 * GroupLimits.MAX_LOCAL_SIZE); // gate sums, then up sums
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int groups = ctx.globalGroupSizeX / size;
@@ -98,33 +94,27 @@ public final class Experts {
                 gate += gateW.get(base + c) * xc;
                 up += upW.get(base + c) * xc;
             }
-            gateSums[lid] = gate;
-            upSums[lid] = up;
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    gateSums[lid] += gateSums[lid + stride];
-                    upSums[lid] += upSums[lid + stride];
-                }
-                ctx.localBarrier();
-            }
+            scratch[lid] = gate;
+            scratch[size + lid] = up;
+            GroupReduce.sumRowsInPlace(ctx, scratch, 2, true);
             if (lid == 0) {
-                hidden.set(neuron, Activations.silu(gateSums[0]) * upSums[0]);
+                hidden.set(neuron, Activations.silu(scratch[0]) * scratch[size]);
             }
-            ctx.localBarrier();
+            ctx.localBarrier(); // scratch is written again by the next neuron
         }
     }
 
     /**
      * As {@link #gateUpSiluActiveF32} with GGML Q8_0 gate and up weights: each neuron's row is
-     * {@code dim / 32} blocks of 34 bytes ({@code dim} a multiple of 32), rows back to back.
+     * {@code dim / 32} blocks of 34 bytes ({@code dim} a multiple of 32), rows back to back. The
+     * decode's Q8_0 gate/up where {@link #gateUpSiluActiveQ8_0SplitWordsFourNeurons} cannot run
+     * ({@code expertSize} not a multiple of 4).
      * Traffic: reads 2 * 34/32 * count * expertSize * dim bytes of weights.
      */
     public static void gateUpSiluActiveQ8_0(KernelContext ctx, ByteArray gateW, ByteArray upW, FloatArray x,
                                             IntArray activeIds, IntArray activeCount, FloatArray hidden,
                                             int dim, int expertSize) {
-        float[] gateSums = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
-        float[] upSums = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        float[] scratch = ctx.allocateFloatLocalArray(2 * GroupLimits.MAX_LOCAL_SIZE); // gate sums, then up sums
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int groups = ctx.globalGroupSizeX / size;
@@ -143,211 +133,32 @@ public final class Experts {
                 gate += gateW.getHalf(block) * gateW.get(quant) * xc;
                 up += upW.getHalf(block) * upW.get(quant) * xc;
             }
-            gateSums[lid] = gate;
-            upSums[lid] = up;
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    gateSums[lid] += gateSums[lid + stride];
-                    upSums[lid] += upSums[lid + stride];
-                }
-                ctx.localBarrier();
-            }
+            scratch[lid] = gate;
+            scratch[size + lid] = up;
+            GroupReduce.sumRowsInPlace(ctx, scratch, 2, true);
             if (lid == 0) {
-                hidden.set(neuron, Activations.silu(gateSums[0]) * upSums[0]);
+                hidden.set(neuron, Activations.silu(scratch[0]) * scratch[size]);
             }
-            ctx.localBarrier();
+            ctx.localBarrier(); // scratch is written again by the next neuron
         }
     }
 
     /**
-     * Split-K down projection, fp32 weights: for chunk k (active slots
-     * {@code k * expertsPerChunk ..}, at most expertsPerChunk of them) and output i,
-     * {@code partials[k * dim + i] = sum over the chunk's neurons n of hidden[n] * downT[n * dim + i]}.
-     * One work-item per (chunk, i); neighbouring items read neighbouring weights of a row.
-     * Grid: 1-D covering {@code ceil(experts / expertsPerChunk) * dim} items (fewer loop);
-     * items of chunks past the active count do nothing. {@code partials} holds that many floats.
-     * Traffic: reads 4 * count * expertSize * dim bytes of weights, writes 4 * chunks * dim.
-     */
-    public static void downPartialsActiveF32(KernelContext ctx, FloatArray downT, FloatArray hidden,
-                                             IntArray activeIds, IntArray activeCount, FloatArray partials,
-                                             int dim, int expertSize, int expertsPerChunk) {
-        int count = activeCount.get(0);
-        int items = (count + expertsPerChunk - 1) / expertsPerChunk * dim;
-        for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
-            int chunk = t / dim;
-            int i = t - chunk * dim;
-            int firstSlot = chunk * expertsPerChunk;
-            int endSlot = Math.min(firstSlot + expertsPerChunk, count);
-            float acc = 0f;
-            for (int slot = firstSlot; slot < endSlot; slot++) {
-                int n0 = activeIds.get(slot) * expertSize;
-                for (int n = n0; n < n0 + expertSize; n++) {
-                    acc += hidden.get(n) * downT.get((long) n * dim + i);
-                }
-            }
-            partials.set(t, acc);
-        }
-    }
-
-    /** As {@link #downPartialsActiveF32} with fp16 weights. Traffic: 2 bytes per weight read. */
-    public static void downPartialsActiveF16(KernelContext ctx, HalfArray downT, FloatArray hidden,
-                                             IntArray activeIds, IntArray activeCount, FloatArray partials,
-                                             int dim, int expertSize, int expertsPerChunk) {
-        int count = activeCount.get(0);
-        int items = (count + expertsPerChunk - 1) / expertsPerChunk * dim;
-        for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
-            int chunk = t / dim;
-            int i = t - chunk * dim;
-            int firstSlot = chunk * expertsPerChunk;
-            int endSlot = Math.min(firstSlot + expertsPerChunk, count);
-            float acc = 0f;
-            for (int slot = firstSlot; slot < endSlot; slot++) {
-                int n0 = activeIds.get(slot) * expertSize;
-                for (int n = n0; n < n0 + expertSize; n++) {
-                    acc += hidden.get(n) * downT.get((long) n * dim + i);
-                }
-            }
-            partials.set(t, acc);
-        }
-    }
-
-    /**
-     * As {@link #downPartialsActiveF32} with GGML Q8_0 weights: each neuron's row of {@code dim}
-     * outputs is {@code dim / 32} blocks of 34 bytes ({@code dim} a multiple of 32).
-     * Traffic: 34/32 bytes per weight read.
-     */
-    public static void downPartialsActiveQ8_0(KernelContext ctx, ByteArray downT, FloatArray hidden,
-                                              IntArray activeIds, IntArray activeCount, FloatArray partials,
-                                              int dim, int expertSize, int expertsPerChunk) {
-        int count = activeCount.get(0);
-        int items = (count + expertsPerChunk - 1) / expertsPerChunk * dim;
-        long rowBytes = (long) (dim / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
-        for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
-            int chunk = t / dim;
-            int i = t - chunk * dim;
-            long inRow = (long) (i / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
-            int quantOffset = 2 + i % MatVec.Q8_0_BLOCK;
-            int firstSlot = chunk * expertsPerChunk;
-            int endSlot = Math.min(firstSlot + expertsPerChunk, count);
-            float acc = 0f;
-            for (int slot = firstSlot; slot < endSlot; slot++) {
-                int n0 = activeIds.get(slot) * expertSize;
-                for (int n = n0; n < n0 + expertSize; n++) {
-                    long block = n * rowBytes + inRow;
-                    acc += hidden.get(n) * (downT.getHalf(block) * downT.get(block + quantOffset));
-                }
-            }
-            partials.set(t, acc);
-        }
-    }
-
-    /**
-     * Finishes the split-K down projection into the residual stream:
-     * {@code out[i] += partials[0 * dim + i] + partials[1 * dim + i] + ...} over the
-     * {@code ceil(activeCount[0] / expertsPerChunk)} chunks in ascending order (nothing is added
-     * when no expert is active; zero {@code out} first for the plain FFN output).
-     * Grid: 1-D, any size (one item per output, looping when smaller). Traffic: reads
-     * 4 * chunks * dim bytes, reads and writes out.
-     */
-    public static void accumulateDownPartials(KernelContext ctx, FloatArray partials, IntArray activeCount, FloatArray out,
-                                              int dim, int expertsPerChunk) {
-        int chunks = (activeCount.get(0) + expertsPerChunk - 1) / expertsPerChunk;
-        for (int i = ctx.globalIdx; i < dim; i += ctx.globalGroupSizeX) {
-            float sum = 0f;
-            for (int k = 0; k < chunks; k++) {
-                sum += partials.get((long) k * dim + i);
-            }
-            out.set(i, out.get(i) + sum);
-        }
-    }
-    // ---- packed-pair fp16 and balanced split-K variants (the decode path of model/device SparseFeedForward) ----
-
-    /**
-     * {@link #gateUpSiluActiveF16} reading fp16 weights as packed pairs (two halves per 32-bit
-     * word, the layout of {@link MatVec#gemvF16Pairs}; view a {@code HalfArray} with
-     * {@code IntArray.wrap(halves.segment())}) for two neurons per work-group: four rows (two
-     * gate, two up) share each x load and two words per row keep eight loads in flight, the
-     * shape of the dense {@link MatVec#gemvF16PairsFourRows} (0.84 of copy on the H200), with the
-     * same local memory (four partial sums per item).
-     * Requires {@code dim} even and {@code expertSize} even.
-     * Grid: exactly one group per two neurons of all experts,
-     * {@code WorkerGrid.of(experts * expertSize / 2 * L, L)}, L a power of two at most
-     * {@link GroupLimits#MAX_LOCAL_SIZE}; groups whose slot is at or past the active count read
-     * nothing (they only pass the reduction's barriers).
-     * Traffic: reads 4 * count * expertSize * dim bytes of weights, writes 4 * count * expertSize.
-     */
-    public static void gateUpSiluActiveF16PairsTwoNeurons(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
-                                                          IntArray activeIds, IntArray activeCount, FloatArray hidden,
-                                                          int dim, int expertSize) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int groupsPerExpert = expertSize / 2;
-        int slot = ctx.groupIdx / groupsPerExpert;
-        // Uniform per group. The work is skipped, but every group still meets the barriers: a
-        // return before them failed on PoCL (kernel checks), while the skipped loads are what costs.
-        boolean active = slot < activeCount.get(0);
-        int n0 = 0;
-        if (active) {
-            n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 2;
-            int words = dim / 2;
-            long b0 = (long) n0 * words;
-            long b1 = b0 + words;
-            float g0 = 0f;
-            float g1 = 0f;
-            float u0 = 0f;
-            float u1 = 0f;
-            int j = lid;
-            for (; j + size < words; j += 2 * size) {
-                int k = j + size;
-                int a0 = gateW.get(b0 + j);
-                int a1 = gateW.get(b1 + j);
-                int c0 = upW.get(b0 + j);
-                int c1 = upW.get(b1 + j);
-                int a2 = gateW.get(b0 + k);
-                int a3 = gateW.get(b1 + k);
-                int c2 = upW.get(b0 + k);
-                int c3 = upW.get(b1 + k);
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                float x2 = x.get(2 * k);
-                float x3 = x.get(2 * k + 1);
-                g0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(a2, x2, x3);
-                g1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(a3, x2, x3);
-                u0 += MatVec.halfPair(c0, x0, x1) + MatVec.halfPair(c2, x2, x3);
-                u1 += MatVec.halfPair(c1, x0, x1) + MatVec.halfPair(c3, x2, x3);
-            }
-            for (; j < words; j += size) {
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                g0 += MatVec.halfPair(gateW.get(b0 + j), x0, x1);
-                g1 += MatVec.halfPair(gateW.get(b1 + j), x0, x1);
-                u0 += MatVec.halfPair(upW.get(b0 + j), x0, x1);
-                u1 += MatVec.halfPair(upW.get(b1 + j), x0, x1);
-            }
-            scratch[lid] = g0;
-            scratch[size + lid] = g1;
-            scratch[2 * size + lid] = u0;
-            scratch[3 * size + lid] = u1;
-        }
-        GroupReduce.sumFourInPlace(ctx, scratch, active);
-        if (active && lid < 2) {
-            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(2 + lid) * size]);
-        }
-    }
-
-    /**
-     * {@link #gateUpSiluActiveF16PairsTwoNeurons} that routes for itself, so the decode needs no
-     * compaction launch before it: group g works on expert {@code g / (expertSize / 2)} when that
-     * expert's logit, the sum of its {@code slices} partials from {@link Router#logitsFourExpertsSplitK}
-     * ({@link Router#sumSlices}, ascending), is above {@code minLogit}; and group 0 first also
-     * writes the ascending active list and count ({@code activeIds}, {@code activeCount}) for the
-     * down kernels that follow, exactly as {@link Router#compactActiveExpertsSummingSlices} does
-     * (same sums, so the list and the neurons computed agree). The scan runs in the float scratch:
-     * counts up to L are exact in fp32.
-     * Grid: exactly one group per two neurons of all experts, {@code WorkerGrid.of(experts * expertSize / 2 * L, L)};
-     * groups of inactive experts read nothing else.
+     * {@code hidden[n] = silu(gate_n . x) * (up_n . x)} for the neurons of the active experts, fp16
+     * weights read as packed pairs (two halves per 32-bit word, the layout of
+     * {@link MatVec#gemvF16Pairs}; view a {@code HalfArray} with {@code IntArray.wrap(halves.segment())}),
+     * two neurons per work-group: four rows (two gate, two up) share each x load and two words per
+     * row keep eight loads in flight, the shape of the dense {@link MatVec#gemvF16PairsFourRows}.
+     * It routes for itself, so the decode needs no compaction launch before it: group g works on
+     * expert {@code g / (expertSize / 2)} when that expert's logit, the sum of its {@code slices}
+     * partials from {@link Router#logitsFourExpertsSplitK} ({@link Router#sumSlices}, ascending),
+     * is above {@code minLogit}; and group 0 first also writes the ascending active list and count
+     * ({@code activeIds}, {@code activeCount}) for the down kernels that follow, exactly as
+     * {@link Router#compactActiveExpertsSummingSlices} does (same sums, same scan, so the list and
+     * the neurons computed agree). Requires {@code dim} even and {@code expertSize} even.
+     * Grid: exactly one group per two neurons of all experts, {@code WorkerGrid.of(experts * expertSize / 2 * L, L)},
+     * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}; groups of inactive experts read
+     * nothing else (they only pass the reduction's barriers).
      * Traffic: reads 4 * count * expertSize * dim bytes of weights and 4 * slices bytes per group
      * of partial logits (group 0: all of them, twice), writes 4 * count * expertSize + 4 * (count + 1).
      */
@@ -362,22 +173,9 @@ public final class Experts {
             int run = (experts + size - 1) / size;
             int first = Math.min(lid * run, experts);
             int end = Math.min(first + run, experts);
-            int mine = 0;
-            for (int e = first; e < end; e++) {
-                if (Router.sumSlices(partialLogits, slices, experts, e) > minLogit) {
-                    mine++;
-                }
-            }
-            scratch[lid] = mine;
-            ctx.localBarrier();
-            for (int offset = 1; offset < size; offset *= 2) {
-                float add = lid >= offset ? scratch[lid - offset] : 0f;
-                ctx.localBarrier();
-                scratch[lid] += add;
-                ctx.localBarrier();
-            }
-            int total = (int) scratch[lid];
-            int slot = total - mine;
+            int mine = Router.activeInRange(partialLogits, slices, minLogit, experts, first, end);
+            int upToMine = (int) GroupReduce.prefixSum(ctx, scratch, mine);
+            int slot = upToMine - mine;
             for (int e = first; e < end; e++) {
                 if (Router.sumSlices(partialLogits, slices, experts, e) > minLogit) {
                     activeIds.set(slot, e);
@@ -385,7 +183,7 @@ public final class Experts {
                 }
             }
             if (lid == size - 1) {
-                activeCount.set(0, total);
+                activeCount.set(0, upToMine);
             }
             ctx.localBarrier(); // the scan's scratch is reused below
         }
@@ -460,7 +258,7 @@ public final class Experts {
      * {@code activeCount} for the down kernels. Then group g computes active pairs
      * {@code g, g + groups, ...}: pair p is neurons {@code 2 (p % (expertSize / 2))} and the next
      * of active slot {@code p / (expertSize / 2)}, with the arithmetic of
-     * {@link #gateUpSiluActiveF16PairsTwoNeurons} (so {@code hidden} is bit-identical to it).
+     * {@link #gateUpSiluF16PairsTwoNeuronsCompacting} (so {@code hidden} is bit-identical to it).
      * Requires {@code dim} even, {@code expertSize} even and
      * {@code experts <= }{@link #MAX_LISTED_EXPERTS}.
      * Grid: {@code WorkerGrid.of(G * L, L)} for any G >= 1 (about the groups one wave holds, e.g.
@@ -483,22 +281,9 @@ public final class Experts {
         int run = (experts + size - 1) / size;
         int first = Math.min(lid * run, experts);
         int end = Math.min(first + run, experts);
-        int mine = 0;
-        for (int e = first; e < end; e++) {
-            if (Router.sumSlices(partialLogits, slices, experts, e) > minLogit) {
-                mine++;
-            }
-        }
-        scratch[lid] = mine; // counts up to L are exact in fp32
-        ctx.localBarrier();
-        for (int offset = 1; offset < size; offset *= 2) {
-            float add = lid >= offset ? scratch[lid - offset] : 0f;
-            ctx.localBarrier();
-            scratch[lid] += add;
-            ctx.localBarrier();
-        }
+        int mine = Router.activeInRange(partialLogits, slices, minLogit, experts, first, end);
+        int slot = (int) GroupReduce.prefixSum(ctx, scratch, mine) - mine;
         int total = (int) scratch[size - 1];
-        int slot = (int) scratch[lid] - mine;
         for (int e = first; e < end; e++) {
             if (Router.sumSlices(partialLogits, slices, experts, e) > minLogit) {
                 listed[slot] = e;
@@ -556,16 +341,7 @@ public final class Experts {
             scratch[size + lid] = g1;
             scratch[2 * size + lid] = u0;
             scratch[3 * size + lid] = u1;
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    scratch[lid] += scratch[lid + stride];
-                    scratch[size + lid] += scratch[size + lid + stride];
-                    scratch[2 * size + lid] += scratch[2 * size + lid + stride];
-                    scratch[3 * size + lid] += scratch[3 * size + lid + stride];
-                }
-                ctx.localBarrier();
-            }
+            GroupReduce.sumFourInPlace(ctx, scratch, true);
             if (lid < 2) {
                 hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(2 + lid) * size]);
             }
@@ -579,8 +355,9 @@ public final class Experts {
      * GEMV {@link MatVec#gemvQ8_0SplitWordsFourRows} reads), four neurons per work-group sharing
      * each x load, eight word loads in flight. Requires {@code dim} a multiple of 32 and
      * {@code expertSize} a multiple of 4.
-     * Grid: exactly one group per four neurons of all experts, as
-     * one group per four neurons (as the F16 kernel before it had); groups past the active count read nothing.
+     * Grid: exactly one group per four neurons of all experts, {@code WorkerGrid.of(experts * expertSize / 4 * L, L)},
+     * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}; groups past the active count read
+     * nothing (they only pass the reduction's barriers).
      * Traffic: reads 2 * 34/32 * count * expertSize * dim bytes of weights.
      */
     public static void gateUpSiluActiveQ8_0SplitWordsFourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales,
@@ -646,15 +423,7 @@ public final class Experts {
             scratch[6 * size + lid] = u2;
             scratch[7 * size + lid] = u3;
         }
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (active && lid < stride) {
-                for (int r = 0; r < 8; r++) {
-                    scratch[r * size + lid] += scratch[r * size + lid + stride];
-                }
-            }
-            ctx.localBarrier();
-        }
+        GroupReduce.sumRowsInPlace(ctx, scratch, 8, active);
         if (active && lid < 4) {
             hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(4 + lid) * size]);
         }
@@ -710,113 +479,6 @@ public final class Experts {
             float lo = 0f;
             float hi = 0f;
             for (int u = first; u < end; u++) {
-                int slot = u / slicesPerExpert;
-                int n = activeIds.get(slot) * expertSize + (u - slot * slicesPerExpert) * DOWN_SLICE;
-                long base = (long) n * words + j;
-                int w0 = downT.get(base);
-                int w1 = downT.get(base + words);
-                int w2 = downT.get(base + 2L * words);
-                int w3 = downT.get(base + 3L * words);
-                int w4 = downT.get(base + 4L * words);
-                int w5 = downT.get(base + 5L * words);
-                int w6 = downT.get(base + 6L * words);
-                int w7 = downT.get(base + 7L * words);
-                float h0 = hidden.get(n);
-                float h1 = hidden.get(n + 1);
-                float h2 = hidden.get(n + 2);
-                float h3 = hidden.get(n + 3);
-                float h4 = hidden.get(n + 4);
-                float h5 = hidden.get(n + 5);
-                float h6 = hidden.get(n + 6);
-                float h7 = hidden.get(n + 7);
-                lo += ((lowHalf(w0) * h0 + lowHalf(w1) * h1) + (lowHalf(w2) * h2 + lowHalf(w3) * h3))
-                        + ((lowHalf(w4) * h4 + lowHalf(w5) * h5) + (lowHalf(w6) * h6 + lowHalf(w7) * h7));
-                hi += ((highHalf(w0) * h0 + highHalf(w1) * h1) + (highHalf(w2) * h2 + highHalf(w3) * h3))
-                        + ((highHalf(w4) * h4 + highHalf(w5) * h5) + (highHalf(w6) * h6 + highHalf(w7) * h7));
-            }
-            long out = (long) chunk * dim + 2L * j;
-            partials.set(out, lo);
-            partials.set(out + 1, hi);
-        }
-    }
-
-    /**
-     * {@link #downPartialsBalancedF16Pairs} with two slices per step: each item issues the
-     * sixteen word loads of two slices at once (then the last odd slice alone) instead of eight
-     * per slice in turn. At high sparsity a chunk is one or two slices (90% of llama2-7b: 136
-     * slices in 128 chunks, two each), so an item's loads were two round trips to memory one after
-     * the other; now one. Each slice's eight products are added as there and the slice sums
-     * join the accumulators in ascending slice order, so the partials are bit-identical to
-     * {@link #downPartialsBalancedF16Pairs}. Requirements, grid and traffic as there.
-     * Measured slower than {@link #downPartialsBalancedF16Pairs} on the H200 (llama2-7b F16,
-     * 0-90% sparsity, likely more registers for fewer resident items), so the decode does not
-     * use it; kept, with its check, as the measured alternative.
-     */
-    public static void downPartialsBalancedF16PairsTwoSlicesAtOnce(KernelContext ctx, IntArray downT, FloatArray hidden,
-                                                                   IntArray activeIds, IntArray activeCount, FloatArray partials,
-                                                                   int dim, int expertSize, int maxChunks) {
-        int slicesPerExpert = expertSize / DOWN_SLICE;
-        int slices = activeCount.get(0) * slicesPerExpert;
-        int perChunk = slicesPerBalancedChunk(slices, maxChunks);
-        int words = dim / 2;
-        int items = balancedChunks(slices, maxChunks) * words;
-        for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
-            int chunk = t / words;
-            int j = t - chunk * words;
-            int first = chunk * perChunk;
-            int end = Math.min(first + perChunk, slices);
-            float lo = 0f;
-            float hi = 0f;
-            int u = first;
-            for (; u + 1 < end; u += 2) {
-                int slot = u / slicesPerExpert;
-                int n = activeIds.get(slot) * expertSize + (u - slot * slicesPerExpert) * DOWN_SLICE;
-                int nextSlot = (u + 1) / slicesPerExpert;
-                int m = activeIds.get(nextSlot) * expertSize + (u + 1 - nextSlot * slicesPerExpert) * DOWN_SLICE;
-                long base = (long) n * words + j;
-                long next = (long) m * words + j;
-                int w0 = downT.get(base);
-                int w1 = downT.get(base + words);
-                int w2 = downT.get(base + 2L * words);
-                int w3 = downT.get(base + 3L * words);
-                int w4 = downT.get(base + 4L * words);
-                int w5 = downT.get(base + 5L * words);
-                int w6 = downT.get(base + 6L * words);
-                int w7 = downT.get(base + 7L * words);
-                int v0 = downT.get(next);
-                int v1 = downT.get(next + words);
-                int v2 = downT.get(next + 2L * words);
-                int v3 = downT.get(next + 3L * words);
-                int v4 = downT.get(next + 4L * words);
-                int v5 = downT.get(next + 5L * words);
-                int v6 = downT.get(next + 6L * words);
-                int v7 = downT.get(next + 7L * words);
-                float h0 = hidden.get(n);
-                float h1 = hidden.get(n + 1);
-                float h2 = hidden.get(n + 2);
-                float h3 = hidden.get(n + 3);
-                float h4 = hidden.get(n + 4);
-                float h5 = hidden.get(n + 5);
-                float h6 = hidden.get(n + 6);
-                float h7 = hidden.get(n + 7);
-                float k0 = hidden.get(m);
-                float k1 = hidden.get(m + 1);
-                float k2 = hidden.get(m + 2);
-                float k3 = hidden.get(m + 3);
-                float k4 = hidden.get(m + 4);
-                float k5 = hidden.get(m + 5);
-                float k6 = hidden.get(m + 6);
-                float k7 = hidden.get(m + 7);
-                lo += ((lowHalf(w0) * h0 + lowHalf(w1) * h1) + (lowHalf(w2) * h2 + lowHalf(w3) * h3))
-                        + ((lowHalf(w4) * h4 + lowHalf(w5) * h5) + (lowHalf(w6) * h6 + lowHalf(w7) * h7));
-                hi += ((highHalf(w0) * h0 + highHalf(w1) * h1) + (highHalf(w2) * h2 + highHalf(w3) * h3))
-                        + ((highHalf(w4) * h4 + highHalf(w5) * h5) + (highHalf(w6) * h6 + highHalf(w7) * h7));
-                lo += ((lowHalf(v0) * k0 + lowHalf(v1) * k1) + (lowHalf(v2) * k2 + lowHalf(v3) * k3))
-                        + ((lowHalf(v4) * k4 + lowHalf(v5) * k5) + (lowHalf(v6) * k6 + lowHalf(v7) * k7));
-                hi += ((highHalf(v0) * k0 + highHalf(v1) * k1) + (highHalf(v2) * k2 + highHalf(v3) * k3))
-                        + ((highHalf(v4) * k4 + highHalf(v5) * k5) + (highHalf(v6) * k6 + highHalf(v7) * k7));
-            }
-            if (u < end) {
                 int slot = u / slicesPerExpert;
                 int n = activeIds.get(slot) * expertSize + (u - slot * slicesPerExpert) * DOWN_SLICE;
                 long base = (long) n * words + j;
@@ -941,39 +603,36 @@ public final class Experts {
     }
 
     /**
-     * Finishes a balanced split-K down projection: {@code out[i] = partials[0 * dim + i] +
-     * partials[1 * dim + i] + ...} over the chunks in use (ascending; 0 when no expert is active).
-     * Writes rather than adds, so {@code out} needs no zeroing and the residual add stays the
-     * decoder's own. Grid: 1-D, any size (fewer items loop).
-     * Traffic: reads 4 * chunks * dim bytes, writes 4 * dim.
+     * Lane {@code lane}'s share of output i's chunk sum: chunks {@code lane, lane + lanes, ...}
+     * below {@code chunks}, added in that order in two accumulators (two loads in flight); 0 for
+     * an item past the outputs ({@code i >= dim}).
      */
-    public static void sumDownPartialsBalanced(KernelContext ctx, FloatArray partials, IntArray activeCount, FloatArray out,
-                                               int dim, int expertSize, int maxChunks) {
-        int chunks = balancedChunks(activeCount.get(0) * (expertSize / DOWN_SLICE), maxChunks);
-        for (int i = ctx.globalIdx; i < dim; i += ctx.globalGroupSizeX) {
-            float s0 = 0f;
-            float s1 = 0f;
-            int k = 0;
-            for (; k + 1 < chunks; k += 2) {
+    static float laneShareOfChunks(FloatArray partials, int chunks, int dim, int i, int lane, int lanes) {
+        float s0 = 0f;
+        float s1 = 0f;
+        if (i < dim) {
+            int k = lane;
+            for (; k + lanes < chunks; k += 2 * lanes) {
                 s0 += partials.get((long) k * dim + i);
-                s1 += partials.get((long) (k + 1) * dim + i);
+                s1 += partials.get((long) (k + lanes) * dim + i);
             }
             if (k < chunks) {
                 s0 += partials.get((long) k * dim + i);
             }
-            out.set(i, s0 + s1);
         }
+        return s0 + s1;
     }
 
     /**
-     * Finishes a balanced split-K down projection as {@link #sumDownPartialsBalanced} does
-     * ({@code out[i] = } the sum of the chunks in use), with the chunks of each output spread over
+     * Finishes a balanced split-K down projection: {@code out[i] = partials[0 * dim + i] +
+     * partials[1 * dim + i] + ...} over the chunks in use (0 when no expert is active). Writes
+     * rather than adds, so {@code out} needs no zeroing. The chunks of each output are spread over
      * {@code lanes} work-items instead of one: a group of L items covers {@code L / lanes}
-     * neighbouring outputs; lane t adds chunks {@code t, t + lanes, ...} (two accumulators, fixed
-     * order), then the lanes' sums meet in a tree in local memory. With 128 chunks and 4096
-     * outputs one item per output made 4096 threads each waiting on up to 128 loads in a row (17 us
-     * per layer on the H200); 16 lanes cut each item's chain to 8. The order is fixed by
-     * {@code lanes}, not by the grid. {@code lanes} a power of two dividing L.
+     * neighbouring outputs; lane t adds chunks {@code t, t + lanes, ...} ({@link #laneShareOfChunks}),
+     * then the lanes' sums meet in a tree in local memory ({@link GroupReduce#sumAcrossLanes}).
+     * With 128 chunks and 4096 outputs one item per output made 4096 threads each waiting on up to
+     * 128 loads in a row (17 us per layer on the H200); 16 lanes cut each item's chain to 8. The
+     * order is fixed by {@code lanes}, not by the grid. {@code lanes} a power of two dividing L.
      * Grid: {@code WorkerGrid.of(ceil(dim / (L / lanes)) * L, L)} (fewer groups loop over tiles),
      * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}.
      * Traffic: reads 4 * chunks * dim bytes, writes 4 * dim.
@@ -988,30 +647,11 @@ public final class Experts {
         int groups = ctx.globalGroupSizeX / ctx.localGroupSizeX;
         for (int tile = ctx.groupIdx; tile * width < dim; tile += groups) {
             int i = tile * width + (lid - lane * width);
-            float s0 = 0f;
-            float s1 = 0f;
-            if (i < dim) {
-                int k = lane;
-                for (; k + lanes < chunks; k += 2 * lanes) {
-                    s0 += partials.get((long) k * dim + i);
-                    s1 += partials.get((long) (k + lanes) * dim + i);
-                }
-                if (k < chunks) {
-                    s0 += partials.get((long) k * dim + i);
-                }
-            }
-            scratch[lid] = s0 + s1;
-            ctx.localBarrier();
-            for (int stride = lanes / 2; stride > 0; stride /= 2) {
-                if (lane < stride) {
-                    scratch[lid] += scratch[lid + stride * width];
-                }
-                ctx.localBarrier();
-            }
+            float sum = GroupReduce.sumAcrossLanes(ctx, scratch, laneShareOfChunks(partials, chunks, dim, i, lane, lanes), lanes);
             if (lane == 0 && i < dim) {
-                out.set(i, scratch[lid]);
+                out.set(i, sum);
             }
-            ctx.localBarrier();
+            ctx.localBarrier(); // scratch is written again by the next tile
         }
     }
 
@@ -1031,30 +671,11 @@ public final class Experts {
         int groups = ctx.globalGroupSizeX / ctx.localGroupSizeX;
         for (int tile = ctx.groupIdx; tile * width < dim; tile += groups) {
             int i = tile * width + (lid - lane * width);
-            float s0 = 0f;
-            float s1 = 0f;
-            if (i < dim) {
-                int k = lane;
-                for (; k + lanes < chunks; k += 2 * lanes) {
-                    s0 += partials.get((long) k * dim + i);
-                    s1 += partials.get((long) (k + lanes) * dim + i);
-                }
-                if (k < chunks) {
-                    s0 += partials.get((long) k * dim + i);
-                }
-            }
-            scratch[lid] = s0 + s1;
-            ctx.localBarrier();
-            for (int stride = lanes / 2; stride > 0; stride /= 2) {
-                if (lane < stride) {
-                    scratch[lid] += scratch[lid + stride * width];
-                }
-                ctx.localBarrier();
-            }
+            float sum = GroupReduce.sumAcrossLanes(ctx, scratch, laneShareOfChunks(partials, chunks, dim, i, lane, lanes), lanes);
             if (lane == 0 && i < dim) {
-                out.set(i, out.get(i) + scratch[lid]);
+                out.set(i, out.get(i) + sum);
             }
-            ctx.localBarrier();
+            ctx.localBarrier(); // scratch is written again by the next tile
         }
     }
 }

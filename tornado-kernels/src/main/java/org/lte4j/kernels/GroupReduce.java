@@ -61,4 +61,64 @@ public final class GroupReduce {
             ctx.localBarrier();
         }
     }
+
+    /**
+     * {@code rows} sums at once, the general form of {@link #sumFourInPlace}: item {@code lid} has
+     * written its value for row r to {@code scratch[r * L + lid]} for every {@code r < rows};
+     * afterwards {@code scratch[r * L]} holds row r's sum. Items of a group that
+     * {@code participates} add; a group that does not still meets every barrier. {@code scratch}
+     * holds at least {@code rows * L} floats.
+     */
+    public static void sumRowsInPlace(KernelContext ctx, float[] scratch, int rows, boolean participates) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        ctx.localBarrier();
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            if (participates && lid < stride) {
+                for (int r = 0; r < rows; r++) {
+                    scratch[r * size + lid] += scratch[r * size + lid + stride];
+                }
+            }
+            ctx.localBarrier();
+        }
+    }
+
+    /**
+     * Column sums over lanes: the group's L items are {@code lanes} lanes of {@code L / lanes}
+     * neighbouring items (item {@code lid} is column {@code lid % (L / lanes)} of lane
+     * {@code lid / (L / lanes)}); returns the sum of {@code value} over the lanes of the item's
+     * column, added as a tree whose order is fixed by {@code lanes} (a power of two dividing L).
+     */
+    public static float sumAcrossLanes(KernelContext ctx, float[] scratch, float value, int lanes) {
+        int lid = ctx.localIdx;
+        int width = ctx.localGroupSizeX / lanes;
+        int lane = lid / width;
+        scratch[lid] = value;
+        ctx.localBarrier();
+        for (int stride = lanes / 2; stride > 0; stride /= 2) {
+            if (lane < stride) {
+                scratch[lid] += scratch[lid + stride * width];
+            }
+            ctx.localBarrier();
+        }
+        return scratch[lid - lane * width];
+    }
+
+    /**
+     * Inclusive prefix sum (Hillis-Steele): returns {@code value} of items {@code 0 .. lid}
+     * added; afterwards {@code scratch[L - 1]} holds the group's total. Exact for whole-number
+     * values whose total stays below 2^24, such as counts, whatever the order of the adds.
+     */
+    public static float prefixSum(KernelContext ctx, float[] scratch, float value) {
+        int lid = ctx.localIdx;
+        scratch[lid] = value;
+        ctx.localBarrier();
+        for (int offset = 1; offset < ctx.localGroupSizeX; offset *= 2) {
+            float add = lid >= offset ? scratch[lid - offset] : 0f;
+            ctx.localBarrier();
+            scratch[lid] += add;
+            ctx.localBarrier();
+        }
+        return scratch[lid];
+    }
 }

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.function.IntToDoubleFunction;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.lte4j.kernels.checks.QuantizedInputs;
 import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
@@ -19,10 +21,13 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.selftest.RandomArrays;
 
 /**
- * The decode-path sparse FFN (router logits, compaction against the threshold's logit, packed-pair
- * fp16 gate/up over two neurons per group, balanced split-K down, partial sums written to the
- * output) against a scalar double reference: the dense SwiGLU FFN with the neurons of experts
- * whose gate is at or below tau zeroed.
+ * The decode-path sparse FFN where compaction is its own launch (model/device SparseFeedForward
+ * for every gate/up but the self-routing packed-pair fp16 kernels, which SplitRouterAndLaneSumTest
+ * covers): split-K router logits, compaction summing the slices against the threshold's logit,
+ * gate/up over the listed experts, balanced split-K down, partial sums over lanes written to an
+ * output and added into a residual; against a scalar double reference, the dense SwiGLU FFN with
+ * the neurons of experts whose gate is at or below tau zeroed. Also: the gate/up kernels write no
+ * neuron of an inactive expert.
  */
 class LteBalancedFfnTest {
     private static final int EXPERT_SIZE = 32;
@@ -30,15 +35,42 @@ class LteBalancedFfnTest {
 
     enum Format { F32, F16, Q8_0 }
 
-    @ParameterizedTest(name = "{0} experts={1} maxChunks={2} tau={3}")
-    @CsvSource({"F16, 10, 4, 0.5", "F16, 10, 16, 0.5", "F16, 7, 3, 0", "F16, 9, 2, 0.9", "F32, 10, 4, 0.5", "F32, 6, 1, 0",
-            "Q8_0, 10, 4, 0.5", "Q8_0, 5, 8, 0", "F16, 6, 4, 0.9999"})
-    void matchesTheMaskedDenseFfn(Format format, int experts, int maxChunks, float tau) {
+    /** The gate/up kernels that read the compacted list, by the weight format they read. */
+    enum GateUp {
+        F32(Format.F32), F16(Format.F16), Q8_0_BLOCKS(Format.Q8_0), Q8_0_SPLIT_WORDS(Format.Q8_0);
+
+        final Format format;
+
+        GateUp(Format format) {
+            this.format = format;
+        }
+    }
+
+    /** Which experts the router turns on: random logits, or every row's logit made positive or negative. */
+    enum Activity { SOME, ALL, NONE }
+
+    @ParameterizedTest(name = "{0} experts={1} slices={2} maxChunks={3} tau={4} lanes={5} {6}")
+    @CsvSource({"F16, 10, 1, 4, 0.5, 4, SOME", "F16, 10, 3, 16, 0.5, 16, SOME", "F16, 7, 2, 3, 0, 2, SOME",
+            "F16, 9, 4, 2, 0.9, 16, SOME", "F16, 6, 1, 4, 0.9999, 8, SOME", "F16, 10, 3, 4, 0.5, 4, ALL",
+            "F32, 10, 3, 4, 0.5, 4, SOME", "F32, 6, 1, 1, 0, 1, SOME", "F32, 10, 2, 4, 0.5, 16, NONE",
+            "Q8_0_BLOCKS, 10, 3, 4, 0.5, 4, SOME", "Q8_0_BLOCKS, 5, 2, 8, 0.5, 8, ALL", "Q8_0_BLOCKS, 10, 3, 4, 0.5, 4, NONE",
+            "Q8_0_SPLIT_WORDS, 10, 3, 4, 0.5, 4, SOME", "Q8_0_SPLIT_WORDS, 5, 8, 8, 0, 16, SOME",
+            "Q8_0_SPLIT_WORDS, 10, 2, 4, 0.5, 2, ALL"})
+    void matchesTheMaskedDenseFfn(GateUp kernel, int experts, int slices, int maxChunks, float tau, int lanes, Activity activity) {
+        Format format = kernel.format;
         int dim = 96;
         int neurons = experts * EXPERT_SIZE;
-        RandomArrays r = new RandomArrays(experts * 31 + maxChunks + format.ordinal());
+        RandomArrays r = new RandomArrays(experts * 31 + slices * 7 + maxChunks + kernel.ordinal() * 101 + activity.ordinal());
         FloatArray router = r.floats(experts * dim);
         FloatArray x = r.floats(dim);
+        if (activity != Activity.SOME) {
+            // only column 0 left, and x[0] = 1: every logit is that column's sign
+            router.fill(0f);
+            for (int e = 0; e < experts; e++) {
+                router.set((long) e * dim, activity == Activity.ALL ? 1f : -1f);
+            }
+            x.set(0, 1f);
+        }
         // weights as fp32 values the stored format represents exactly
         float[] gate = values(r, format, neurons, dim);
         float[] up = values(r, format, neurons, dim);
@@ -54,8 +86,10 @@ class LteBalancedFfnTest {
             active[e] = 1 / (1 + Math.exp(-z)) > tau;
             count += active[e] ? 1 : 0;
         }
-        if (tau == 0) {
-            assertEquals(experts, count, "tau 0 turns every expert on");
+        if (tau == 0 || activity == Activity.ALL) {
+            assertEquals(experts, count, "every expert on");
+        } else if (activity == Activity.NONE) {
+            assertEquals(0, count, "no expert on");
         }
         double[] expected = new double[dim];
         double[] tolerance = new double[dim];
@@ -64,6 +98,145 @@ class LteBalancedFfnTest {
             if (!active[n / EXPERT_SIZE]) {
                 continue;
             }
+            int neuron = n;
+            Neuron.of(gate, up, x, n, dim).addOutputs(expected, tolerance, i -> down[i * neurons + neuron]);
+        }
+        FloatArray residual = r.floats(dim); // added to
+        double[] expectedResidual = new double[dim];
+        double[] residualTolerance = new double[dim];
+        for (int i = 0; i < dim; i++) {
+            expectedResidual[i] = residual.get(i) + expected[i];
+            residualTolerance[i] = tolerance[i] + 1e-6 * Math.abs(expectedResidual[i]);
+        }
+
+        float minLogit = tau == 0 ? -Float.MAX_VALUE : (float) Math.log(tau / (1.0 - tau));
+        FloatArray partialLogits = new FloatArray((long) slices * experts);
+        IntArray ids = new IntArray(experts);
+        IntArray activeCount = new IntArray(1);
+        FloatArray hidden = new FloatArray(neurons);
+        FloatArray partials = new FloatArray((long) maxChunks * dim);
+        FloatArray out = r.floats(dim); // overwritten, not added to
+        KernelContext ctx = new KernelContext();
+        Task gateUp = gateUpTask(kernel, ctx, gate, up, x, ids, activeCount, hidden, dim, neurons); // one group per neuron
+        Task downTask = switch (format) {
+            case F16 -> {
+                IntArray d = packedHalves(transpose(down, dim, neurons));
+                yield Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
+                        .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE));
+            }
+            case F32 -> {
+                FloatArray d = FloatArray.of(transpose(down, dim, neurons));
+                yield Task.of("down", () -> Experts.downPartialsBalancedF32(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
+                        .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
+            }
+            case Q8_0 -> {
+                ByteArray d = expertMajorBlocks(rawQ8_0.get(down), dim, neurons);
+                yield Task.of("down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE,
+                                maxChunks))
+                        .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
+            }
+        };
+        int width = LOCAL / lanes;
+        WorkerGrid sumGrid = WorkerGrid.of((dim + width - 1) / width * LOCAL, LOCAL);
+        // fixed grids sized for all experts, as a captured decode step launches them
+        JvmRun.execute(
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, partialLogits, experts, dim, slices))
+                        .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL)),
+                Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partialLogits, slices, minLogit, ids, activeCount, experts))
+                        .withGrid(WorkerGrid.of(LOCAL, LOCAL)),
+                gateUp,
+                downTask,
+                Task.of("sum", () -> Experts.sumDownPartialsAcrossLanes(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks, lanes))
+                        .withGrid(sumGrid),
+                Task.of("add", () -> Experts.addDownPartialsAcrossLanes(ctx, partials, activeCount, residual, dim, EXPERT_SIZE, maxChunks, lanes))
+                        .withGrid(sumGrid));
+        assertEquals(count, activeCount.get(0));
+        int slot = 0;
+        for (int e = 0; e < experts; e++) {
+            if (active[e]) {
+                assertEquals(e, ids.get(slot++), "active experts in ascending order");
+            }
+        }
+        JvmRun.assertClose(expected, out, tolerance, kernel + " out");
+        JvmRun.assertClose(expectedResidual, residual, residualTolerance, kernel + " residual + out");
+    }
+
+    /**
+     * Only the listed experts' neurons are written: experts 1 and 3 of 4 active, the rest of
+     * {@code hidden} keeps its marker; F32 and F16 over an odd width (where the decode runs the
+     * one-half-per-element fp16 kernel), the loop-style kernels on fewer groups than neurons.
+     */
+    @ParameterizedTest
+    @EnumSource(GateUp.class)
+    void inactiveNeuronsAreNotWritten(GateUp kernel) {
+        int experts = 4;
+        int dim = kernel.format == Format.Q8_0 ? 64 : 67;
+        int neurons = experts * EXPERT_SIZE;
+        RandomArrays r = new RandomArrays(11 + kernel.ordinal());
+        float[] gate = values(r, kernel.format, neurons, dim);
+        float[] up = values(r, kernel.format, neurons, dim);
+        FloatArray x = r.floats(dim);
+        IntArray ids = IntArray.of(1, 3, -1, -1);
+        IntArray count = IntArray.of(2);
+        FloatArray hidden = new FloatArray(neurons);
+        hidden.fill(42f);
+        JvmRun.execute(gateUpTask(kernel, new KernelContext(), gate, up, x, ids, count, hidden, dim, 5));
+        for (int n = 0; n < neurons; n++) {
+            int expert = n / EXPERT_SIZE;
+            if (expert == 1 || expert == 3) {
+                Neuron expected = Neuron.of(gate, up, x, n, dim);
+                assertEquals(expected.h(), hidden.get(n), expected.error(), "neuron " + n);
+            } else {
+                assertEquals(42f, hidden.get(n), 0f, "neuron " + n);
+            }
+        }
+    }
+
+    /**
+     * The gate/up task of {@code kernel} over the listed experts: {@code groups} work-groups for
+     * the kernels whose groups loop over the active neurons, one group per four neurons of all
+     * experts for the Q8_0 split-words kernel (its grid is fixed).
+     */
+    private Task gateUpTask(GateUp kernel, KernelContext ctx, float[] gate, float[] up, FloatArray x, IntArray ids, IntArray activeCount,
+                            FloatArray hidden, int dim, int groups) {
+        int rows = gate.length / dim;
+        Task task = switch (kernel) {
+            case F32 -> {
+                FloatArray g = FloatArray.of(gate);
+                FloatArray u = FloatArray.of(up);
+                yield Task.of("gateUp", () -> Experts.gateUpSiluActiveF32(ctx, g, u, x, ids, activeCount, hidden, dim, EXPERT_SIZE));
+            }
+            case F16 -> {
+                HalfArray g = halves(gate);
+                HalfArray u = halves(up);
+                yield Task.of("gateUp", () -> Experts.gateUpSiluActiveF16(ctx, g, u, x, ids, activeCount, hidden, dim, EXPERT_SIZE));
+            }
+            case Q8_0_BLOCKS -> {
+                ByteArray g = rawQ8_0.get(gate);
+                ByteArray u = rawQ8_0.get(up);
+                yield Task.of("gateUp", () -> Experts.gateUpSiluActiveQ8_0(ctx, g, u, x, ids, activeCount, hidden, dim, EXPERT_SIZE));
+            }
+            case Q8_0_SPLIT_WORDS -> {
+                Q8_0Split g = Q8_0Split.of(rawQ8_0.get(gate), rows, dim, Arena.ofAuto());
+                Q8_0Split u = Q8_0Split.of(rawQ8_0.get(up), rows, dim, Arena.ofAuto());
+                IntArray gq = g.quants();
+                HalfArray gs = g.scales();
+                IntArray uq = u.quants();
+                HalfArray us = u.scales();
+                yield Task.of("gateUp", () -> Experts.gateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us, x, ids, activeCount,
+                        hidden, dim, EXPERT_SIZE));
+            }
+        };
+        return task.withGrid(WorkerGrid.of((kernel == GateUp.Q8_0_SPLIT_WORDS ? rows / 4 : groups) * LOCAL, LOCAL));
+    }
+
+    /**
+     * Scalar double reference of neuron n: {@code h = silu(gate_n . x) * (up_n . x)} (rows of
+     * {@code dim} in {@code gate} and {@code up}), and the error fp32 dot products may add to it:
+     * each is off by about 1e-6 of its sum of |terms|, times the other factor.
+     */
+    record Neuron(double h, double error) {
+        static Neuron of(float[] gate, float[] up, FloatArray x, int n, int dim) {
             double g = 0, u = 0, gAbs = 0, uAbs = 0;
             for (int c = 0; c < dim; c++) {
                 g += (double) gate[n * dim + c] * x.get(c);
@@ -72,76 +245,17 @@ class LteBalancedFfnTest {
                 uAbs += Math.abs(up[n * dim + c] * x.get(c));
             }
             double h = g / (1 + Math.exp(-g)) * u;
-            double hError = 2e-6 * (gAbs * Math.abs(u) + uAbs * (Math.abs(g) + 1)) + 1e-6 * Math.abs(h);
-            for (int i = 0; i < dim; i++) {
-                double w = down[i * neurons + n];
-                expected[i] += h * w;
-                tolerance[i] += Math.abs(w) * hError + 2e-6 * Math.abs(h * w);
-            }
+            return new Neuron(h, 2e-6 * (gAbs * Math.abs(u) + uAbs * (Math.abs(g) + 1)) + 1e-6 * Math.abs(h) + 1e-30);
         }
 
-        float minLogit = tau == 0 ? -Float.MAX_VALUE : (float) Math.log(tau / (1.0 - tau));
-        FloatArray logits = new FloatArray(experts);
-        IntArray ids = new IntArray(experts);
-        IntArray activeCount = new IntArray(1);
-        FloatArray hidden = new FloatArray(neurons);
-        FloatArray partials = new FloatArray((long) maxChunks * dim);
-        FloatArray out = r.floats(dim); // overwritten, not added to
-        KernelContext ctx = new KernelContext();
-        Task gateUp;
-        Task downTask;
-        switch (format) {
-            case F16 -> {
-                IntArray g = packedHalves(gate);
-                IntArray u = packedHalves(up);
-                IntArray d = packedHalves(transpose(down, dim, neurons));
-                gateUp = Task.of("gateUp", () -> Experts.gateUpSiluActiveF16PairsTwoNeurons(ctx, g, u, x, ids, activeCount, hidden, dim, EXPERT_SIZE))
-                        .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
-                downTask = Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
-                        .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE));
-            }
-            case F32 -> {
-                FloatArray g = FloatArray.of(gate);
-                FloatArray u = FloatArray.of(up);
-                FloatArray d = FloatArray.of(transpose(down, dim, neurons));
-                gateUp = Task.of("gateUp", () -> Experts.gateUpSiluActiveF32(ctx, g, u, x, ids, activeCount, hidden, dim, EXPERT_SIZE))
-                        .withGrid(WorkerGrid.of(neurons * LOCAL, LOCAL));
-                downTask = Task.of("down", () -> Experts.downPartialsBalancedF32(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
-                        .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
-            }
-            case Q8_0 -> {
-                Q8_0Split g = Q8_0Split.of(rawQ8_0.get(gate), neurons, dim, Arena.ofAuto());
-                Q8_0Split u = Q8_0Split.of(rawQ8_0.get(up), neurons, dim, Arena.ofAuto());
-                ByteArray d = expertMajorBlocks(rawQ8_0.get(down), dim, neurons);
-                IntArray gq = g.quants();
-                HalfArray gs = g.scales();
-                IntArray uq = u.quants();
-                HalfArray us = u.scales();
-                gateUp = Task.of("gateUp", () -> Experts.gateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us, x, ids, activeCount,
-                                hidden, dim, EXPERT_SIZE))
-                        .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
-                downTask = Task.of("down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
-                        .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
-            }
-            default -> throw new IllegalStateException();
-        }
-        JvmRun.execute(
-                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, logits, experts, dim, 1))
-                        .withGrid(WorkerGrid.of((experts + 3) / 4 * LOCAL, LOCAL)),
-                Task.of("compact", () -> Router.compactActiveExperts(ctx, logits, minLogit, ids, activeCount, experts))
-                        .withGrid(WorkerGrid.of(LOCAL, LOCAL)),
-                gateUp,
-                downTask,
-                Task.of("sum", () -> Experts.sumDownPartialsBalanced(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks))
-                        .withGrid(WorkerGrid.of(32, 16)));
-        assertEquals(count, activeCount.get(0));
-        int slot = 0;
-        for (int e = 0; e < experts; e++) {
-            if (active[e]) {
-                assertEquals(e, ids.get(slot++), "active experts in ascending order");
+        /** Adds {@code h * down(i)} to every output i of {@code expected}, and its error to {@code tolerance}. */
+        void addOutputs(double[] expected, double[] tolerance, IntToDoubleFunction down) {
+            for (int i = 0; i < expected.length; i++) {
+                double w = down.applyAsDouble(i);
+                expected[i] += h * w;
+                tolerance[i] += Math.abs(w) * error + 2e-6 * Math.abs(h * w);
             }
         }
-        JvmRun.assertClose(expected, out, tolerance, format + " out");
     }
 
     /** The raw Q8_0 bytes behind the last {@link #values} of format Q8_0, by its value array. */
@@ -186,7 +300,16 @@ class LteBalancedFfnTest {
         return t;
     }
 
-    private static IntArray packedHalves(float[] v) {
+    private static HalfArray halves(float[] v) {
+        HalfArray h = new HalfArray(v.length);
+        for (int i = 0; i < v.length; i++) {
+            h.set(i, v[i]);
+        }
+        return h;
+    }
+
+    /** fp16 values as packed pairs: element 2j in the low half of word j, 2j + 1 in the high half. */
+    static IntArray packedHalves(float[] v) {
         try (HalfArray h = new HalfArray(v.length)) {
             for (int i = 0; i < v.length; i++) {
                 h.set(i, v[i]);

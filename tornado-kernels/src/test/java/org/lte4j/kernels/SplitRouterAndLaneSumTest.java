@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
@@ -18,11 +19,12 @@ import org.lte4j.runtime.selftest.RandomArrays;
 
 /**
  * The split-K router ({@link Router#logitsFourExpertsSplitK} then
- * {@link Router#compactActiveExpertsSummingSlices}) and the lane-parallel down partial sums
+ * {@link Router#compactActiveExpertsSummingSlices}), the packed-pair fp16 down partials
+ * ({@link Experts#downPartialsBalancedF16Pairs}) and the lane-parallel down partial sums
  * ({@link Experts#sumDownPartialsAcrossLanes}, {@link Experts#addDownPartialsAcrossLanes}) on the
- * JVM, against scalar double references; and the fp16 decode FFN built from them (router,
- * {@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}, balanced down, lane sums added into a
- * residual) against the dense SwiGLU FFN with the inactive experts' neurons zeroed.
+ * JVM, against scalar references; and the fp16 decode FFN built from them (router, the
+ * self-routing gate/up kernels, balanced down, lane sums added into a residual) against the dense
+ * SwiGLU FFN with the inactive experts' neurons zeroed.
  */
 class SplitRouterAndLaneSumTest {
 
@@ -70,6 +72,44 @@ class SplitRouterAndLaneSumTest {
         }
         assertEquals(slot, count.get(0), "count");
         assertTrue(count.get(0) > 0 && count.get(0) < experts - ambiguous, "some experts on, some off");
+    }
+
+    /**
+     * Compaction alone: the ids of the experts whose slices, added in ascending order, exceed
+     * {@code minLogit}, in ascending order, then the count; slots from the count on keep what
+     * they held. One expert, fewer experts than items, more than one run per item, all and none.
+     */
+    @ParameterizedTest(name = "experts={0} L={1} slices={2} minLogit={3}")
+    @CsvSource({"1, 32, 1, 0", "31, 32, 3, 0", "301, 64, 4, 0.1", "100, 32, 2, -1000", "100, 32, 2, 1000", "5, 64, 8, 0",
+            "2048, 256, 8, 0.5"})
+    void compactionListsActiveExpertsInAscendingOrder(int experts, int local, int slices, float minLogit) {
+        RandomArrays r = new RandomArrays(experts * 3L + local + slices);
+        FloatArray partialLogits = r.floats(slices * experts);
+        List<Integer> expected = new ArrayList<>();
+        for (int e = 0; e < experts; e++) {
+            float z = 0f;
+            for (int s = 0; s < slices; s++) {
+                z += partialLogits.get((long) s * experts + e);
+            }
+            if (z > minLogit) {
+                expected.add(e);
+            }
+        }
+        IntArray ids = new IntArray(experts);
+        ids.fill(-7);
+        IntArray count = IntArray.of(-1);
+        KernelContext ctx = new KernelContext();
+        JvmRun.execute(Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partialLogits, slices, minLogit, ids, count, experts))
+                .withGrid(WorkerGrid.of(local, local)));
+        assertEquals(expected.size(), count.get(0));
+        for (int s = 0; s < experts; s++) {
+            assertEquals(s < expected.size() ? expected.get(s) : -7, ids.get(s), "slot " + s);
+        }
+        if (minLogit == -1000) {
+            assertEquals(experts, count.get(0), "all");
+        } else if (minLogit == 1000) {
+            assertEquals(0, count.get(0), "none");
+        }
     }
 
     @ParameterizedTest(name = "dim={0} maxChunks={1} active={2} lanes={3} L={4} groups={5}")
@@ -145,20 +185,8 @@ class SplitRouterAndLaneSumTest {
             if (!active[n / expertSize]) {
                 continue;
             }
-            double g = 0, u = 0, gAbs = 0, uAbs = 0;
-            for (int c = 0; c < dim; c++) {
-                g += (double) gate[n * dim + c] * x.get(c);
-                u += (double) up[n * dim + c] * x.get(c);
-                gAbs += Math.abs(gate[n * dim + c] * x.get(c));
-                uAbs += Math.abs(up[n * dim + c] * x.get(c));
-            }
-            double h = g / (1 + Math.exp(-g)) * u;
-            double hError = 2e-6 * (gAbs * Math.abs(u) + uAbs * (Math.abs(g) + 1)) + 1e-6 * Math.abs(h);
-            for (int i = 0; i < dim; i++) {
-                double w = downT[n * dim + i];
-                expected[i] += h * w;
-                tolerance[i] += Math.abs(w) * hError + 2e-6 * Math.abs(h * w);
-            }
+            int neuron = n;
+            LteBalancedFfnTest.Neuron.of(gate, up, x, n, dim).addOutputs(expected, tolerance, i -> downT[neuron * dim + i]);
         }
         float minLogit = tau == 0 ? -Float.MAX_VALUE : (float) Math.log(tau / (1.0 - tau));
         FloatArray partialLogits = new FloatArray(slices * experts);
@@ -166,9 +194,9 @@ class SplitRouterAndLaneSumTest {
         IntArray activeCount = new IntArray(1);
         FloatArray hidden = new FloatArray(neurons);
         FloatArray partials = new FloatArray((long) maxChunks * dim);
-        IntArray g = packedHalves(gate);
-        IntArray u = packedHalves(up);
-        IntArray d = packedHalves(downT);
+        IntArray g = LteBalancedFfnTest.packedHalves(gate);
+        IntArray u = LteBalancedFfnTest.packedHalves(up);
+        IntArray d = LteBalancedFfnTest.packedHalves(downT);
         int width = local / lanes;
         KernelContext ctx = new KernelContext();
         JvmRun.execute(
@@ -216,8 +244,8 @@ class SplitRouterAndLaneSumTest {
         float[] up = halves(r, neurons * dim);
         FloatArray x = r.floats(dim);
         FloatArray partialLogits = r.floats(slices * experts);
-        IntArray g = packedHalves(gate);
-        IntArray u = packedHalves(up);
+        IntArray g = LteBalancedFfnTest.packedHalves(gate);
+        IntArray u = LteBalancedFfnTest.packedHalves(up);
         float untouched = 1234.5f;
         FloatArray hidden = new FloatArray(neurons);
         FloatArray pairHidden = new FloatArray(neurons);
@@ -253,16 +281,8 @@ class SplitRouterAndLaneSumTest {
                     assertEquals(untouched, hidden.get(n), "inactive neuron " + n + " untouched");
                     continue;
                 }
-                double gd = 0, ud = 0, gAbs = 0, uAbs = 0;
-                for (int c = 0; c < dim; c++) {
-                    gd += (double) gate[n * dim + c] * x.get(c);
-                    ud += (double) up[n * dim + c] * x.get(c);
-                    gAbs += Math.abs(gate[n * dim + c] * x.get(c));
-                    uAbs += Math.abs(up[n * dim + c] * x.get(c));
-                }
-                double h = gd / (1 + Math.exp(-gd)) * ud;
-                double tolerance = 2e-6 * (gAbs * Math.abs(ud) + uAbs * (Math.abs(gd) + 1)) + 1e-6 * Math.abs(h) + 1e-30;
-                assertEquals(h, hidden.get(n), tolerance, "neuron " + n);
+                LteBalancedFfnTest.Neuron expected = LteBalancedFfnTest.Neuron.of(gate, up, x, n, dim);
+                assertEquals(expected.h(), hidden.get(n), expected.error(), "neuron " + n);
             }
         }
         assertEquals(slot, count.get(0), "count");
@@ -277,20 +297,20 @@ class SplitRouterAndLaneSumTest {
     }
 
     /**
-     * {@link Experts#downPartialsBalancedF16PairsTwoSlicesAtOnce}: every chunk in use holds the
-     * scalar double sum of its slices' neurons (hidden times the transposed fp16 down row), and
-     * the partials are bit-identical to {@link Experts#downPartialsBalancedF16Pairs}'s, for one,
-     * two and odd numbers of slices per chunk and fewer items than outputs (items loop).
+     * {@link Experts#downPartialsBalancedF16Pairs} alone: every chunk in use holds the scalar
+     * double sum of its slices' neurons (hidden times the transposed fp16 down row), chunks past
+     * those in use are not written, for one, two and odd numbers of slices per chunk, no active
+     * expert, and fewer items than outputs (items loop).
      */
     @ParameterizedTest(name = "experts={0} active={1} dim={2} maxChunks={3} items={4}")
     @CsvSource({"12, 5, 96, 5, 1000", "12, 12, 96, 128, 1000", "40, 34, 64, 128, 5000", "40, 17, 64, 7, 64", "9, 1, 34, 3, 16",
             "9, 0, 34, 3, 16", "20, 13, 128, 4, 33"})
-    void twoSlicesAtOnceDownPartialsMatchTheScalarSumsAndTheOneSliceKernel(int experts, int active, int dim, int maxChunks, int items) {
+    void f16PairsDownPartialsAreTheScalarSumsOfTheirSlices(int experts, int active, int dim, int maxChunks, int items) {
         int expertSize = 32;
         int neurons = experts * expertSize;
         RandomArrays r = new RandomArrays(experts * 3L + active + dim + maxChunks);
         float[] downT = halves(r, neurons * dim);
-        IntArray d = packedHalves(downT);
+        IntArray d = LteBalancedFfnTest.packedHalves(downT);
         FloatArray hidden = r.floats(neurons);
         IntArray ids = new IntArray(experts);
         int[] order = new int[experts];
@@ -309,20 +329,16 @@ class SplitRouterAndLaneSumTest {
             ids.set(s, chosen[s]);
         }
         IntArray count = IntArray.of(active);
-        FloatArray twoAtOnce = new FloatArray((long) maxChunks * dim);
-        FloatArray oneAtATime = new FloatArray((long) maxChunks * dim);
+        float unwritten = 777f;
+        FloatArray partials = new FloatArray((long) maxChunks * dim);
+        partials.fill(unwritten);
         KernelContext ctx = new KernelContext();
-        int local = 16;
-        WorkerGrid grid = WorkerGrid.covering(items, local, Integer.MAX_VALUE);
-        JvmRun.execute(
-                Task.of("two", () -> Experts.downPartialsBalancedF16PairsTwoSlicesAtOnce(ctx, d, hidden, ids, count, twoAtOnce, dim, expertSize,
-                        maxChunks)).withGrid(grid),
-                Task.of("one", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, count, oneAtATime, dim, expertSize, maxChunks))
-                        .withGrid(grid));
+        JvmRun.execute(Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, count, partials, dim, expertSize, maxChunks))
+                .withGrid(WorkerGrid.covering(items, 16, Integer.MAX_VALUE)));
         int slicesPerExpert = expertSize / Experts.DOWN_SLICE;
         int slices = active * slicesPerExpert;
-        int perChunk = Experts.slicesPerBalancedChunk(slices, maxChunks);
-        int chunks = Experts.balancedChunks(slices, maxChunks);
+        int perChunk = (slices + maxChunks - 1) / maxChunks; // at most maxChunks chunks, all but the last full
+        int chunks = perChunk == 0 ? 0 : (slices + perChunk - 1) / perChunk;
         assertTrue(chunks <= maxChunks);
         double[] expected = new double[chunks * dim];
         double[] tolerance = new double[chunks * dim];
@@ -338,11 +354,10 @@ class SplitRouterAndLaneSumTest {
             }
         }
         for (int k = 0; k < chunks * dim; k++) {
-            assertEquals(expected[k], twoAtOnce.get(k), tolerance[k] + 1e-30, "partial " + k);
+            assertEquals(expected[k], partials.get(k), tolerance[k] + 1e-30, "partial " + k);
         }
-        for (int k = 0; k < chunks * dim; k++) {
-            assertEquals(Float.floatToRawIntBits(oneAtATime.get(k)), Float.floatToRawIntBits(twoAtOnce.get(k)),
-                    "partial " + k + " bit-identical to the one-slice kernel");
+        for (long k = (long) chunks * dim; k < partials.getSize(); k++) {
+            assertEquals(unwritten, partials.get(k), "partial " + k + " of an unused chunk");
         }
     }
 
@@ -353,17 +368,6 @@ class SplitRouterAndLaneSumTest {
                 v[i] = h.get(i);
             }
             return v;
-        }
-    }
-
-    private static IntArray packedHalves(float[] v) {
-        try (HalfArray h = new HalfArray(v.length)) {
-            for (int i = 0; i < v.length; i++) {
-                h.set(i, v[i]);
-            }
-            IntArray w = new IntArray(v.length / 2);
-            MemorySegment.copy(h.segment(), 0, w.segment(), 0, h.byteSize());
-            return w;
         }
     }
 }

@@ -28,7 +28,6 @@ final class LteChecks {
     private static final int EXPERT_SIZE = 32;
     private static final int DIM = 96;
     private static final int LOCAL = 64;
-    private static final int EXPERTS_PER_CHUNK = 4;
     /** 12 experts (48 slices of 8 neurons) over at most 5 chunks of up to 10 slices, the last one shorter. */
     private static final int MAX_CHUNKS = 5;
 
@@ -37,34 +36,6 @@ final class LteChecks {
 
     static List<KernelCheck> all() {
         return List.of(
-                Check.of(Router.class, "scoreExperts", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int experts = 45;
-                    int dim = 200;
-                    FloatArray w = r.floats(experts * dim);
-                    FloatArray x = r.floats(dim);
-                    FloatArray gates = new FloatArray(experts);
-                    KernelContext ctx = new KernelContext();
-                    Task t = Task.of("scoreExperts", () -> Router.scoreExperts(ctx, w, x, gates, experts, dim))
-                            .withGrid(WorkerGrid.of(experts * LOCAL, LOCAL));
-                    // the sigmoid's slope is at most 1/4, so gate errors are below the dot products' own
-                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, dim).maxAbsRowDot(experts, dim, x)), List.of(w, x), gates);
-                }),
-                Check.of(Router.class, "compactActiveExperts", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int experts = 301;
-                    float threshold = 0.5f;
-                    FloatArray gates = new FloatArray(experts);
-                    for (int e = 0; e < experts; e++) {
-                        gates.set(e, (r.nextFloat() + 1) / 2);
-                    }
-                    IntArray activeIds = new IntArray(experts);
-                    IntArray activeCount = new IntArray(1);
-                    KernelContext ctx = new KernelContext();
-                    Task t = Task.of("compactActiveExperts", () -> Router.compactActiveExperts(ctx, gates, threshold, activeIds, activeCount, experts))
-                            .withGrid(WorkerGrid.of(LOCAL, LOCAL));
-                    return prepared(t, 0, List.of(gates), activeIds, activeCount);
-                }),
                 Check.of(Router.class, "logitsFourExpertsSplitK", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int experts = 45; // not a multiple of 4
@@ -93,45 +64,15 @@ final class LteChecks {
                 }),
                 laneSumCheck("sumDownPartialsAcrossLanes"),
                 laneSumCheck("addDownPartialsAcrossLanes"),
-                gateUpPairsCheck(),
-                gateUpCompactingCheck(),
-                gateUpLoopingOverActiveCheck(),
+                selfRoutingGateUpCheck("gateUpSiluF16PairsTwoNeuronsCompacting"),
+                selfRoutingGateUpCheck("gateUpSiluF16PairsTwoNeuronsLoopingOverActive"),
                 gateUpSplitWordsCheck(),
                 balancedDownCheck("downPartialsBalancedF16Pairs", Format.F16),
-                balancedDownCheck("downPartialsBalancedF16PairsTwoSlicesAtOnce", Format.F16),
                 balancedDownCheck("downPartialsBalancedF32", Format.F32),
                 balancedDownCheck("downPartialsBalancedQ8_0ExpertMajor", Format.Q8_0),
-                Check.of(Experts.class, "sumDownPartialsBalanced", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int dim = DIM;
-                    int maxChunks = MAX_CHUNKS;
-                    FloatArray partials = r.floats(maxChunks * dim);
-                    IntArray activeCount = IntArray.of(r.nextInt(EXPERTS + 1));
-                    FloatArray out = r.floats(dim);
-                    KernelContext ctx = new KernelContext();
-                    Task t = Task.of("sumDownPartialsBalanced", () -> Experts.sumDownPartialsBalanced(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks))
-                            .withGrid(WorkerGrid.of(64, 32));
-                    return prepared(t, 1e-6 * (maxChunks + 1), List.of(partials, activeCount, out), out);
-                }),
                 gateUpCheck("gateUpSiluActiveF32", Format.F32),
                 gateUpCheck("gateUpSiluActiveF16", Format.F16),
-                gateUpCheck("gateUpSiluActiveQ8_0", Format.Q8_0),
-                downCheck("downPartialsActiveF32", Format.F32),
-                downCheck("downPartialsActiveF16", Format.F16),
-                downCheck("downPartialsActiveQ8_0", Format.Q8_0),
-                Check.of(Experts.class, "accumulateDownPartials", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int dim = DIM;
-                    int expertsPerChunk = EXPERTS_PER_CHUNK;
-                    int chunks = (EXPERTS + expertsPerChunk - 1) / expertsPerChunk;
-                    FloatArray partials = r.floats(chunks * dim);
-                    IntArray activeCount = IntArray.of(r.nextInt(EXPERTS + 1));
-                    FloatArray out = r.floats(dim);
-                    KernelContext ctx = new KernelContext();
-                    Task t = Task.of("accumulateDownPartials", () -> Experts.accumulateDownPartials(ctx, partials, activeCount, out, dim, expertsPerChunk))
-                            .withGrid(WorkerGrid.of(64, 32));
-                    return prepared(t, 1e-6 * (chunks + 1), List.of(partials, activeCount, out), out);
-                }));
+                gateUpCheck("gateUpSiluActiveQ8_0", Format.Q8_0));
     }
 
     enum Format { F32, F16, Q8_0 }
@@ -226,49 +167,6 @@ final class LteChecks {
         });
     }
 
-    private static KernelCheck downCheck(String kernel, Format format) {
-        return Check.of(Experts.class, kernel, seed -> {
-            RandomArrays r = new RandomArrays(seed);
-            int dim = DIM;
-            int expertSize = EXPERT_SIZE;
-            int expertsPerChunk = EXPERTS_PER_CHUNK;
-            int neurons = EXPERTS * expertSize;
-            int chunks = (EXPERTS + expertsPerChunk - 1) / expertsPerChunk;
-            Matrix down = Matrix.random(r, format, neurons, dim);
-            FloatArray hidden = r.floats(neurons);
-            IntArray[] active = randomActive(r, EXPERTS);
-            IntArray activeIds = active[0];
-            IntArray activeCount = active[1];
-            FloatArray partials = new FloatArray(chunks * dim);
-            KernelContext ctx = new KernelContext();
-            Task t = switch (format) {
-                case F32 -> {
-                    FloatArray d = (FloatArray) down.array();
-                    yield Task.of(kernel, () -> Experts.downPartialsActiveF32(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, expertsPerChunk));
-                }
-                case F16 -> {
-                    HalfArray d = (HalfArray) down.array();
-                    yield Task.of(kernel, () -> Experts.downPartialsActiveF16(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, expertsPerChunk));
-                }
-                case Q8_0 -> {
-                    ByteArray d = (ByteArray) down.array();
-                    yield Task.of(kernel, () -> Experts.downPartialsActiveQ8_0(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, expertsPerChunk));
-                }
-            };
-            int items = chunks * dim;
-            t = t.withGrid(WorkerGrid.covering(items, LOCAL, Integer.MAX_VALUE));
-            // a partial sums expertsPerChunk * 32 products; bound its error by the sum over all neurons of |h * w|
-            double scale = 0;
-            for (int i = 0; i < dim; i++) {
-                double s = 0;
-                for (int n = 0; n < neurons; n++) {
-                    s += Math.abs(hidden.get(n) * down.weights().at(n, i));
-                }
-                scale = Math.max(scale, s);
-            }
-            return prepared(t, 1e-5 * Math.max(1, scale), List.of(down.array(), hidden, activeIds, activeCount), partials);
-        });
-    }
     /** Element view of fp16 weights stored as packed pairs (element 2j in the low half of word j). */
     static Weights packedHalfWeights(IntArray words, int cols) {
         return (row, col) -> {
@@ -278,37 +176,12 @@ final class LteChecks {
         };
     }
 
-    private static KernelCheck gateUpPairsCheck() {
-        String kernel = "gateUpSiluActiveF16PairsTwoNeurons";
-        return Check.of(Experts.class, kernel, seed -> {
-            RandomArrays r = new RandomArrays(seed);
-            int dim = DIM;
-            int expertSize = EXPERT_SIZE;
-            int neurons = EXPERTS * expertSize;
-            IntArray gate = MatVecChecks.packedHalves(r, neurons, dim);
-            IntArray up = MatVecChecks.packedHalves(r, neurons, dim);
-            FloatArray x = r.floats(dim);
-            IntArray[] active = randomActive(r, EXPERTS);
-            IntArray activeIds = active[0];
-            IntArray activeCount = active[1];
-            FloatArray hidden = new FloatArray(neurons);
-            KernelContext ctx = new KernelContext();
-            Task t = Task.of(kernel, () -> Experts.gateUpSiluActiveF16PairsTwoNeurons(ctx, gate, up, x, activeIds, activeCount, hidden, dim, expertSize))
-                    .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
-            Weights g = packedHalfWeights(gate, dim);
-            Weights u = packedHalfWeights(up, dim);
-            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
-            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
-            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, activeIds, activeCount), hidden);
-        });
-    }
-
     /**
-     * The fp16 gate/up that routes itself from split-K partial logits (3 slices) and writes the
-     * active list in group 0: about half the experts above the threshold.
+     * The fp16 gate/up kernels that route themselves from split-K partial logits (3 slices, about
+     * half the experts above the threshold) and write the active list: the one-group-per-pair
+     * kernel on its grid, the fixed-grid one on 5 groups for about 96 active pairs (each group loops).
      */
-    private static KernelCheck gateUpCompactingCheck() {
-        String kernel = "gateUpSiluF16PairsTwoNeuronsCompacting";
+    private static KernelCheck selfRoutingGateUpCheck(String kernel) {
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM;
@@ -325,43 +198,11 @@ final class LteChecks {
             IntArray activeCount = new IntArray(1);
             FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
             KernelContext ctx = new KernelContext();
-            Task t = Task.of(kernel, () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, gate, up, x, partialLogits, slices, minLogit,
-                            activeIds, activeCount, hidden, dim, expertSize, experts))
-                    .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
-            Weights g = packedHalfWeights(gate, dim);
-            Weights u = packedHalfWeights(up, dim);
-            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
-            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
-            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, partialLogits), hidden, activeIds, activeCount);
-        });
-    }
-
-    /**
-     * The fp16 gate/up that lists the active experts in every group and loops over the active
-     * pairs on a fixed grid: 5 groups for about 96 active pairs (each group loops), 3 slices,
-     * about half the experts above the threshold.
-     */
-    private static KernelCheck gateUpLoopingOverActiveCheck() {
-        String kernel = "gateUpSiluF16PairsTwoNeuronsLoopingOverActive";
-        return Check.of(Experts.class, kernel, seed -> {
-            RandomArrays r = new RandomArrays(seed);
-            int dim = DIM;
-            int expertSize = EXPERT_SIZE;
-            int experts = EXPERTS;
-            int neurons = experts * expertSize;
-            int slices = 3;
-            float minLogit = 0.05f;
-            IntArray gate = MatVecChecks.packedHalves(r, neurons, dim);
-            IntArray up = MatVecChecks.packedHalves(r, neurons, dim);
-            FloatArray x = r.floats(dim);
-            FloatArray partialLogits = r.floats(slices * experts);
-            IntArray activeIds = new IntArray(experts);
-            IntArray activeCount = new IntArray(1);
-            FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
-            KernelContext ctx = new KernelContext();
-            Task t = Task.of(kernel, () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, gate, up, x, partialLogits, slices,
-                            minLogit, activeIds, activeCount, hidden, dim, expertSize, experts))
-                    .withGrid(WorkerGrid.of(5 * LOCAL, LOCAL));
+            Task t = kernel.endsWith("LoopingOverActive")
+                    ? Task.of(kernel, () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, gate, up, x, partialLogits, slices,
+                            minLogit, activeIds, activeCount, hidden, dim, expertSize, experts)).withGrid(WorkerGrid.of(5 * LOCAL, LOCAL))
+                    : Task.of(kernel, () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, gate, up, x, partialLogits, slices, minLogit,
+                            activeIds, activeCount, hidden, dim, expertSize, experts)).withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
             Weights g = packedHalfWeights(gate, dim);
             Weights u = packedHalfWeights(up, dim);
             double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
@@ -427,11 +268,8 @@ final class LteChecks {
                     down = d;
                     at = packedHalfWeights(d, dim);
                     WorkerGrid grid = WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE);
-                    t = kernel.equals("downPartialsBalancedF16PairsTwoSlicesAtOnce")
-                            ? Task.of(kernel, () -> Experts.downPartialsBalancedF16PairsTwoSlicesAtOnce(ctx, d, hidden, activeIds, activeCount,
-                                    partials, dim, expertSize, maxChunks)).withGrid(grid)
-                            : Task.of(kernel, () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, activeIds, activeCount, partials, dim,
-                                    expertSize, maxChunks)).withGrid(grid);
+                    t = Task.of(kernel, () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, activeIds, activeCount, partials, dim,
+                            expertSize, maxChunks)).withGrid(grid);
                 }
                 case F32 -> {
                     FloatArray d = r.floats(neurons * dim);
