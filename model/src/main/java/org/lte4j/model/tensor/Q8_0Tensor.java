@@ -19,11 +19,14 @@ public final class Q8_0Tensor extends Tensor {
     public static final int BLOCK = 32;
     public static final int BLOCK_BYTES = 34;
     /**
-     * At most 256 bits: a block's bytes then widen to floats within one register shape change,
-     * which measured 1.3-1.5x faster for Q8_0 than 512-bit floats fed from 128-bit byte loads on
-     * this AVX-512 machine (noisy, shared 2-core host; a benchmark should confirm).
+     * The preferred float shape, fed by byte loads of as many lanes (128 bits for 512-bit floats):
+     * each load widens to floats in one conversion. On this AVX-512 machine that runs 1.3-1.4x
+     * faster per core than 256-bit floats (17-19 against 13 GB/s of thread CPU time on an
+     * L2-resident matrix; the earlier cap at 256 bits came from wall-clock timings that caught
+     * the slower warm-up and a shared machine's scheduling). At least 256 bits, since a byte
+     * vector has no shape below 64 bits.
      */
-    static final VectorSpecies<Float> F = F_SPECIES.vectorBitSize() > 256 ? FloatVector.SPECIES_256 : F_SPECIES;
+    static final VectorSpecies<Float> F = F_SPECIES.length() >= 8 ? F_SPECIES : FloatVector.SPECIES_256;
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
 
     Q8_0Tensor(String name, long[] shape, MemorySegment data) {

@@ -3,7 +3,6 @@ package org.lte4j.model.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.lte4j.runtime.api.NativeArray;
@@ -25,7 +24,10 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
     static final VectorSpecies<Float> F_SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Products with fewer multiply-adds than this run on the calling thread. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
-    /** Rows per parallel task; large enough to amortise the fork-join overhead. */
+    /**
+     * Rows per chunk a thread claims at a time: 16 floats of output fill one cache line, and a
+     * chunk of a decode product is a few microseconds, small enough to balance two threads.
+     */
     private static final int ROWS_PER_TASK = 16;
 
     private final String name;
@@ -174,10 +176,7 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
             }
             return;
         }
-        int tasks = (rowCount + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-        IntStream.range(0, tasks).parallel().forEach(t -> {
-            int from = t * ROWS_PER_TASK;
-            int to = Math.min(rowCount, from + ROWS_PER_TASK);
+        ParallelRows.forEach(rowCount, ROWS_PER_TASK, (from, to) -> {
             for (int r = from; r < to; r++) {
                 out[outOffset + r] = dot(rowStart + r, x, xOffset);
             }
@@ -213,10 +212,8 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
             }
             return;
         }
-        int tasks = (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-        IntStream.range(0, tasks).parallel().forEach(t -> {
-            int to = Math.min(rows, (t + 1) * ROWS_PER_TASK);
-            for (int r = t * ROWS_PER_TASK; r < to; r++) {
+        ParallelRows.forEach(rows, ROWS_PER_TASK, (from, to) -> {
+            for (int r = from; r < to; r++) {
                 dotBatch(r, xs, count, outs);
             }
         });
