@@ -45,7 +45,10 @@ import org.lte4j.runtime.graph.TaskGraph;
  * RMSNorm + q/k/v + RoPE + K/V store, attention, output projection + residual, RMSNorm + gate/up
  * + SiLU, down projection + residual ({@link FusedMatVec}); other formats run the steps one by one.
  *
- * <p>A prompt runs token by token. Not thread-safe: one sequence, one thread.
+ * <p>A prompt of the dense model runs in batches ({@link DevicePrefill}, graphs of the same plan
+ * over the same device buffers), leaving the KV cache as token-by-token decode would; with
+ * another FFN block (the LTE sparse FFN, which routes each token) it runs token by token.
+ * Not thread-safe: one sequence, one thread.
  */
 public final class DeviceLlama implements AutoCloseable {
     private static final int MAX_GROUPS = 65536;
@@ -79,12 +82,14 @@ public final class DeviceLlama implements AutoCloseable {
     private final IntArray next = new IntArray(1);
 
     private final ExecutionPlan plan;
+    private final ExecutionPlan.GraphGroup decodeStep;
+    private final DevicePrefill prefill; // null: prompts run token by token
     private final long weightBytesPerToken;
     private int length;
     private ExecutionProfile lastProfile;
 
     private DeviceLlama(LlamaModel model, Device device, DecodeOptions options,
-                        Function<DeviceWeights, DeviceFeedForward> feedForward) {
+                        Function<DeviceWeights, DeviceFeedForward> feedForward, int prefillBatch) {
         this.config = model.config();
         this.modelWeights = model.weights();
         this.device = Objects.requireNonNull(device, "device");
@@ -120,23 +125,49 @@ public final class DeviceLlama implements AutoCloseable {
         for (int l = 0; l < c.nLayers(); l++) {
             graphs.add(layer(l));
         }
-        graphs.add(output());
+        ImmutableTaskGraph output = output();
+        graphs.add(output);
+        int decodeGraphs = graphs.size();
+        this.prefill = prefillBatch == 0 ? null
+                : new DevicePrefill(model, weights, prefillBatch, local, vectorLocal, maxContext, keyCache, valueCache, x);
+        if (prefill != null) {
+            graphs.addAll(prefill.graphs());
+        }
         this.plan = new ExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
                 .withDevice(device)
                 .withProfiling(options.profiling())
                 .withCapture(options.capture());
+        this.decodeStep = plan.group(graphs.subList(0, decodeGraphs).toArray(ImmutableTaskGraph[]::new));
+        if (prefill != null) {
+            prefill.bind(plan, output);
+        }
         this.weightBytesPerToken = countWeightBytes();
     }
 
-    /** The dense model on {@code device}. */
+    /** The dense model on {@code device}; prompts run {@link DevicePrefill#DEFAULT_BATCH} tokens at a time. */
     public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options) {
-        return new DeviceLlama(model, device, options, w -> new DenseFeedForward(model, w, options.localSize()));
+        return create(model, device, options, DevicePrefill.DEFAULT_BATCH);
     }
 
-    /** The model with another FFN block (the LTE sparse FFN), built over the shared device weights. */
+    /**
+     * The dense model on {@code device}, prompts running {@code prefillBatch} tokens at a time
+     * (1..{@link org.lte4j.kernels.BatchMatMul#MAX_BATCH}), or token by token through the decode
+     * step when it is 0.
+     */
+    public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options, int prefillBatch) {
+        if (prefillBatch < 0) {
+            throw new IllegalArgumentException("prefill batch must be >= 0 (0: token by token), was " + prefillBatch);
+        }
+        return new DeviceLlama(model, device, options, w -> new DenseFeedForward(model, w, options.localSize()), prefillBatch);
+    }
+
+    /**
+     * The model with another FFN block (the LTE sparse FFN), built over the shared device weights.
+     * Prompts run token by token: the batched prefill has the dense FFN only.
+     */
     public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options,
                                      Function<DeviceWeights, DeviceFeedForward> feedForward) {
-        return new DeviceLlama(model, device, options, feedForward);
+        return new DeviceLlama(model, device, options, feedForward, 0);
     }
 
     // ---- the token step, top to bottom ----
@@ -331,18 +362,27 @@ public final class DeviceLlama implements AutoCloseable {
         return next.get(0);
     }
 
-    /** Runs a prompt through, token by token; returns the logits after its last token. */
+    /** Runs a prompt through (in batches where the model has them); returns the logits after its last token. */
     public float[] prefill(int[] tokens) {
         requireNonEmpty(tokens);
+        if (prefill != null) {
+            runBatches(tokens);
+            plan.transferToHost(logits);
+            return logits.toHeapArray();
+        }
         for (int i = 0; i < tokens.length - 1; i++) {
             step(tokens[i]);
         }
         return forward(tokens[tokens.length - 1]);
     }
 
-    /** Runs a prompt through, token by token; returns the greedy next token. */
+    /** Runs a prompt through (in batches where the model has them); returns the greedy next token. */
     public int prefillGreedy(int[] tokens) {
         requireNonEmpty(tokens);
+        if (prefill != null) {
+            runBatches(tokens);
+            return next.get(0);
+        }
         for (int t : tokens) {
             step(t);
         }
@@ -350,16 +390,32 @@ public final class DeviceLlama implements AutoCloseable {
     }
 
     private void step(int tokenId) {
-        if (tokenId < 0 || tokenId >= config.vocabSize()) {
-            throw new IllegalArgumentException("token " + tokenId + " outside the vocabulary of " + config.vocabSize());
-        }
+        checkToken(tokenId);
         if (length >= maxContext) {
             throw new IllegalStateException("context full: " + maxContext + " tokens");
         }
         token.set(0, tokenId);
         position.set(0, length);
-        lastProfile = plan.execute();
+        lastProfile = plan.execute(decodeStep);
         length++;
+    }
+
+    /** The prompt at the next positions through {@link DevicePrefill}, ending with the output graph. */
+    private void runBatches(int[] tokens) {
+        for (int t : tokens) {
+            checkToken(t);
+        }
+        if (length + tokens.length > maxContext) {
+            throw new IllegalStateException("context full: " + maxContext + " tokens");
+        }
+        lastProfile = prefill.run(tokens, length);
+        length += tokens.length;
+    }
+
+    private void checkToken(int tokenId) {
+        if (tokenId < 0 || tokenId >= config.vocabSize()) {
+            throw new IllegalArgumentException("token " + tokenId + " outside the vocabulary of " + config.vocabSize());
+        }
     }
 
     private static void requireNonEmpty(int[] tokens) {
@@ -445,6 +501,9 @@ public final class DeviceLlama implements AutoCloseable {
     @Override
     public void close() {
         plan.close();
+        if (prefill != null) {
+            prefill.close();
+        }
         ffn.close();
         weights.close();
         for (NativeArray a : List.of(token, position, x, xb, q, k, v, attOut, proj, scores, logits, next)) {
