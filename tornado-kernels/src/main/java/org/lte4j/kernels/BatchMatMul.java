@@ -141,7 +141,7 @@ public final class BatchMatMul {
      * group does the work of one tree per token with the barriers of a single tree. Starts and
      * ends with a barrier; every item of the group must call it.
      */
-    public static void sumEachToken(KernelContext ctx, float[] scratch, int batch) {
+    static void sumEachToken(KernelContext ctx, float[] scratch, int batch) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         ctx.localBarrier();
