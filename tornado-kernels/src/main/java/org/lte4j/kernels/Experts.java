@@ -678,4 +678,102 @@ public final class Experts {
             ctx.localBarrier(); // scratch is written again by the next tile
         }
     }
+
+    /**
+     * The down projection over the active experts only, as a dense four-row GEMV restricted to
+     * their columns: {@code out[r] = sum over active e, n in e of down[r][n] * hidden[n]}, with
+     * {@code down} the model's own {@code [dim, ffnDim]} fp16 matrix packed two per word (an
+     * expert's columns are 32 contiguous halves of each row). Each group computes four whole
+     * output rows, so no partial vectors and no second kernel sum them, and the order of the
+     * sum is fixed by the ascending active list. Grid: {@code (ceil(dim / 4) * L, L)}.
+     * Traffic: reads 2 * dim * expertSize * activeCount bytes of weights, writes 4 * dim.
+     */
+    public static void downActiveF16PairsFourRows(KernelContext ctx, IntArray down, FloatArray hidden, IntArray activeIds,
+                                                  IntArray activeCount, FloatArray out, int dim, int ffnDim, int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = 4 * ctx.groupIdx;
+        activeFourRowPartials(ctx, scratch, down, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < dim) {
+            out.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /**
+     * {@code acc += } what {@link #downActiveF16PairsFourRows} computes: the FFN's residual add
+     * folded into its last kernel. Same grid and traffic, plus 4 * dim bytes read.
+     */
+    public static void downActiveF16PairsFourRowsAddingInto(KernelContext ctx, IntArray down, FloatArray hidden, IntArray activeIds,
+                                                            IntArray activeCount, FloatArray acc, int dim, int ffnDim, int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = 4 * ctx.groupIdx;
+        activeFourRowPartials(ctx, scratch, down, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < dim) {
+            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /**
+     * Item lid's partial dots of rows {@code r0 .. r0+3} (clamped to the last row) with the
+     * active experts' part of {@code hidden}, into {@code scratch[k * L + lid]}. The items walk
+     * the active columns word by word (slot s is word {@code s % (expertSize/2)} of active expert
+     * {@code s / (expertSize/2)}), two slots per iteration, so eight weight loads are in flight
+     * as in {@link MatVec#gemvF16PairsFourRows}.
+     */
+    static void activeFourRowPartials(KernelContext ctx, float[] scratch, IntArray down, FloatArray hidden, IntArray activeIds,
+                                      IntArray activeCount, int r0, int rows, int ffnDim, int expertSize) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        if (r0 < rows) {
+            int rowWords = ffnDim / 2;
+            int expertWords = expertSize / 2;
+            int slots = activeCount.get(0) * expertWords;
+            long b0 = (long) r0 * rowWords;
+            long b1 = (long) Math.min(r0 + 1, rows - 1) * rowWords;
+            long b2 = (long) Math.min(r0 + 2, rows - 1) * rowWords;
+            long b3 = (long) Math.min(r0 + 3, rows - 1) * rowWords;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int j = lid;
+            for (; j + size < slots; j += 2 * size) {
+                int k = j + size;
+                int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
+                int ck = activeIds.get(k / expertWords) * expertWords + k % expertWords;
+                int a0 = down.get(b0 + cj);
+                int a1 = down.get(b1 + cj);
+                int a2 = down.get(b2 + cj);
+                int a3 = down.get(b3 + cj);
+                int c0 = down.get(b0 + ck);
+                int c1 = down.get(b1 + ck);
+                int c2 = down.get(b2 + ck);
+                int c3 = down.get(b3 + ck);
+                float x0 = hidden.get(2 * cj);
+                float x1 = hidden.get(2 * cj + 1);
+                float x2 = hidden.get(2 * ck);
+                float x3 = hidden.get(2 * ck + 1);
+                s0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(c0, x2, x3);
+                s1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(c1, x2, x3);
+                s2 += MatVec.halfPair(a2, x0, x1) + MatVec.halfPair(c2, x2, x3);
+                s3 += MatVec.halfPair(a3, x0, x1) + MatVec.halfPair(c3, x2, x3);
+            }
+            for (; j < slots; j += size) {
+                int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
+                float x0 = hidden.get(2 * cj);
+                float x1 = hidden.get(2 * cj + 1);
+                s0 += MatVec.halfPair(down.get(b0 + cj), x0, x1);
+                s1 += MatVec.halfPair(down.get(b1 + cj), x0, x1);
+                s2 += MatVec.halfPair(down.get(b2 + cj), x0, x1);
+                s3 += MatVec.halfPair(down.get(b3 + cj), x0, x1);
+            }
+            scratch[lid] = s0;
+            scratch[size + lid] = s1;
+            scratch[2 * size + lid] = s2;
+            scratch[3 * size + lid] = s3;
+        }
+    }
 }

@@ -24,19 +24,20 @@ import org.lte4j.runtime.api.NativeArray;
  * each layer's router ({@code [experts, dim]} fp32) and its down projection in a layout where an
  * expert's weights are contiguous, chosen by the stored type so that no value changes:
  * <ul>
- *   <li>F16: transposed, {@code [ffnDim, dim]} fp16 (row n = neuron n's output column), read as
- *       packed pairs;</li>
+ *   <li>F16 with an even expert size: the model's own {@code [dim, ffnDim]} matrix, no copy (an
+ *       expert's columns are contiguous in every row), read as packed pairs by a row-blocked
+ *       kernel;</li>
  *   <li>Q8_0 and Q4_0 with an expert size that is a multiple of 32: grouped by expert,
  *       {@code [experts * dim, expertSize]}, whole blocks copied ({@link ExpertMajorDown}); Q4_0
  *       then widened to Q8_0 as DeviceMatrix does;</li>
  *   <li>everything else (F32, BF16, other expert sizes): transposed fp32.</li>
  * </ul>
- * Memory: one more ffn_down per layer, owned here and freed by {@link #close()}.
+ * Memory: except for F16, one more ffn_down per layer, owned here and freed by {@link #close()}.
  */
 public final class ExpertWeights implements AutoCloseable {
 
     /** How a layer's down projection is laid out on the device, i.e. which down kernel reads it. */
-    public enum DownLayout { TRANSPOSED_F32, TRANSPOSED_F16_PAIRS, EXPERT_MAJOR_Q8_0 }
+    public enum DownLayout { TRANSPOSED_F32, ROWS_F16_PAIRS, EXPERT_MAJOR_Q8_0 }
 
     /** One layer's down projection: the bytes the kernel reads ({@code data}), and their size. */
     public record Down(DownLayout layout, NativeArray data, long bytes) {
@@ -131,11 +132,8 @@ public final class ExpertWeights implements AutoCloseable {
             MemorySegment q8 = WeightConversion.q4_0ToQ8_0(ExpertMajorDown.of(down, expertSize, arena), arena);
             return new Down(DownLayout.EXPERT_MAJOR_Q8_0, ByteArray.wrap(q8), q8.byteSize());
         }
-        if (type == GgmlType.F16 && dim % 2 == 0) {
-            MemorySegment src = down.segment();
-            MemorySegment dst = arena.allocate(2L * dim * hidden, 64);
-            transpose(src, dst, dim, hidden, 2);
-            return new Down(DownLayout.TRANSPOSED_F16_PAIRS, IntArray.wrap(dst), dst.byteSize());
+        if (type == GgmlType.F16 && expertSize % 2 == 0) {
+            return new Down(DownLayout.ROWS_F16_PAIRS, IntArray.wrap(down.segment()), down.segment().byteSize());
         }
         MemorySegment rows = type == GgmlType.F32 ? down.segment() : WeightConversion.toF32(down, arena);
         MemorySegment dst = arena.allocate(4L * dim * hidden, 64);

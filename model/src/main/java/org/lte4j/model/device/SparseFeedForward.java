@@ -35,10 +35,13 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       looping over the active pairs only (faster on the H200 at 80-90% sparsity, slower at 0-50%);
  *       Q8_0:
  *       {@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}; F32: {@link Experts#gateUpSiluActiveF32});</li>
- *   <li>{@code ffn_down}: split-K down projection over the active experts, at most
- *       {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF16Pairs} and its
- *       F32 and Q8_0 siblings, on the layouts of {@link ExpertWeights});</li>
- *   <li>{@code ffn_down_sum}: the partials summed in a fixed order over {@link #SUM_LANES} lanes
+ *   <li>{@code ffn_down}: for fp16, four whole output rows per group over the active experts'
+ *       columns of the model's own matrix, adding into the residual stream in a decoder
+ *       ({@link Experts#downActiveF16PairsFourRowsAddingInto}; the block is then four tasks); for F32
+ *       and Q8_0, split-K over the active experts into at most {@code maxChunks} partial vectors
+ *       ({@link Experts#downPartialsBalancedF32}, {@link Experts#downPartialsBalancedQ8_0ExpertMajor},
+ *       on the layouts of {@link ExpertWeights});</li>
+ *   <li>{@code ffn_down_sum} (F32, Q8_0): the partials summed in a fixed order over {@link #SUM_LANES} lanes
  *       per output, written to {@code out} ({@link Experts#sumDownPartialsAcrossLanes}) or, in a
  *       decoder, added into the residual stream ({@link #appendAddingInto},
  *       {@link Experts#addDownPartialsAcrossLanes}: no separate residual-add launch).</li>
@@ -209,7 +212,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
         float min = minLogit;
         FloatArray z = partialLogits;
         int slices = routerSlices;
-        int lanes = sumLanes;
         IntArray ids = activeIds;
         FloatArray h = hidden;
         FloatArray p = partials;
@@ -235,31 +237,45 @@ public final class SparseFeedForward implements DeviceFeedForward {
                     .withGrid(WorkerGrid.of(local, local)));
             graph.task(gateUp(graph, l + "ffn_gate_up", gate, up, in, count));
         }
-        Task downTask = switch (down.layout()) {
-            case TRANSPOSED_F16_PAIRS -> {
+        int ffnDim = expertCount * expertSize;
+        switch (down.layout()) {
+            case ROWS_F16_PAIRS -> { // four whole output rows per group: no partials to sum
                 IntArray d = (IntArray) down.data();
-                // not downPartialsBalancedF16PairsTwoSlicesAtOnce: slower on the H200 (llama2-7b F16) at 0-90% sparsity
-                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, h, ids, count, p, width, size, chunks))
-                        .withGrid(WorkerGrid.covering((long) chunks * width / 2, local, 65536));
+                WorkerGrid grid = WorkerGrid.of((width + 3) / 4 * local, local);
+                graph.task(adding
+                        ? Task.of(l + "ffn_down_residual", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, d, h, ids, count, out,
+                                width, ffnDim, size)).withGrid(grid)
+                        : Task.of(l + "ffn_down", () -> Experts.downActiveF16PairsFourRows(ctx, d, h, ids, count, out, width, ffnDim, size))
+                                .withGrid(grid));
             }
             case TRANSPOSED_F32 -> {
                 FloatArray d = (FloatArray) down.data();
-                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF32(ctx, d, h, ids, count, p, width, size, chunks))
-                        .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536));
+                graph.task(Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedF32(ctx, d, h, ids, count, p, width, size, chunks))
+                        .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536)));
+                graph.task(sumOfPartials(l + "ffn_down_sum", out, count, adding));
             }
             case EXPERT_MAJOR_Q8_0 -> {
                 ByteArray d = (ByteArray) down.data();
-                yield Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, h, ids, count, p, width, size, chunks))
-                        .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536));
+                graph.task(Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, h, ids, count, p, width, size, chunks))
+                        .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536)));
+                graph.task(sumOfPartials(l + "ffn_down_sum", out, count, adding));
             }
-        };
-        graph.task(downTask);
-        WorkerGrid sumGrid = WorkerGrid.of((width + local / lanes - 1) / (local / lanes) * local, local);
-        graph.task(adding
-                ? Task.of(l + "ffn_down_sum", () -> Experts.addDownPartialsAcrossLanes(ctx, p, count, out, width, size, chunks, lanes))
-                        .withGrid(sumGrid)
-                : Task.of(l + "ffn_down_sum", () -> Experts.sumDownPartialsAcrossLanes(ctx, p, count, out, width, size, chunks, lanes))
-                        .withGrid(sumGrid));
+        }
+    }
+
+    /** The split-K down partials summed in a fixed order over {@link #SUM_LANES} lanes per output, written or added into {@code out}. */
+    private Task sumOfPartials(String name, FloatArray out, IntArray count, boolean adding) {
+        KernelContext ctx = new KernelContext();
+        FloatArray p = partials;
+        int width = dim;
+        int size = expertSize;
+        int chunks = maxChunks;
+        int lanes = sumLanes;
+        WorkerGrid grid = WorkerGrid.of((width + local / lanes - 1) / (local / lanes) * local, local);
+        return (adding
+                ? Task.of(name, () -> Experts.addDownPartialsAcrossLanes(ctx, p, count, out, width, size, chunks, lanes))
+                : Task.of(name, () -> Experts.sumDownPartialsAcrossLanes(ctx, p, count, out, width, size, chunks, lanes)))
+                .withGrid(grid);
     }
 
     /** The gate/up task for the matrices' format; uploads the arrays it reads (first execution). */

@@ -70,6 +70,8 @@ final class LteChecks {
                 balancedDownCheck("downPartialsBalancedF16Pairs", Format.F16),
                 balancedDownCheck("downPartialsBalancedF32", Format.F32),
                 balancedDownCheck("downPartialsBalancedQ8_0ExpertMajor", Format.Q8_0),
+                activeRowsDownCheck("downActiveF16PairsFourRows"),
+                activeRowsDownCheck("downActiveF16PairsFourRowsAddingInto"),
                 gateUpCheck("gateUpSiluActiveF32", Format.F32),
                 gateUpCheck("gateUpSiluActiveF16", Format.F16),
                 gateUpCheck("gateUpSiluActiveQ8_0", Format.Q8_0));
@@ -297,6 +299,31 @@ final class LteChecks {
                 scale = Math.max(scale, s);
             }
             return prepared(t, 1e-5 * Math.max(1, scale), List.of(down, hidden, activeIds, activeCount), partials);
+        });
+    }
+
+    /** The row-blocked down projection over the active experts (the model's own [dim, ffnDim] fp16 matrix), writing or adding. */
+    private static KernelCheck activeRowsDownCheck(String kernel) {
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM + 2; // not a multiple of 4: the last group has two rows
+            int expertSize = EXPERT_SIZE;
+            int ffnDim = EXPERTS * expertSize;
+            IntArray down = MatVecChecks.packedHalves(r, dim, ffnDim);
+            FloatArray hidden = r.floats(ffnDim);
+            IntArray[] active = randomActive(r, EXPERTS);
+            IntArray activeIds = active[0];
+            IntArray activeCount = active[1];
+            FloatArray out = r.floats(dim);
+            KernelContext ctx = new KernelContext();
+            Task t = kernel.endsWith("AddingInto")
+                    ? Task.of(kernel, () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, down, hidden, activeIds, activeCount, out,
+                            dim, ffnDim, expertSize))
+                    : Task.of(kernel, () -> Experts.downActiveF16PairsFourRows(ctx, down, hidden, activeIds, activeCount, out,
+                            dim, ffnDim, expertSize));
+            t = t.withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
+            return prepared(t, 1e-5 * Math.max(1, packedHalfWeights(down, ffnDim).maxAbsRowDot(dim, ffnDim, hidden)),
+                    List.of(down, hidden, activeIds, activeCount), out);
         });
     }
 }
