@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.lte4j.bench.CopyBandwidth;
 import org.lte4j.model.device.DecodeOptions;
 import org.lte4j.model.device.DeviceLlama;
+import org.lte4j.model.device.DevicePrefill;
 import org.lte4j.model.llama.LayerWeights;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.llama.LlamaState;
@@ -36,10 +37,18 @@ import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
  * captured step cannot be profiled inside: its overhead is its wall time minus the kernel time
  * of the uncaptured pass.
  *
+ * <p>Prompt prefill on the device: {@value #PROMPT_TOKENS} prompt tokens run in batches of
+ * {@link DevicePrefill#DEFAULT_BATCH} ({@link DeviceLlama#prefillGreedy}) against the same
+ * prompt fed token by token through the decode step ({@link DeviceLlama#forwardGreedy}), on the
+ * same DeviceLlama, after an untimed batched pass (kernel builds, first uploads).
+ *
  * <p>The dense FFN is measured here; the LTE sparse FFN is meant to enter as a
  * {@link org.lte4j.model.device.DeviceFeedForward} given to {@code DeviceLlama.create}.
  */
 public final class DecodeBenchmark {
+    /** Prompt length of the prefill measurement: four full batches and a partial one. */
+    static final int PROMPT_TOKENS = 4 * DevicePrefill.DEFAULT_BATCH + 3;
+
     private DecodeBenchmark() {
     }
 
@@ -92,9 +101,20 @@ public final class DecodeBenchmark {
         }
     }
 
-    /** Everything one run measured. */
+    /** Prompt prefill, batched against token by token, in one run on one DeviceLlama. */
+    public record PrefillResult(int promptTokens, int batch, double batchedMs, double tokenByTokenMs) {
+        public double batchedTokensPerSecond() {
+            return promptTokens / (batchedMs * 1e-3);
+        }
+
+        public double tokenByTokenTokensPerSecond() {
+            return promptTokens / (tokenByTokenMs * 1e-3);
+        }
+    }
+
+    /** Everything one run measured; {@code prefill} is empty on the JVM path. */
     public record Report(String model, String weights, String device, long weightBytesPerToken, long copyBytes,
-                         double copyBytesPerSecond, int warmUp, List<Result> results) {
+                         double copyBytesPerSecond, int warmUp, List<Result> results, List<PrefillResult> prefill) {
         public String toJson() {
             StringBuilder sb = new StringBuilder("{\n");
             sb.append("  \"model\": ").append(quote(model)).append(",\n");
@@ -117,6 +137,18 @@ public final class DecodeBenchmark {
                         .append(", \"ratio_to_copy\": ").append(number(r.ratioToCopy()))
                         .append(", \"kernel_ms_per_token\": ").append(number(r.kernelMsPerToken()))
                         .append(", \"host_overhead_ms_per_token\": ").append(number(r.hostOverheadMsPerToken()))
+                        .append('}');
+            }
+            sb.append("\n  ],\n  \"prefill\": [");
+            for (int i = 0; i < prefill.size(); i++) {
+                PrefillResult p = prefill.get(i);
+                sb.append(i == 0 ? "\n" : ",\n").append("    {")
+                        .append("\"prompt_tokens\": ").append(p.promptTokens())
+                        .append(", \"batch\": ").append(p.batch())
+                        .append(", \"batched_ms\": ").append(number(p.batchedMs()))
+                        .append(", \"batched_tokens_per_second\": ").append(number(p.batchedTokensPerSecond()))
+                        .append(", \"token_by_token_ms\": ").append(number(p.tokenByTokenMs()))
+                        .append(", \"token_by_token_tokens_per_second\": ").append(number(p.tokenByTokenTokensPerSecond()))
                         .append('}');
             }
             return sb.append("\n  ]\n}\n").toString();
@@ -152,6 +184,7 @@ public final class DecodeBenchmark {
         double copy = CopyBandwidth.bytesPerSecond(device, copyBytes, gpu ? 20 : 5);
         String weights = describeWeights(model);
         List<Result> results = new ArrayList<>();
+        List<PrefillResult> prefill = new ArrayList<>();
         long bytesPerToken;
         out.accept(String.format(Locale.ROOT, "decode %s (%s) on %s", modelName, weights, device.describe()));
         out.accept(String.format(Locale.ROOT, "device copy %.2f GB/s (read+write of %d MiB)", copy / 1e9, copyBytes >> 20));
@@ -161,7 +194,7 @@ public final class DecodeBenchmark {
             double ms = jvmMsPerToken(model, setup);
             results.add(print(out, new Result("LlamaModel (JVM, Vector API)", false, setup.tokens(), ms, Double.NaN, Double.NaN, bytesPerToken, copy)));
         } else {
-            int context = setup.warmUp() + setup.tokens() + 1;
+            int context = Math.max(setup.warmUp() + setup.tokens() + 1, PROMPT_TOKENS);
             DecodeOptions options = setup.options(device, context);
             out.accept("attention kernel " + options.attention());
             Pass profiled;
@@ -175,6 +208,11 @@ public final class DecodeBenchmark {
                         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                         .forEach(e -> out.accept(String.format(Locale.ROOT, "  kernel %-40s %8.3f ms/token (%4.1f%%)",
                                 e.getKey(), e.getValue(), 100 * e.getValue() / profiled.kernelMs())));
+                PrefillResult p = prefill(d, model.config().vocabSize());
+                prefill.add(p);
+                out.accept(String.format(Locale.ROOT, "prefill of %d tokens: batches of %d %.2f ms (%.1f tok/s), token by token %.2f ms (%.1f tok/s), %.2fx",
+                        p.promptTokens(), p.batch(), p.batchedMs(), p.batchedTokensPerSecond(), p.tokenByTokenMs(),
+                        p.tokenByTokenTokensPerSecond(), p.tokenByTokenMs() / p.batchedMs()));
             }
             if (device.supportsCapture()) {
                 try (DeviceLlama d = DeviceLlama.create(model, device, options.withCapture(true))) {
@@ -185,7 +223,8 @@ public final class DecodeBenchmark {
             }
         }
         out.accept(String.format(Locale.ROOT, "weights read per token: %.1f MB", bytesPerToken / 1e6));
-        return new Report(modelName, weights, device.describe(), bytesPerToken, copyBytes, copy, setup.warmUp(), List.copyOf(results));
+        return new Report(modelName, weights, device.describe(), bytesPerToken, copyBytes, copy, setup.warmUp(), List.copyOf(results),
+                List.copyOf(prefill));
     }
 
     private static Result print(Consumer<String> out, Result r) {
@@ -228,6 +267,28 @@ public final class DecodeBenchmark {
         long wall = System.nanoTime() - start;
         d.setProfiling(false);
         return new Pass(wall / 1e6 / setup.tokens(), profiled ? kernelNanos / 1e6 / setup.tokens() : Double.NaN, byName);
+    }
+
+    /** The same prompt batched and token by token on {@code d}: an untimed batched pass, then each timed once (cache reset between). */
+    private static PrefillResult prefill(DeviceLlama d, int vocab) {
+        int[] prompt = new int[PROMPT_TOKENS];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = (1 + 7 * i) % vocab;
+        }
+        d.reset();
+        d.prefillGreedy(prompt);
+        d.reset();
+        long start = System.nanoTime();
+        d.prefillGreedy(prompt);
+        double batched = (System.nanoTime() - start) / 1e6;
+        d.reset();
+        start = System.nanoTime();
+        for (int t : prompt) {
+            d.forwardGreedy(t);
+        }
+        double tokenByToken = (System.nanoTime() - start) / 1e6;
+        d.reset();
+        return new PrefillResult(PROMPT_TOKENS, DevicePrefill.DEFAULT_BATCH, batched, tokenByToken);
     }
 
     private static double jvmMsPerToken(LlamaModel model, Setup setup) {
