@@ -182,16 +182,29 @@ public final class Attention {
             int kvOffset = (h / queriesPerKv) * headDim;
             long scoreBase = (long) h * contextLength;
 
+            // this lane's query dimensions, loaded once per head (heads of up to 4 * lanes dims:
+            // every Llama size), instead of once per position
+            boolean narrow = headDim <= 4 * lanes;
+            float qa = lane < headDim ? query.get(q0 + lane) : 0f;
+            float qb = lane + lanes < headDim ? query.get(q0 + lane + lanes) : 0f;
+            float qc = lane + 2 * lanes < headDim ? query.get(q0 + lane + 2 * lanes) : 0f;
+            float qd = lane + 3 * lanes < headDim ? query.get(q0 + lane + 3 * lanes) : 0f;
             float max = Float.NEGATIVE_INFINITY;
             for (int base = 0; base < positions; base += perRound) {
-                for (int j = 0; j < slotsPerItem; j++) {
+                // slots past the last position are left alone: nobody reads them below
+                for (int j = 0; j < slotsPerItem && base + row + j * rows < positions; j++) {
                     int slot = row + j * rows;
-                    int p = base + slot;
+                    long k0 = (long) (base + slot) * kvDim + kvOffset + lane;
                     float partial = 0f;
-                    if (p < positions) {
-                        long k0 = (long) p * kvDim + kvOffset;
+                    if (narrow) {
+                        float pa = lane < headDim ? qa * keyCache.get(k0) : 0f;
+                        float pb = lane + lanes < headDim ? qb * keyCache.get(k0 + lanes) : 0f;
+                        float pc = lane + 2 * lanes < headDim ? qc * keyCache.get(k0 + 2 * lanes) : 0f;
+                        float pd = lane + 3 * lanes < headDim ? qd * keyCache.get(k0 + 3 * lanes) : 0f;
+                        partial = (pa + pb) + (pc + pd);
+                    } else {
                         for (int d = lane; d < headDim; d += lanes) {
-                            partial += query.get(q0 + d) * keyCache.get(k0 + d);
+                            partial += query.get(q0 + d) * keyCache.get(k0 + d - lane);
                         }
                     }
                     scratch[slot * stride + lane] = partial;
