@@ -17,7 +17,7 @@ import org.lte4j.runtime.selftest.RandomArrays;
 /**
  * Developer tool: the packed-pair fp16 GEMVs (one row or four rows per work-group) over
  * work-group sizes and group counts, as ratios to the device copy, at LLaMA2-7B's FFN shapes.
- * Usage: GemvTuning [device].
+ * Usage: GemvTuning [device] [adding] (adding: the residual-adding GEMVs at the output/down shapes).
  */
 public final class GemvTuning {
     private GemvTuning() {
@@ -27,6 +27,42 @@ public final class GemvTuning {
         Device device = Devices.select(args.length > 0 ? args[0] : "auto");
         double copy = CopyBandwidth.bytesPerSecond(device, 512L << 20, 30);
         System.out.printf("copy %.1f GB/s on %s%n", copy / 1e9, device.name());
+        if (args.length > 1 && args[1].equals("adding")) {
+            addingInto(device, copy);
+            return;
+        }
+        rowsPerGroup(device, copy);
+    }
+
+    /**
+     * The residual-adding GEMV at a decoder's output and down projection shapes (4096 rows) over
+     * work-group sizes. A two-rows-per-group variant (twice the groups, four words per row in
+     * flight) was measured here too and was slower at both shapes on the H200 (docs/PERF.md).
+     */
+    private static void addingInto(Device device, double copy) {
+        for (int[] s : new int[][] {{4096, 4096}, {4096, 11008}}) {
+            int rows = s[0];
+            int cols = s[1];
+            RandomArrays random = new RandomArrays(7);
+            try (HalfArray halves = random.halves(rows * cols); FloatArray x = random.floats(cols); FloatArray y = random.floats(rows)) {
+                IntArray w = IntArray.wrap(halves.segment());
+                KernelContext ctx = new KernelContext();
+                for (int local : new int[] {128, 256, 512}) {
+                    Task t = Task.of("4rows", () -> MatVec.gemvF16PairsFourRowsAddingInto(ctx, w, x, y, rows, cols))
+                            .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
+                    TaskGraph g = new TaskGraph("gemv").transferToDevice(DataTransferMode.FIRST_EXECUTION, w, x, y).task(t);
+                    try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
+                        double nanos = Timing.medianKernelNanos(plan, 5, 50);
+                        double bw = (2.0 * rows * cols + 4.0 * (2 * rows + cols)) / (nanos * 1e-9);
+                        System.out.printf("%5d x %-5d %-5s L=%-3d %7.2f us %7.1f GB/s %.2f of copy%n",
+                                rows, cols, t.name(), local, nanos / 1e3, bw / 1e9, bw / copy);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void rowsPerGroup(Device device, double copy) {
         for (int[] s : new int[][] {{11008, 4096}, {4096, 11008}}) {
             int rows = s[0];
             int cols = s[1];
