@@ -9,24 +9,27 @@ import org.lte4j.runtime.api.KernelContext;
 /**
  * The LTE sparse FFN at decode (DESIGN.md section 5), over the active experts that the router
  * listed on the device ({@link Router#compactActiveExpertsSummingSlices}, or the fp16 gate/up
- * kernels here that compact for themselves): {@code activeIds[0 .. activeCount[0])}.
+ * kernel here that compacts for itself): {@code activeIds[0 .. activeCount[0])}.
  *
  * <p>Layout: expert e owns neurons {@code e * expertSize .. e * expertSize + expertSize - 1}.
  * The gate and up projections are row-major {@code ffnDim x dim} (a neuron's gate row and up row
- * are rows {@code n} of each, so an expert's rows are contiguous). The down projection is
- * stored transposed, {@code ffnDim x dim}: row n is neuron n's output column, so an expert's
- * columns are {@code expertSize} contiguous rows.
+ * are rows {@code n} of each, so an expert's rows are contiguous). The down projection is read
+ * as the model stores it for fp16 ({@code dim x ffnDim}: an expert's columns are contiguous in
+ * every row), transposed for F32 ({@code ffnDim x dim}) and grouped by expert for Q8_0.
  *
  * <p>Launch grids are fixed, sized for all experts, so a whole token step can be captured once;
- * work for slots at or past the active count is skipped by a uniform early exit.
+ * work for slots at or past the active count, or of inactive experts, is skipped by a uniform
+ * early exit.
  *
- * <p>A token's FFN is: {@code gateUpSilu...} (writes {@code hidden[n]} for active neurons only),
- * {@code downPartialsBalanced...} (split-K: the active neurons cut into slices of
- * {@link #DOWN_SLICE}, at most {@code maxChunks} partial output vectors), then
- * {@link #sumDownPartialsAcrossLanes} or {@link #addDownPartialsAcrossLanes} (the partials added in
- * chunk order). Every sum runs in an order fixed by the kernel's arguments and the work-group
- * size (active experts ascending, neurons ascending, chunks ascending), so the result does not
- * depend on the device or the number of groups.
+ * <p>A token's FFN is, for fp16: {@link #normedGateUpSiluF16PairsTwoNeuronsCompacting} (norm,
+ * routing and compaction folded in; writes {@code hidden[n]} for active neurons only), then
+ * {@link #downActiveF16PairsFourRowsAddingInto} (whole output rows, added into the residual).
+ * For F32 and Q8_0: {@code gateUpSiluActive...}, {@code downPartialsBalanced...} (split-K: the
+ * active neurons cut into slices of {@link #DOWN_SLICE}, at most {@code maxChunks} partial output
+ * vectors), then {@link #sumDownPartialsAcrossLanes} or {@link #addDownPartialsAcrossLanes} (the
+ * partials added in chunk order). Every sum runs in an order fixed by the kernel's arguments and
+ * the work-group size (active experts ascending, neurons ascending, chunks ascending), so the
+ * result does not depend on the device or the number of groups.
  */
 public final class Experts {
     private Experts() {
@@ -70,9 +73,9 @@ public final class Experts {
     }
 
     /**
-     * As {@link #gateUpSiluActiveF32} with fp16 gate and up weights, one half per element: the
-     * decode's fp16 gate/up where the packed-pair kernels cannot run ({@code dim} or
-     * {@code expertSize} odd).
+     * As {@link #gateUpSiluActiveF32} with fp16 gate and up weights, one half per element, on an input normed already: the
+     * fp16 gate/up where {@link #normedGateUpSiluF16PairsTwoNeuronsCompacting} cannot run
+     * ({@code dim} or {@code expertSize} odd, or a caller that norms the input itself).
      * Traffic: reads 4 * count * expertSize * dim bytes of weights.
      */
     public static void gateUpSiluActiveF16(KernelContext ctx, HalfArray gateW, HalfArray upW, FloatArray x,
@@ -144,208 +147,57 @@ public final class Experts {
     }
 
     /**
-     * {@code hidden[n] = silu(gate_n . x) * (up_n . x)} for the neurons of the active experts, fp16
-     * weights read as packed pairs (two halves per 32-bit word, the layout of
-     * {@link MatVec#gemvF16Pairs}; view a {@code HalfArray} with {@code IntArray.wrap(halves.segment())}),
-     * two neurons per work-group: four rows (two gate, two up) share each x load and two words per
-     * row keep eight loads in flight, the shape of the dense {@link MatVec#gemvF16PairsFourRows}.
+     * The fp16 gate/up of a sparse layer with the FFN's RMSNorm folded in:
+     * {@code hidden[n] = silu(gate_n . xn) * (up_n . xn)}, {@code xn = RMSNorm(x) * normWeight},
+     * for the neurons of the active experts, from the raw residual {@code x}. Weights are read as
+     * packed pairs (two halves per 32-bit word, the layout of {@link MatVec#gemvF16Pairs}; view a
+     * {@code HalfArray} with {@code IntArray.wrap(halves.segment())}), two neurons per work-group:
+     * four rows (gate n0, gate n0+1, up n0, up n0+1) share each x load and the group also sums x^2,
+     * the loads of the dense {@link FusedMatVec#normedGateUpSiluF16} ({@link FusedMatVec#normedPartials});
+     * the dots are scaled by the norm's {@code 1 / sqrt(mean(x^2) + eps)} at the end.
      * It routes for itself, so the decode needs no compaction launch before it: group g works on
-     * expert {@code g / (expertSize / 2)} when that expert's logit, the sum of its {@code slices}
-     * partials from {@link Router#logitsFourExpertsSplitK} ({@link Router#sumSlices}, ascending),
-     * is above {@code minLogit}; and group 0 first also writes the ascending active list and count
-     * ({@code activeIds}, {@code activeCount}) for the down kernels that follow, exactly as
-     * {@link Router#compactActiveExpertsSummingSlices} does (same sums, same scan, so the list and
-     * the neurons computed agree). Requires {@code dim} even and {@code expertSize} even.
+     * expert {@code g / (expertSize / 2)} when that expert's logit from
+     * {@link Router#logitsFourExpertsSplitK} on {@code x} and {@code normWeight} (its slices added
+     * in ascending order, times the norm's scale from the slices' sums of squares,
+     * {@link Router#sliceNormScale}) is above {@code minLogit}; and group 0 first also writes the
+     * ascending active list and count ({@code activeIds}, {@code activeCount}) for the down kernel
+     * that follows ({@link Router#compactActive}: the same sums and scale, so the list and the
+     * neurons computed agree). Groups of inactive experts return at once: the whole group leaves
+     * before any barrier, which every backend allows, so at high sparsity thousands of them cost
+     * only their logit's loads. Requires {@code dim} even and {@code expertSize} even.
      * Grid: exactly one group per two neurons of all experts, {@code WorkerGrid.of(experts * expertSize / 2 * L, L)},
-     * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}; groups of inactive experts read
-     * nothing else (they only pass the reduction's barriers).
-     * Traffic: reads 4 * count * expertSize * dim bytes of weights and 4 * slices bytes per group
-     * of partial logits (group 0: all of them, twice), writes 4 * count * expertSize + 4 * (count + 1).
+     * L a power of two from 2 to {@link GroupLimits#MAX_LOCAL_SIZE}.
+     * Traffic: reads 4 * count * expertSize * dim bytes of weights, 8 * dim bytes of x and
+     * normWeight per active group (from cache), 8 * slices bytes of partial logits per group
+     * (group 0: all of them, twice), writes 4 * count * expertSize + 4 * (count + 1).
      */
-    public static void gateUpSiluF16PairsTwoNeuronsCompacting(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
-                                                              FloatArray partialLogits, int slices, float minLogit,
-                                                              IntArray activeIds, IntArray activeCount, FloatArray hidden,
-                                                              int dim, int expertSize, int experts) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        if (ctx.groupIdx == 0) { // uniform per group: all of group 0 meets these barriers
-            int run = (experts + size - 1) / size;
-            int first = Math.min(lid * run, experts);
-            int end = Math.min(first + run, experts);
-            int mine = Router.activeInRange(partialLogits, slices, minLogit, experts, first, end);
-            int upToMine = (int) GroupReduce.prefixSum(ctx, scratch, mine);
-            int slot = upToMine - mine;
-            for (int e = first; e < end; e++) {
-                if (Router.sumSlices(partialLogits, slices, experts, e) > minLogit) {
-                    activeIds.set(slot, e);
-                    slot++;
-                }
-            }
-            if (lid == size - 1) {
-                activeCount.set(0, upToMine);
-            }
-            ctx.localBarrier(); // the scan's scratch is reused below
+    public static void normedGateUpSiluF16PairsTwoNeuronsCompacting(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
+                                                                    FloatArray normWeight, FloatArray partialLogits, int slices,
+                                                                    float minLogit, IntArray activeIds, IntArray activeCount,
+                                                                    FloatArray hidden, int dim, int expertSize, int experts, float eps) {
+        float[] scratch = ctx.allocateFloatLocalArray(5 * GroupLimits.MAX_LOCAL_SIZE);
+        float routerScale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
+        if (ctx.groupIdx == 0) { // uniform per group: all of group 0 meets the scan's barriers
+            Router.compactActive(ctx, scratch, partialLogits, slices, routerScale, minLogit, activeIds, activeCount, experts);
         }
         int groupsPerExpert = expertSize / 2;
         int expert = ctx.groupIdx / groupsPerExpert;
-        boolean active = Router.sumSlices(partialLogits, slices, experts, expert) > minLogit; // uniform per group
-        int n0 = 0;
-        if (active) {
-            n0 = expert * expertSize + (ctx.groupIdx - expert * groupsPerExpert) * 2;
-            int words = dim / 2;
-            long b0 = (long) n0 * words;
-            long b1 = b0 + words;
-            float g0 = 0f;
-            float g1 = 0f;
-            float u0 = 0f;
-            float u1 = 0f;
-            int j = lid;
-            for (; j + size < words; j += 2 * size) {
-                int k = j + size;
-                int a0 = gateW.get(b0 + j);
-                int a1 = gateW.get(b1 + j);
-                int c0 = upW.get(b0 + j);
-                int c1 = upW.get(b1 + j);
-                int a2 = gateW.get(b0 + k);
-                int a3 = gateW.get(b1 + k);
-                int c2 = upW.get(b0 + k);
-                int c3 = upW.get(b1 + k);
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                float x2 = x.get(2 * k);
-                float x3 = x.get(2 * k + 1);
-                g0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(a2, x2, x3);
-                g1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(a3, x2, x3);
-                u0 += MatVec.halfPair(c0, x0, x1) + MatVec.halfPair(c2, x2, x3);
-                u1 += MatVec.halfPair(c1, x0, x1) + MatVec.halfPair(c3, x2, x3);
-            }
-            for (; j < words; j += size) {
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                g0 += MatVec.halfPair(gateW.get(b0 + j), x0, x1);
-                g1 += MatVec.halfPair(gateW.get(b1 + j), x0, x1);
-                u0 += MatVec.halfPair(upW.get(b0 + j), x0, x1);
-                u1 += MatVec.halfPair(upW.get(b1 + j), x0, x1);
-            }
-            scratch[lid] = g0;
-            scratch[size + lid] = g1;
-            scratch[2 * size + lid] = u0;
-            scratch[3 * size + lid] = u1;
+        if (!Router.isActive(partialLogits, slices, experts, expert, routerScale, minLogit)) {
+            return; // uniform per group: no item of it reaches a barrier
         }
-        GroupReduce.sumFourInPlace(ctx, scratch, active);
-        if (active && lid < 2) {
-            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(2 + lid) * size]);
-        }
-    }
-
-    /**
-     * Most experts {@link #gateUpSiluF16PairsTwoNeuronsLoopingOverActive} lists in local memory
-     * (8 KiB of ints: with its 16 KiB of reduction scratch, eight groups of 256 still fit in an
-     * H200 SM's shared memory); llama2-7b has 344 experts of 32, a 70B model 896.
-     */
-    public static final int MAX_LISTED_EXPERTS = 2048;
-
-    /**
-     * {@link #gateUpSiluF16PairsTwoNeuronsCompacting} on a fixed grid of about one wave of
-     * work-groups that loop over the active neuron pairs only, instead of one group per pair of
-     * all experts (at 90% sparsity 9 groups in 10 of that grid only read their expert's logit and
-     * pass the reduction's barriers, about 15 us per llama2-7b layer on the H200). Every group
-     * first compacts the experts whose summed partial logit ({@link Router#sumSlices}, ascending)
-     * is above {@code minLogit} into an ascending list in local memory, exactly as
-     * {@link Router#compactActiveExpertsSummingSlices} does (same sums, same scan, so every group
-     * holds the same list); group 0 also writes it and the count to {@code activeIds} and
-     * {@code activeCount} for the down kernels. Then group g computes active pairs
-     * {@code g, g + groups, ...}: pair p is neurons {@code 2 (p % (expertSize / 2))} and the next
-     * of active slot {@code p / (expertSize / 2)}, with the arithmetic of
-     * {@link #gateUpSiluF16PairsTwoNeuronsCompacting} (so {@code hidden} is bit-identical to it).
-     * Requires {@code dim} even, {@code expertSize} even and
-     * {@code experts <= }{@link #MAX_LISTED_EXPERTS}.
-     * Grid: {@code WorkerGrid.of(G * L, L)} for any G >= 1 (about the groups one wave holds, e.g.
-     * SMs x 8 for L = 256; more than {@code experts * expertSize / 2} groups only idle), L a power
-     * of two at most {@link GroupLimits#MAX_LOCAL_SIZE}.
-     * Traffic: reads 4 * count * expertSize * dim bytes of weights and, per group, the partial
-     * logits twice (8 * slices * experts bytes, from cache after the first groups), writes
-     * 4 * count * expertSize + 4 * (count + 1).
-     */
-    public static void gateUpSiluF16PairsTwoNeuronsLoopingOverActive(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
-                                                                     FloatArray partialLogits, int slices, float minLogit,
-                                                                     IntArray activeIds, IntArray activeCount, FloatArray hidden,
-                                                                     int dim, int expertSize, int experts) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int[] listed = ctx.allocateIntLocalArray(MAX_LISTED_EXPERTS);
+        int n0 = expert * expertSize + (ctx.groupIdx - expert * groupsPerExpert) * 2;
+        int words = dim / 2;
+        long first = (long) n0 * words;
+        long second = first + words;
+        FusedMatVec.normedPartials(ctx, scratch, gateW, first, second, upW, first, second, x, normWeight, words);
+        GroupReduce.sumRowsInPlace(ctx, scratch, 5, true);
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
-        int groups = ctx.globalGroupSizeX / size;
-        boolean writer = ctx.groupIdx == 0;
-        int run = (experts + size - 1) / size;
-        int first = Math.min(lid * run, experts);
-        int end = Math.min(first + run, experts);
-        int mine = Router.activeInRange(partialLogits, slices, minLogit, experts, first, end);
-        int slot = (int) GroupReduce.prefixSum(ctx, scratch, mine) - mine;
-        int total = (int) scratch[size - 1];
-        for (int e = first; e < end; e++) {
-            if (Router.sumSlices(partialLogits, slices, experts, e) > minLogit) {
-                listed[slot] = e;
-                if (writer) {
-                    activeIds.set(slot, e);
-                }
-                slot++;
-            }
-        }
-        if (writer && lid == size - 1) {
-            activeCount.set(0, total);
-        }
-        ctx.localBarrier(); // the list is complete and the scan's scratch free
-        int pairsPerExpert = expertSize / 2;
-        int pairs = total * pairsPerExpert;
-        int words = dim / 2;
-        for (int p = ctx.groupIdx; p < pairs; p += groups) { // uniform per group: all meet the barriers
-            int activeSlot = p / pairsPerExpert;
-            int n0 = listed[activeSlot] * expertSize + (p - activeSlot * pairsPerExpert) * 2;
-            long b0 = (long) n0 * words;
-            long b1 = b0 + words;
-            float g0 = 0f;
-            float g1 = 0f;
-            float u0 = 0f;
-            float u1 = 0f;
-            int j = lid;
-            for (; j + size < words; j += 2 * size) {
-                int k = j + size;
-                int a0 = gateW.get(b0 + j);
-                int a1 = gateW.get(b1 + j);
-                int c0 = upW.get(b0 + j);
-                int c1 = upW.get(b1 + j);
-                int a2 = gateW.get(b0 + k);
-                int a3 = gateW.get(b1 + k);
-                int c2 = upW.get(b0 + k);
-                int c3 = upW.get(b1 + k);
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                float x2 = x.get(2 * k);
-                float x3 = x.get(2 * k + 1);
-                g0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(a2, x2, x3);
-                g1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(a3, x2, x3);
-                u0 += MatVec.halfPair(c0, x0, x1) + MatVec.halfPair(c2, x2, x3);
-                u1 += MatVec.halfPair(c1, x0, x1) + MatVec.halfPair(c3, x2, x3);
-            }
-            for (; j < words; j += size) {
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                g0 += MatVec.halfPair(gateW.get(b0 + j), x0, x1);
-                g1 += MatVec.halfPair(gateW.get(b1 + j), x0, x1);
-                u0 += MatVec.halfPair(upW.get(b0 + j), x0, x1);
-                u1 += MatVec.halfPair(upW.get(b1 + j), x0, x1);
-            }
-            scratch[lid] = g0;
-            scratch[size + lid] = g1;
-            scratch[2 * size + lid] = u0;
-            scratch[3 * size + lid] = u1;
-            GroupReduce.sumFourInPlace(ctx, scratch, true);
-            if (lid < 2) {
-                hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(2 + lid) * size]);
-            }
-            ctx.localBarrier(); // scratch is written again by the next pair
+        if (lid < 2) {
+            float scale = 1f / (float) Math.sqrt(scratch[4 * size] / dim + eps);
+            float gate = scratch[lid * size] * scale;
+            float up = scratch[(2 + lid) * size] * scale;
+            hidden.set(n0 + lid, Activations.silu(gate) * up);
         }
     }
 
@@ -450,78 +302,15 @@ public final class Experts {
     }
 
     /**
-     * Split-K down projection over the active experts, fp16 weights stored transposed
-     * ({@code ffnDim x dim}, row n = neuron n's output column) and read as packed pairs. The
-     * active neurons are cut into slices of {@link #DOWN_SLICE} (slice u is neurons
-     * {@code (u % s) * 8 ..} of active slot {@code u / s}, {@code s = expertSize / 8}); chunk k
-     * holds slices {@code k * p .. min((k + 1) * p, slices) - 1}, {@code p = ceil(slices / maxChunks)}.
-     * Item (chunk k, word j) computes outputs 2j and 2j+1:
-     * {@code partials[k * dim + 2j + b] = sum over the chunk's neurons n of hidden[n] * downT[n][2j + b]},
-     * with eight independent word loads in flight. Requires {@code dim} even and
-     * {@code expertSize} a multiple of 8.
-     * Grid: 1-D covering {@code maxChunks * dim / 2} items (fewer loop); items past the chunks in
-     * use do nothing. {@code partials} holds {@code maxChunks * dim} floats.
-     * Traffic: reads 2 * count * expertSize * dim bytes of weights, writes 4 * chunks * dim.
-     */
-    public static void downPartialsBalancedF16Pairs(KernelContext ctx, IntArray downT, FloatArray hidden,
-                                                    IntArray activeIds, IntArray activeCount, FloatArray partials,
-                                                    int dim, int expertSize, int maxChunks) {
-        int slicesPerExpert = expertSize / DOWN_SLICE;
-        int slices = activeCount.get(0) * slicesPerExpert;
-        int perChunk = slicesPerBalancedChunk(slices, maxChunks);
-        int words = dim / 2;
-        int items = balancedChunks(slices, maxChunks) * words;
-        for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
-            int chunk = t / words;
-            int j = t - chunk * words;
-            int first = chunk * perChunk;
-            int end = Math.min(first + perChunk, slices);
-            float lo = 0f;
-            float hi = 0f;
-            for (int u = first; u < end; u++) {
-                int slot = u / slicesPerExpert;
-                int n = activeIds.get(slot) * expertSize + (u - slot * slicesPerExpert) * DOWN_SLICE;
-                long base = (long) n * words + j;
-                int w0 = downT.get(base);
-                int w1 = downT.get(base + words);
-                int w2 = downT.get(base + 2L * words);
-                int w3 = downT.get(base + 3L * words);
-                int w4 = downT.get(base + 4L * words);
-                int w5 = downT.get(base + 5L * words);
-                int w6 = downT.get(base + 6L * words);
-                int w7 = downT.get(base + 7L * words);
-                float h0 = hidden.get(n);
-                float h1 = hidden.get(n + 1);
-                float h2 = hidden.get(n + 2);
-                float h3 = hidden.get(n + 3);
-                float h4 = hidden.get(n + 4);
-                float h5 = hidden.get(n + 5);
-                float h6 = hidden.get(n + 6);
-                float h7 = hidden.get(n + 7);
-                lo += ((lowHalf(w0) * h0 + lowHalf(w1) * h1) + (lowHalf(w2) * h2 + lowHalf(w3) * h3))
-                        + ((lowHalf(w4) * h4 + lowHalf(w5) * h5) + (lowHalf(w6) * h6 + lowHalf(w7) * h7));
-                hi += ((highHalf(w0) * h0 + highHalf(w1) * h1) + (highHalf(w2) * h2 + highHalf(w3) * h3))
-                        + ((highHalf(w4) * h4 + highHalf(w5) * h5) + (highHalf(w6) * h6 + highHalf(w7) * h7));
-            }
-            long out = (long) chunk * dim + 2L * j;
-            partials.set(out, lo);
-            partials.set(out + 1, hi);
-        }
-    }
-
-    /** The fp16 value in the low 16 bits of {@code word}. */
-    static float lowHalf(int word) {
-        return Float.float16ToFloat((short) word);
-    }
-
-    /** The fp16 value in the high 16 bits of {@code word}. */
-    static float highHalf(int word) {
-        return Float.float16ToFloat((short) (word >>> 16));
-    }
-
-    /**
-     * As {@link #downPartialsBalancedF16Pairs} with fp32 weights stored transposed: item
-     * (chunk k, output i), eight independent loads in flight per slice.
+     * Split-K down projection over the active experts, fp32 weights stored transposed
+     * ({@code ffnDim x dim}, row n = neuron n's output column). The active neurons are cut into
+     * slices of {@link #DOWN_SLICE} (slice u is neurons {@code (u % s) * 8 ..} of active slot
+     * {@code u / s}, {@code s = expertSize / 8}); chunk k holds slices
+     * {@code k * p .. min((k + 1) * p, slices) - 1}, {@code p = ceil(slices / maxChunks)}.
+     * Item (chunk k, output i) computes
+     * {@code partials[k * dim + i] = sum over the chunk's neurons n of hidden[n] * downT[n][i]},
+     * eight independent loads in flight per slice. Requires {@code expertSize} a multiple of 8.
+     * {@code partials} holds {@code maxChunks * dim} floats; items past the chunks in use do nothing.
      * Grid: 1-D covering {@code maxChunks * dim} items (fewer loop).
      * Traffic: reads 4 * count * expertSize * dim bytes of weights, writes 4 * chunks * dim.
      */
@@ -562,7 +351,7 @@ public final class Experts {
      * ({@code [experts * dim, expertSize]}, model/sparse {@code ExpertMajorDown}: row
      * {@code e * dim + i} is expert e's slice of output row i, whole 34-byte blocks copied from
      * {@code ffn_down}, so no value is requantised). Slices and chunks as in
-     * {@link #downPartialsBalancedF16Pairs}; item (chunk k, output i) adds, for each of its
+     * {@link #downPartialsBalancedF32}; item (chunk k, output i) adds, for each of its
      * slices, the slice's eight quants of row {@code e * dim + i} times the block scale times the
      * slice's activations. Neighbouring items read neighbouring rows. Requires {@code expertSize}
      * a multiple of 32.

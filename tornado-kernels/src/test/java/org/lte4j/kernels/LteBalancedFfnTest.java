@@ -21,13 +21,15 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.selftest.RandomArrays;
 
 /**
- * The decode-path sparse FFN where compaction is its own launch (model/device SparseFeedForward
- * for every gate/up but the self-routing packed-pair fp16 kernels, which SplitRouterAndLaneSumTest
- * covers): split-K router logits, compaction summing the slices against the threshold's logit,
- * gate/up over the listed experts, balanced split-K down, partial sums over lanes written to an
- * output and added into a residual; against a scalar double reference, the dense SwiGLU FFN with
- * the neurons of experts whose gate is at or below tau zeroed. Also: the gate/up kernels write no
- * neuron of an inactive expert.
+ * The decode-path sparse FFN on an input normed already, where compaction is its own launch
+ * (model/device SparseFeedForward for F32 and Q8_0, and for fp16 where the norm is not folded in;
+ * the fp16 path that norms, routes and compacts inside its gate/up is SplitRouterAndLaneSumTest's):
+ * split-K router logits (norm weights of 1), compaction summing the slices against the threshold's
+ * logit, gate/up over the listed experts, then for F32 and Q8_0 balanced split-K down and partial
+ * sums over lanes, for fp16 the row-blocked down over the listed experts' columns, each written to
+ * an output and added into a residual; against a scalar double reference, the dense SwiGLU FFN
+ * with the neurons of experts whose gate is at or below tau zeroed. Also: the gate/up kernels
+ * write no neuron of an inactive expert.
  */
 class LteBalancedFfnTest {
     private static final int EXPERT_SIZE = 32;
@@ -110,46 +112,51 @@ class LteBalancedFfnTest {
         }
 
         float minLogit = tau == 0 ? -Float.MAX_VALUE : (float) Math.log(tau / (1.0 - tau));
-        FloatArray partialLogits = new FloatArray((long) slices * experts);
+        FloatArray partialLogits = new FloatArray((long) slices * (experts + 1));
         IntArray ids = new IntArray(experts);
         IntArray activeCount = new IntArray(1);
         FloatArray hidden = new FloatArray(neurons);
         FloatArray partials = new FloatArray((long) maxChunks * dim);
         FloatArray out = r.floats(dim); // overwritten, not added to
+        FloatArray ones = new FloatArray(dim);
+        ones.fill(1f); // the input is normed already
         KernelContext ctx = new KernelContext();
         Task gateUp = gateUpTask(kernel, ctx, gate, up, x, ids, activeCount, hidden, dim, neurons); // one group per neuron
-        Task downTask = switch (format) {
-            case F16 -> {
-                IntArray d = packedHalves(transpose(down, dim, neurons));
-                yield Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
-                        .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE));
+        int width = LOCAL / lanes;
+        WorkerGrid sumGrid = WorkerGrid.of((dim + width - 1) / width * LOCAL, LOCAL);
+        WorkerGrid rowsGrid = WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL);
+        // down written to out and added into residual
+        Task[] downTasks = switch (format) {
+            case F16 -> { // four whole output rows per group over the listed experts' columns: nothing to sum
+                IntArray d = packedHalves(down);
+                yield new Task[] {
+                        Task.of("down", () -> Experts.downActiveF16PairsFourRows(ctx, d, hidden, ids, activeCount, out, dim, neurons, EXPERT_SIZE))
+                                .withGrid(rowsGrid),
+                        Task.of("down+", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, d, hidden, ids, activeCount, residual, dim,
+                                neurons, EXPERT_SIZE)).withGrid(rowsGrid)};
             }
             case F32 -> {
                 FloatArray d = FloatArray.of(transpose(down, dim, neurons));
-                yield Task.of("down", () -> Experts.downPartialsBalancedF32(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE, maxChunks))
-                        .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
+                yield splitKDown(Task.of("down", () -> Experts.downPartialsBalancedF32(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE,
+                                maxChunks)).withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE)),
+                        ctx, partials, activeCount, out, residual, dim, maxChunks, lanes, sumGrid);
             }
             case Q8_0 -> {
                 ByteArray d = expertMajorBlocks(rawQ8_0.get(down), dim, neurons);
-                yield Task.of("down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, hidden, ids, activeCount, partials, dim, EXPERT_SIZE,
-                                maxChunks))
-                        .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
+                yield splitKDown(Task.of("down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, hidden, ids, activeCount, partials, dim,
+                                EXPERT_SIZE, maxChunks)).withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE)),
+                        ctx, partials, activeCount, out, residual, dim, maxChunks, lanes, sumGrid);
             }
         };
-        int width = LOCAL / lanes;
-        WorkerGrid sumGrid = WorkerGrid.of((dim + width - 1) / width * LOCAL, LOCAL);
         // fixed grids sized for all experts, as a captured decode step launches them
-        JvmRun.execute(
-                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, partialLogits, experts, dim, slices))
-                        .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL)),
-                Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partialLogits, slices, minLogit, ids, activeCount, experts))
-                        .withGrid(WorkerGrid.of(LOCAL, LOCAL)),
-                gateUp,
-                downTask,
-                Task.of("sum", () -> Experts.sumDownPartialsAcrossLanes(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks, lanes))
-                        .withGrid(sumGrid),
-                Task.of("add", () -> Experts.addDownPartialsAcrossLanes(ctx, partials, activeCount, residual, dim, EXPERT_SIZE, maxChunks, lanes))
-                        .withGrid(sumGrid));
+        Task[] tasks = new Task[3 + downTasks.length];
+        tasks[0] = Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, ones, partialLogits, experts, dim, slices))
+                .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL));
+        tasks[1] = Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partialLogits, slices, minLogit, ids, activeCount, experts))
+                .withGrid(WorkerGrid.of(LOCAL, LOCAL));
+        tasks[2] = gateUp;
+        System.arraycopy(downTasks, 0, tasks, 3, downTasks.length);
+        JvmRun.execute(tasks);
         assertEquals(count, activeCount.get(0));
         int slot = 0;
         for (int e = 0; e < experts; e++) {
@@ -159,6 +166,17 @@ class LteBalancedFfnTest {
         }
         JvmRun.assertClose(expected, out, tolerance, kernel + " out");
         JvmRun.assertClose(expectedResidual, residual, residualTolerance, kernel + " residual + out");
+    }
+
+    /** Split-K down partials, then their lane sums written to {@code out} and added into {@code residual}. */
+    private static Task[] splitKDown(Task partialsTask, KernelContext ctx, FloatArray partials, IntArray activeCount, FloatArray out,
+                                     FloatArray residual, int dim, int maxChunks, int lanes, WorkerGrid sumGrid) {
+        return new Task[] {
+                partialsTask,
+                Task.of("sum", () -> Experts.sumDownPartialsAcrossLanes(ctx, partials, activeCount, out, dim, EXPERT_SIZE, maxChunks, lanes))
+                        .withGrid(sumGrid),
+                Task.of("add", () -> Experts.addDownPartialsAcrossLanes(ctx, partials, activeCount, residual, dim, EXPERT_SIZE, maxChunks, lanes))
+                        .withGrid(sumGrid)};
     }
 
     /**

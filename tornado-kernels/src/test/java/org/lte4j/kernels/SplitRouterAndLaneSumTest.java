@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.lte4j.runtime.api.FloatArray;
@@ -18,13 +17,15 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.selftest.RandomArrays;
 
 /**
- * The split-K router ({@link Router#logitsFourExpertsSplitK} then
- * {@link Router#compactActiveExpertsSummingSlices}), the packed-pair fp16 down partials
- * ({@link Experts#downPartialsBalancedF16Pairs}) and the lane-parallel down partial sums
- * ({@link Experts#sumDownPartialsAcrossLanes}, {@link Experts#addDownPartialsAcrossLanes}) on the
- * JVM, against scalar references; and the fp16 decode FFN built from them (router, the
- * self-routing gate/up kernels, balanced down, lane sums added into a residual) against the dense
- * SwiGLU FFN with the inactive experts' neurons zeroed.
+ * The split-K router ({@link Router#logitsFourExpertsSplitK} over a weighted input, with each
+ * slice's sum of squares, then {@link Router#compactActiveExpertsSummingSlices}) and the
+ * lane-parallel down partial sums ({@link Experts#sumDownPartialsAcrossLanes},
+ * {@link Experts#addDownPartialsAcrossLanes}) on the JVM, against scalar references; the fp16
+ * gate/up with the FFN's RMSNorm folded in that routes and compacts for itself
+ * ({@link Experts#normedGateUpSiluF16PairsTwoNeuronsCompacting}); and the fp16 decode FFN built
+ * from them (router on the raw residual, that gate/up, the row-blocked down adding into the
+ * residual) against the dense SwiGLU FFN on the normed input with the inactive experts' neurons
+ * zeroed, all in double.
  */
 class SplitRouterAndLaneSumTest {
 
@@ -34,25 +35,34 @@ class SplitRouterAndLaneSumTest {
         RandomArrays r = new RandomArrays(experts * 7L + dim + slices);
         FloatArray w = r.floats(experts * dim);
         FloatArray x = r.floats(dim);
+        FloatArray normWeight = r.floats(dim);
         float minLogit = 0.25f;
         double[] z = new double[experts];
         double[] abs = new double[experts];
         for (int e = 0; e < experts; e++) {
             for (int c = 0; c < dim; c++) {
-                double p = (double) w.get((long) e * dim + c) * x.get(c);
+                double p = (double) w.get((long) e * dim + c) * x.get(c) * normWeight.get(c);
                 z[e] += p;
                 abs[e] += Math.abs(p);
             }
         }
-        FloatArray partials = r.floats(slices * experts); // every slot is overwritten
+        FloatArray partials = r.floats(slices * (experts + 1)); // every slot is overwritten
         IntArray ids = new IntArray(experts);
         IntArray count = new IntArray(1);
         KernelContext ctx = new KernelContext();
         JvmRun.execute(
-                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, w, x, partials, experts, dim, slices))
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, w, x, normWeight, partials, experts, dim, slices))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
                 Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partials, slices, minLogit, ids, count, experts))
                         .withGrid(WorkerGrid.of(local, local)));
+        int run = (dim + slices - 1) / slices;
+        for (int s = 0; s < slices; s++) { // each slice's sum of x^2, after the logits
+            double squares = 0;
+            for (int c = s * run; c < Math.min(dim, (s + 1) * run); c++) {
+                squares += (double) x.get(c) * x.get(c);
+            }
+            assertEquals(squares, partials.get((long) slices * experts + s), 1e-6 * (1 + squares), "sum of squares of slice " + s);
+        }
         int slot = 0;
         int ambiguous = 0;
         for (int e = 0; e < experts; e++) {
@@ -150,35 +160,47 @@ class SplitRouterAndLaneSumTest {
         JvmRun.assertClose(expectedResidual, residual, tolerance, "residual + sum");
     }
 
-    @ParameterizedTest(name = "experts={0} slices={1} maxChunks={2} tau={3} lanes={4} gateUpGroups={5}")
-    @CsvSource({"10, 3, 4, 0.5, 4, 0", "10, 1, 16, 0.5, 16, 0", "7, 6, 3, 0, 2, 0", "9, 2, 2, 0.9, 16, 0", "6, 4, 4, 0.9999, 8, 0",
-            "12, 8, 128, 0.3, 16, 0", "10, 3, 4, 0.5, 4, 3", "7, 6, 3, 0, 2, 1", "6, 4, 4, 0.9999, 8, 2", "12, 8, 128, 0.3, 16, 7"})
-    void fp16DecodeFfnAddsTheMaskedDenseFfnToTheResidual(int experts, int slices, int maxChunks, float tau, int lanes, int gateUpGroups) {
+    /**
+     * The fp16 decode FFN of a layer in its three launches: the router on the raw residual x and
+     * the norm weight, the gate/up that norms, routes and compacts for itself, the row-blocked
+     * down adding into x; against x + the dense SwiGLU FFN of {@code xn = RMSNorm(x) * normWeight}
+     * in double, with the neurons of the experts whose gate {@code sigmoid(router . xn)} is at or
+     * below tau zeroed. Inputs of very different sizes ({@code xScale}) give the same active set:
+     * the norm is folded in, not skipped.
+     */
+    @ParameterizedTest(name = "experts={0} slices={1} tau={2} L={3} xScale={4}")
+    @CsvSource({"10, 3, 0.5, 16, 1", "10, 1, 0.5, 16, 1", "7, 6, 0, 8, 1", "9, 2, 0.9, 16, 30", "6, 4, 0.9999, 8, 1",
+            "12, 8, 0.3, 16, 0.01", "40, 8, 0.5, 32, 3"})
+    void fp16DecodeFfnAddsTheMaskedDenseFfnOfTheNormedInputToTheResidual(int experts, int slices, float tau, int local, float xScale) {
         int expertSize = 32;
         int dim = 96;
-        int local = 16;
+        float eps = 1e-5f;
         int neurons = experts * expertSize;
-        RandomArrays r = new RandomArrays(experts * 13L + slices + maxChunks);
+        RandomArrays r = new RandomArrays(experts * 13L + slices + local);
         FloatArray router = r.floats(experts * dim);
         FloatArray x = r.floats(dim);
+        for (int i = 0; i < dim; i++) {
+            x.set(i, x.get(i) * xScale);
+        }
+        FloatArray normWeight = r.floats(dim);
         float[] gate = halves(r, neurons * dim);
         float[] up = halves(r, neurons * dim);
-        float[] downT = halves(r, neurons * dim); // [neurons, dim]: row n is neuron n's output column
+        float[] down = halves(r, dim * neurons); // ffn_down as the model stores it: [dim, neurons]
+        FloatArray xn = normed(x, normWeight, eps);
         boolean[] active = new boolean[experts];
         int count = 0;
         for (int e = 0; e < experts; e++) {
             double z = 0;
             for (int c = 0; c < dim; c++) {
-                z += (double) router.get((long) e * dim + c) * x.get(c);
+                z += (double) router.get((long) e * dim + c) * xn.get(c);
             }
             active[e] = 1 / (1 + Math.exp(-z)) > tau;
             count += active[e] ? 1 : 0;
         }
-        FloatArray residual = r.floats(dim);
         double[] expected = new double[dim];
         double[] tolerance = new double[dim];
         for (int i = 0; i < dim; i++) {
-            expected[i] = residual.get(i);
+            expected[i] = x.get(i);
             tolerance[i] = 1e-6 * (1 + Math.abs(expected[i]));
         }
         for (int n = 0; n < neurons; n++) {
@@ -186,33 +208,25 @@ class SplitRouterAndLaneSumTest {
                 continue;
             }
             int neuron = n;
-            LteBalancedFfnTest.Neuron.of(gate, up, x, n, dim).addOutputs(expected, tolerance, i -> downT[neuron * dim + i]);
+            LteBalancedFfnTest.Neuron.of(gate, up, xn, n, dim).addOutputs(expected, tolerance, i -> down[i * neurons + neuron]);
         }
         float minLogit = tau == 0 ? -Float.MAX_VALUE : (float) Math.log(tau / (1.0 - tau));
-        FloatArray partialLogits = new FloatArray(slices * experts);
+        FloatArray partialLogits = new FloatArray(slices * (experts + 1));
         IntArray ids = new IntArray(experts);
         IntArray activeCount = new IntArray(1);
         FloatArray hidden = new FloatArray(neurons);
-        FloatArray partials = new FloatArray((long) maxChunks * dim);
         IntArray g = LteBalancedFfnTest.packedHalves(gate);
         IntArray u = LteBalancedFfnTest.packedHalves(up);
-        IntArray d = LteBalancedFfnTest.packedHalves(downT);
-        int width = local / lanes;
+        IntArray d = LteBalancedFfnTest.packedHalves(down);
         KernelContext ctx = new KernelContext();
         JvmRun.execute(
-                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, partialLogits, experts, dim, slices))
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, partialLogits, experts, dim, slices))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
-                gateUpGroups == 0 // 0: one group per pair of all experts; else a fixed grid looping over the active pairs
-                        ? Task.of("gateUp", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, partialLogits, slices, minLogit,
-                                        ids, activeCount, hidden, dim, expertSize, experts))
-                                .withGrid(WorkerGrid.of(neurons / 2 * local, local))
-                        : Task.of("gateUp", () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, g, u, x, partialLogits, slices,
-                                        minLogit, ids, activeCount, hidden, dim, expertSize, experts))
-                                .withGrid(WorkerGrid.of(gateUpGroups * local, local)),
-                Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, activeCount, partials, dim, expertSize, maxChunks))
-                        .withGrid(WorkerGrid.covering((long) maxChunks * dim / 2, local, Integer.MAX_VALUE)),
-                Task.of("sum", () -> Experts.addDownPartialsAcrossLanes(ctx, partials, activeCount, residual, dim, expertSize, maxChunks, lanes))
-                        .withGrid(WorkerGrid.of((dim + width - 1) / width * local, local)));
+                Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, normWeight, partialLogits, slices,
+                                minLogit, ids, activeCount, hidden, dim, expertSize, experts, eps))
+                        .withGrid(WorkerGrid.of(neurons / 2 * local, local)),
+                Task.of("down", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, d, hidden, ids, activeCount, x, dim, neurons, expertSize))
+                        .withGrid(WorkerGrid.of((dim + 3) / 4 * local, local)));
         assertEquals(count, activeCount.get(0), "active experts");
         int slot = 0;
         for (int e = 0; e < experts; e++) {
@@ -222,143 +236,97 @@ class SplitRouterAndLaneSumTest {
         }
         if (tau == 0) {
             assertEquals(experts, count, "tau 0 turns every expert on");
+        } else {
+            assertTrue(count < experts, "some expert off");
         }
-        JvmRun.assertClose(expected, residual, tolerance, "residual + FFN");
+        JvmRun.assertClose(expected, x, tolerance, "residual + FFN");
     }
 
     /**
-     * The fixed-grid fp16 gate/up ({@link Experts#gateUpSiluF16PairsTwoNeuronsLoopingOverActive}):
-     * the list and count it writes are the experts whose ascending slice sum is above the
-     * threshold, every active neuron matches a scalar double SwiGLU of its rows, inactive neurons
-     * are untouched, and the result is bit-identical to the one-group-per-pair kernel
-     * ({@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}) whatever the number of groups.
+     * {@link Experts#normedGateUpSiluF16PairsTwoNeuronsCompacting} alone on given partial logits:
+     * the list and count it writes are the experts whose slice sum times the norm's scale from
+     * the slices' sums of squares is above the threshold (compared in double where not within
+     * rounding of it; the squares put the scale near {@code 1 / sqrt(meanSquare)}, so with
+     * {@code scaleDecides} some expert is on only unscaled or only scaled), every listed neuron is
+     * the scalar double SwiGLU of its rows on {@code RMSNorm(x) * normWeight} (x's own norm,
+     * not the router's squares), and no other neuron is written.
      */
-    @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3} groups={4} minLogit={5}")
-    @CsvSource({"12, 96, 3, 16, 5, 0.05", "12, 96, 3, 16, 1, 0.05", "40, 64, 2, 8, 200, 0", "9, 34, 1, 4, 3, -5",
-            "33, 96, 8, 32, 7, 5", "20, 128, 4, 64, 16, 0.2"})
-    void fixedGridGateUpLoopsOverExactlyTheListedExperts(int experts, int dim, int slices, int local, int groups, float minLogit) {
+    @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3} minLogit={4} meanSquare={5}")
+    @CsvSource({"12, 96, 3, 16, 0.05, 4, true", "40, 64, 2, 8, 0, 0.25, false", "9, 34, 1, 4, -5, 1, false",
+            "33, 96, 8, 32, 0.5, 0.2, true", "20, 128, 4, 64, 0.2, 4, false", "1, 2, 1, 2, 0, 1, false"})
+    void normedGateUpListsAndComputesExactlyTheExpertsAboveTheScaledThreshold(int experts, int dim, int slices, int local, float minLogit,
+                                                                               float meanSquare, boolean scaleDecides) {
         int expertSize = 32;
         int neurons = experts * expertSize;
-        RandomArrays r = new RandomArrays(experts * 5L + dim + groups);
+        float eps = 1e-5f;
+        RandomArrays r = new RandomArrays(experts * 5L + dim + slices);
         float[] gate = halves(r, neurons * dim);
         float[] up = halves(r, neurons * dim);
         FloatArray x = r.floats(dim);
-        FloatArray partialLogits = r.floats(slices * experts);
+        FloatArray normWeight = r.floats(dim);
+        FloatArray partialLogits = r.floats(slices * (experts + 1));
+        double squares = 0;
+        for (int s = 0; s < slices; s++) { // positive sums of squares adding to about meanSquare * dim
+            long at = (long) slices * experts + s;
+            partialLogits.set(at, meanSquare * dim / slices * (0.75f + 0.5f * Math.abs(partialLogits.get(at))));
+            squares += partialLogits.get(at);
+        }
+        double scale = 1 / Math.sqrt(squares / dim + eps);
         IntArray g = LteBalancedFfnTest.packedHalves(gate);
         IntArray u = LteBalancedFfnTest.packedHalves(up);
         float untouched = 1234.5f;
         FloatArray hidden = new FloatArray(neurons);
-        FloatArray pairHidden = new FloatArray(neurons);
-        for (int n = 0; n < neurons; n++) {
-            hidden.set(n, untouched);
-            pairHidden.set(n, untouched);
-        }
+        hidden.fill(untouched);
         IntArray ids = new IntArray(experts);
         IntArray count = IntArray.of(-1);
-        IntArray pairIds = new IntArray(experts);
-        IntArray pairCount = IntArray.of(-1);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(
-                Task.of("looping", () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, g, u, x, partialLogits, slices, minLogit,
-                                ids, count, hidden, dim, expertSize, experts))
-                        .withGrid(WorkerGrid.of(groups * local, local)),
-                Task.of("perPair", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, partialLogits, slices, minLogit,
-                                pairIds, pairCount, pairHidden, dim, expertSize, experts))
-                        .withGrid(WorkerGrid.of(neurons / 2 * local, local)));
+        JvmRun.execute(Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, normWeight, partialLogits,
+                        slices, minLogit, ids, count, hidden, dim, expertSize, experts, eps))
+                .withGrid(WorkerGrid.of(neurons / 2 * local, local)));
+        FloatArray xn = normed(x, normWeight, eps);
         int slot = 0;
+        int decidedByScale = 0;
         for (int e = 0; e < experts; e++) {
-            float z = 0f;
+            double z = 0;
             for (int s = 0; s < slices; s++) {
                 z += partialLogits.get((long) s * experts + e);
             }
-            boolean active = z > minLogit;
-            if (active) {
-                assertEquals(e, ids.get(slot), "slot " + slot + " lists expert " + e);
+            boolean listed = slot < count.get(0) && ids.get(slot) == e;
+            if (Math.abs(z * scale - minLogit) > 1e-5 * (1 + Math.abs(z * scale))) {
+                assertEquals(z * scale > minLogit, listed, "expert " + e + " (scaled logit " + z * scale + ")");
+            }
+            if ((z * scale > minLogit) != (z > minLogit)) {
+                decidedByScale++;
+            }
+            if (listed) {
                 slot++;
             }
             for (int n = e * expertSize; n < (e + 1) * expertSize; n++) {
-                if (!active) {
-                    assertEquals(untouched, hidden.get(n), "inactive neuron " + n + " untouched");
+                if (!listed) {
+                    assertEquals(untouched, hidden.get(n), "unlisted neuron " + n + " untouched");
                     continue;
                 }
-                LteBalancedFfnTest.Neuron expected = LteBalancedFfnTest.Neuron.of(gate, up, x, n, dim);
+                LteBalancedFfnTest.Neuron expected = LteBalancedFfnTest.Neuron.of(gate, up, xn, n, dim);
                 assertEquals(expected.h(), hidden.get(n), expected.error(), "neuron " + n);
             }
         }
         assertEquals(slot, count.get(0), "count");
-        assertEquals(pairCount.get(0), count.get(0), "count as the per-pair kernel's");
-        for (int k = 0; k < slot; k++) {
-            assertEquals(pairIds.get(k), ids.get(k), "list as the per-pair kernel's, slot " + k);
-        }
-        for (int n = 0; n < neurons; n++) {
-            assertEquals(Float.floatToRawIntBits(pairHidden.get(n)), Float.floatToRawIntBits(hidden.get(n)),
-                    "neuron " + n + " bit-identical to the per-pair kernel");
-        }
+        assertEquals(scaleDecides, decidedByScale > 0, "experts whose activity the norm's scale decides: " + decidedByScale);
     }
 
-    /**
-     * {@link Experts#downPartialsBalancedF16Pairs} alone: every chunk in use holds the scalar
-     * double sum of its slices' neurons (hidden times the transposed fp16 down row), chunks past
-     * those in use are not written, for one, two and odd numbers of slices per chunk, no active
-     * expert, and fewer items than outputs (items loop).
-     */
-    @ParameterizedTest(name = "experts={0} active={1} dim={2} maxChunks={3} items={4}")
-    @CsvSource({"12, 5, 96, 5, 1000", "12, 12, 96, 128, 1000", "40, 34, 64, 128, 5000", "40, 17, 64, 7, 64", "9, 1, 34, 3, 16",
-            "9, 0, 34, 3, 16", "20, 13, 128, 4, 33"})
-    void f16PairsDownPartialsAreTheScalarSumsOfTheirSlices(int experts, int active, int dim, int maxChunks, int items) {
-        int expertSize = 32;
-        int neurons = experts * expertSize;
-        RandomArrays r = new RandomArrays(experts * 3L + active + dim + maxChunks);
-        float[] downT = halves(r, neurons * dim);
-        IntArray d = LteBalancedFfnTest.packedHalves(downT);
-        FloatArray hidden = r.floats(neurons);
-        IntArray ids = new IntArray(experts);
-        int[] order = new int[experts];
-        for (int e = 0; e < experts; e++) {
-            order[e] = e;
+    /** {@code RMSNorm(x) * normWeight} in double, rounded to float. */
+    private static FloatArray normed(FloatArray x, FloatArray normWeight, float eps) {
+        int dim = (int) x.getSize();
+        double squares = 0;
+        for (int i = 0; i < dim; i++) {
+            squares += (double) x.get(i) * x.get(i);
         }
-        for (int e = experts - 1; e > 0; e--) { // a random subset, listed in ascending order
-            int k = r.nextInt(e + 1);
-            int tmp = order[e];
-            order[e] = order[k];
-            order[k] = tmp;
+        double scale = 1 / Math.sqrt(squares / dim + eps);
+        FloatArray xn = new FloatArray(dim);
+        for (int i = 0; i < dim; i++) {
+            xn.set(i, (float) (x.get(i) * scale * normWeight.get(i)));
         }
-        int[] chosen = Arrays.copyOf(order, active);
-        Arrays.sort(chosen);
-        for (int s = 0; s < active; s++) {
-            ids.set(s, chosen[s]);
-        }
-        IntArray count = IntArray.of(active);
-        float unwritten = 777f;
-        FloatArray partials = new FloatArray((long) maxChunks * dim);
-        partials.fill(unwritten);
-        KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("down", () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, ids, count, partials, dim, expertSize, maxChunks))
-                .withGrid(WorkerGrid.covering(items, 16, Integer.MAX_VALUE)));
-        int slicesPerExpert = expertSize / Experts.DOWN_SLICE;
-        int slices = active * slicesPerExpert;
-        int perChunk = (slices + maxChunks - 1) / maxChunks; // at most maxChunks chunks, all but the last full
-        int chunks = perChunk == 0 ? 0 : (slices + perChunk - 1) / perChunk;
-        assertTrue(chunks <= maxChunks);
-        double[] expected = new double[chunks * dim];
-        double[] tolerance = new double[chunks * dim];
-        for (int u = 0; u < slices; u++) {
-            int chunk = u / perChunk;
-            int n0 = chosen[u / slicesPerExpert] * expertSize + u % slicesPerExpert * Experts.DOWN_SLICE;
-            for (int n = n0; n < n0 + Experts.DOWN_SLICE; n++) {
-                for (int i = 0; i < dim; i++) {
-                    double p = (double) hidden.get(n) * downT[n * dim + i];
-                    expected[chunk * dim + i] += p;
-                    tolerance[chunk * dim + i] += 1e-6 * Math.abs(p);
-                }
-            }
-        }
-        for (int k = 0; k < chunks * dim; k++) {
-            assertEquals(expected[k], partials.get(k), tolerance[k] + 1e-30, "partial " + k);
-        }
-        for (long k = (long) chunks * dim; k < partials.getSize(); k++) {
-            assertEquals(unwritten, partials.get(k), "partial " + k + " of an unused chunk");
-        }
+        return xn;
     }
 
     private static float[] halves(RandomArrays r, int n) {

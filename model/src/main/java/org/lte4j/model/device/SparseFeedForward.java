@@ -17,35 +17,34 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.graph.TaskGraph;
 
 /**
- * The LTE sparse FFN on the device (DESIGN.md section 5), per layer five tasks on the normed
- * input the decoder gives it:
+ * The LTE sparse FFN on the device (DESIGN.md section 5). In a decoder with fp16 gate, up and
+ * down ({@link #appendNormingAndAddingInto}) a layer is three launches, the FFN's RMSNorm folded
+ * into the first two as the dense fp16 layer folds it ({@link org.lte4j.kernels.FusedMatVec}):
  * <ol>
- *   <li>{@code ffn_router}: router logits split over {@link #routerSlices} column slices (one
- *       work-group per four experts and slice, so the router fills the device),
+ *   <li>{@code ffn_norm_router}: router logits of the raw residual times the norm weight, split
+ *       over {@link #routerSlices} column slices (one work-group per four experts and slice, so
+ *       the router fills the device), with each slice's sum of squares,
  *       {@link Router#logitsFourExpertsSplitK};</li>
- *   <li>{@code ffn_compact}: the slices added in order and the experts whose logit is above the
- *       threshold's logit ({@code sigmoid(z) > tau} exactly when {@code z > ln(tau / (1 - tau))}),
- *       as an ascending list and a count on the device, {@link Router#compactActiveExpertsSummingSlices};
- *       for fp16 gate/up this is done inside the next task instead (one launch less);</li>
- *   <li>{@code ffn_gate_up}: {@code silu(gate x) * up x} for the active experts' neurons only,
- *       reading gate and up in the form the dense GEMV reads them (fp16:
- *       {@link Experts#gateUpSiluF16PairsTwoNeuronsCompacting}, which also routes and compacts, one
- *       group per pair of all experts; or, when the caller gives a group count,
- *       {@link Experts#gateUpSiluF16PairsTwoNeuronsLoopingOverActive} on that fixed grid, groups
- *       looping over the active pairs only (faster on the H200 at 80-90% sparsity, slower at 0-50%);
- *       Q8_0:
- *       {@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}; F32: {@link Experts#gateUpSiluActiveF32});</li>
- *   <li>{@code ffn_down}: for fp16, four whole output rows per group over the active experts'
- *       columns of the model's own matrix, adding into the residual stream in a decoder
- *       ({@link Experts#downActiveF16PairsFourRowsAddingInto}; the block is then four tasks); for F32
- *       and Q8_0, split-K over the active experts into at most {@code maxChunks} partial vectors
- *       ({@link Experts#downPartialsBalancedF32}, {@link Experts#downPartialsBalancedQ8_0ExpertMajor},
- *       on the layouts of {@link ExpertWeights});</li>
- *   <li>{@code ffn_down_sum} (F32, Q8_0): the partials summed in a fixed order over {@link #SUM_LANES} lanes
- *       per output, written to {@code out} ({@link Experts#sumDownPartialsAcrossLanes}) or, in a
- *       decoder, added into the residual stream ({@link #appendAddingInto},
- *       {@link Experts#addDownPartialsAcrossLanes}: no separate residual-add launch).</li>
+ *   <li>{@code ffn_norm_gate_up}: the norm's scale from those squares, the experts whose scaled
+ *       logit is above the threshold's logit ({@code sigmoid(z) > tau} exactly when
+ *       {@code z > ln(tau / (1 - tau))}) listed on the device, and {@code silu(gate xn) * up xn}
+ *       for their neurons only, one group per neuron pair of all experts (inactive ones return at
+ *       once), {@link Experts#normedGateUpSiluF16PairsTwoNeuronsCompacting};</li>
+ *   <li>{@code ffn_down_residual}: four whole output rows per group over the active experts'
+ *       columns of the model's own matrix, added into the residual stream,
+ *       {@link Experts#downActiveF16PairsFourRowsAddingInto}.</li>
  * </ol>
+ * Elsewhere (F32, Q8_0, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
+ * the decoder has normed) the same router runs with norm weights of 1, then
+ * {@code ffn_compact} ({@link Router#compactActiveExpertsSummingSlices}), {@code ffn_gate_up}
+ * over the list ({@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons},
+ * {@link Experts#gateUpSiluActiveF32}, {@link Experts#gateUpSiluActiveF16}, ...), and the down
+ * projection: fp16 as above, written or added; F32 and Q8_0 split-K over the active experts into
+ * at most {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF32},
+ * {@link Experts#downPartialsBalancedQ8_0ExpertMajor}, on the layouts of {@link ExpertWeights}),
+ * then {@code ffn_down_sum}, the partials summed in a fixed order over {@link #SUM_LANES} lanes
+ * per output, written to {@code out} ({@link Experts#sumDownPartialsAcrossLanes}) or added into
+ * the residual stream ({@link Experts#addDownPartialsAcrossLanes}).
  * Every grid is fixed and sized for all experts; work past the active count is skipped on the
  * device, so the host never waits for the router and the token step can be captured once. The
  * active count of every layer stays on the device ({@link #activeCount}); reading it back costs a
@@ -59,8 +58,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
     static final int SUM_LANES = 16;
     /** Most column slices of the split-K router. */
     static final int MAX_ROUTER_SLICES = 8;
-    /** Work-items an SM of recent NVIDIA GPUs holds at once (Ampere and Hopper: 2048). */
-    static final int ITEMS_PER_MULTIPROCESSOR = 2048;
 
     private final List<LayerWeights> layers;
     private final DeviceWeights weights;
@@ -70,11 +67,11 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final float minLogit;
     private final int routerSlices;
     private final int sumLanes;
-    /** Work-groups of the fixed-grid fp16 gate/up kernel; 0: the one-group-per-pair kernel. */
-    private final int gateUpGroups;
     private final int dim;
     private final int expertSize;
     private final int expertCount;
+    /** Norm weights of 1: the router's weighting for an input the decoder has normed already. */
+    private final FloatArray ones;
     // shared by all layers (layers run one after another)
     private final FloatArray partialLogits;
     private final IntArray activeIds;
@@ -92,26 +89,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
      */
     public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
                              int maxChunks) {
-        this(model, experts, threshold, weights, local, maxChunks, 0, false);
-    }
-
-    /**
-     * As the six-argument constructor, but fp16 gate/up runs on a fixed grid of
-     * {@code gateUpGroups} work-groups that loop over the active neuron pairs
-     * ({@link Experts#gateUpSiluF16PairsTwoNeuronsLoopingOverActive}; about one wave of the
-     * device, {@link #oneWave}; capped at one group per pair of all experts). Models of more than
-     * {@link Experts#MAX_LISTED_EXPERTS} experts keep the one-group-per-pair kernel.
-     */
-    public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
-                             int maxChunks, int gateUpGroups) {
-        this(model, experts, threshold, weights, local, maxChunks, gateUpGroups, true);
-    }
-
-    private SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
-                              int maxChunks, int gateUpGroups, boolean loopingGateUp) {
-        if (loopingGateUp && gateUpGroups < 1) {
-            throw new IllegalArgumentException("gateUpGroups must be >= 1, was " + gateUpGroups);
-        }
         if (!(threshold >= 0 && threshold < 1)) {
             throw new IllegalArgumentException("threshold must be in [0, 1), was " + threshold);
         }
@@ -129,9 +106,9 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.expertCount = experts.experts();
         this.routerSlices = routerSlices(dim, local);
         this.sumLanes = Math.min(SUM_LANES, local);
-        this.gateUpGroups = loopingGateUp && expertCount <= Experts.MAX_LISTED_EXPERTS
-                ? Math.min(gateUpGroups, expertCount * expertSize / 2) : 0;
-        this.partialLogits = new FloatArray((long) routerSlices * expertCount);
+        this.ones = new FloatArray(dim);
+        ones.fill(1f);
+        this.partialLogits = new FloatArray((long) routerSlices * (expertCount + 1)); // logits, then the slices' sums of squares
         this.activeIds = new IntArray(expertCount);
         this.hidden = new FloatArray(model.config().hiddenDim());
         this.partials = new FloatArray((long) maxChunks * dim);
@@ -160,21 +137,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
     }
 
     /**
-     * Work-groups of {@code local} items that {@code multiprocessors} SMs hold at once
-     * ({@link #ITEMS_PER_MULTIPROCESSOR} items each): the fixed grid of the fp16 gate/up kernel,
-     * so every group starts at once and loops over active pairs instead of most groups of a
-     * grid sized for all experts starting only to skip (H200, L 256: 132 x 8 = 1056 groups).
-     */
-    public static int oneWave(int multiprocessors, int local) {
-        return multiprocessors * Math.max(1, ITEMS_PER_MULTIPROCESSOR / local);
-    }
-
-    /** Work-groups of the fixed-grid fp16 gate/up kernel; 0 when the one-group-per-pair kernel runs. */
-    public int gateUpGroups() {
-        return gateUpGroups;
-    }
-
-    /**
      * 128 partial vectors on GPUs (a 4096-wide layer then runs up to 262144 down items: with 32,
      * the first H200 run reached only about half the dense FFN's bandwidth), 4 elsewhere.
      */
@@ -182,61 +144,100 @@ public final class SparseFeedForward implements DeviceFeedForward {
         return gpu ? 128 : 4;
     }
 
-    /** {@code out = FFN(in)}. */
+    /** {@code out = FFN(in)}, {@code in} normed already. */
     @Override
     public void append(TaskGraph graph, int layer, FloatArray in, FloatArray out) {
         append(graph, layer, in, out, false);
     }
 
-    /** {@code acc += FFN(in)}: the partial sums add into the residual stream. */
+    /** {@code acc += FFN(in)}, {@code in} normed already: the last kernel adds into the residual stream. */
     @Override
     public boolean appendAddingInto(TaskGraph graph, int layer, FloatArray in, FloatArray acc) {
         append(graph, layer, in, acc, true);
         return true;
     }
 
-    private void append(TaskGraph graph, int layer, FloatArray in, FloatArray out, boolean adding) {
+    /**
+     * {@code residual += FFN(RMSNorm(residual) * normWeight)} in three launches for fp16 gate, up
+     * and down with even widths (see the class comment); false, appending nothing, otherwise (the
+     * decoder then norms into a vector and calls {@link #appendAddingInto}).
+     */
+    @Override
+    public boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
         LayerWeights lw = layers.get(layer);
         DeviceMatrix gate = weights.matrix(lw.wGate());
         DeviceMatrix up = weights.matrix(lw.wUp());
         ExpertWeights.Down down = experts.down(layer);
-        FloatArray router = experts.router(layer);
-        IntArray count = counts[layer];
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, router, down.data());
+        if (!(DeviceMatrix.allPackedHalves(gate, up) && down.layout() == ExpertWeights.DownLayout.ROWS_F16_PAIRS
+                && dim % 2 == 0 && expertSize % 2 == 0)) {
+            return false;
+        }
         String l = "l" + layer + ".";
+        graph.task(router(graph, l + "ffn_norm_router", layer, residual, normWeight));
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
         KernelContext ctx = new KernelContext();
-        int experts = expertCount;
-        int size = expertSize;
-        int width = dim;
-        int chunks = maxChunks;
-        float min = minLogit;
+        IntArray g = gate.packedHalves();
+        IntArray u = up.packedHalves();
         FloatArray z = partialLogits;
         int slices = routerSlices;
+        float min = minLogit;
+        IntArray ids = activeIds;
+        IntArray count = counts[layer];
+        FloatArray h = hidden;
+        int width = dim;
+        int size = expertSize;
+        int experts = expertCount;
+        graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, residual, normWeight,
+                        z, slices, min, ids, count, h, width, size, experts, eps))
+                .withGrid(WorkerGrid.of(experts * size / 2 * local, local)));
+        appendDown(graph, l, layer, residual, true);
+        return true;
+    }
+
+    /** The FFN of an input normed already: router (norm weights of 1), compaction, gate/up over the list, down. */
+    private void append(TaskGraph graph, int layer, FloatArray in, FloatArray out, boolean adding) {
+        LayerWeights lw = layers.get(layer);
+        String l = "l" + layer + ".";
+        KernelContext ctx = new KernelContext();
+        FloatArray z = partialLogits;
+        int slices = routerSlices;
+        float min = minLogit;
+        IntArray ids = activeIds;
+        IntArray count = counts[layer];
+        int experts = expertCount;
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ones);
+        graph.task(router(graph, l + "ffn_router", layer, in, ones));
+        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
+                .withGrid(WorkerGrid.of(local, local)));
+        graph.task(gateUp(graph, l + "ffn_gate_up", weights.matrix(lw.wGate()), weights.matrix(lw.wUp()), in, count));
+        appendDown(graph, l, layer, out, adding);
+    }
+
+    /** The split-K router's logits of {@code x * normWeight} and its slices' sums of squares, into {@link #partialLogits}. */
+    private Task router(TaskGraph graph, String name, int layer, FloatArray x, FloatArray normWeight) {
+        FloatArray router = experts.router(layer);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, router);
+        KernelContext ctx = new KernelContext();
+        FloatArray z = partialLogits;
+        int experts = expertCount;
+        int width = dim;
+        int slices = routerSlices;
+        return Task.of(name, () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, z, experts, width, slices))
+                .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local));
+    }
+
+    /** The down projection over the listed experts, written to or added into {@code out}, in the layout of {@link ExpertWeights}. */
+    private void appendDown(TaskGraph graph, String l, int layer, FloatArray out, boolean adding) {
+        ExpertWeights.Down down = experts.down(layer);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, down.data());
+        KernelContext ctx = new KernelContext();
+        IntArray count = counts[layer];
         IntArray ids = activeIds;
         FloatArray h = hidden;
         FloatArray p = partials;
-
-        graph.task(Task.of(l + "ffn_router", () -> Router.logitsFourExpertsSplitK(ctx, router, in, z, experts, width, slices))
-                .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)));
-        if (gate.format() == WeightFormat.F16 && width % 2 == 0 && size % 2 == 0) {
-            // routes and compacts inside the gate/up kernel: one launch less per layer
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
-            IntArray g = (IntArray) gate.gemvArrays().get(0);
-            IntArray u = (IntArray) up.gemvArrays().get(0);
-            if (gateUpGroups > 0) { // fixed grid, groups loop over the active pairs only
-                graph.task(Task.of(l + "ffn_gate_up", () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, g, u, in, z, slices,
-                                min, ids, count, h, width, size, experts))
-                        .withGrid(WorkerGrid.of(gateUpGroups * local, local)));
-            } else {
-                graph.task(Task.of(l + "ffn_gate_up", () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, in, z, slices, min,
-                                ids, count, h, width, size, experts))
-                        .withGrid(WorkerGrid.of(experts * size / 2 * local, local)));
-            }
-        } else {
-            graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
-                    .withGrid(WorkerGrid.of(local, local)));
-            graph.task(gateUp(graph, l + "ffn_gate_up", gate, up, in, count));
-        }
+        int width = dim;
+        int size = expertSize;
+        int chunks = maxChunks;
         int ffnDim = expertCount * expertSize;
         switch (down.layout()) {
             case ROWS_F16_PAIRS -> { // four whole output rows per group: no partials to sum
@@ -287,7 +288,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int size = expertSize;
         int neurons = expertCount * expertSize;
         return switch (gate.format()) {
-            case F16 -> { // odd widths; even ones take the routing kernel in append
+            case F16 -> { // an input normed already, or odd widths: one half per element
                 graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, gate.data(), up.data());
                 HalfArray g = (HalfArray) gate.data();
                 HalfArray u = (HalfArray) up.data();
@@ -358,6 +359,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
 
     @Override
     public void close() {
+        ones.close();
         partialLogits.close();
         activeIds.close();
         hidden.close();

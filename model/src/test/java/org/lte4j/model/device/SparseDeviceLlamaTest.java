@@ -134,11 +134,8 @@ class SparseDeviceLlamaTest {
                 float[] router = routerFor(x, experts, active);
                 try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router))) {
                     for (int l = 0; l < layers; l++) {
-                        // even layers: two fp16 gate/up groups looping over the active pairs; odd: one group per pair
                         int local = DecodeOptions.defaults(device, 8).localSize();
-                        float[] out = runFfn(device, model, l, x, l % 2 == 0
-                                ? w -> new SparseFeedForward(model, ew, 0.5f, w, local, 3, 2)
-                                : w -> new SparseFeedForward(model, ew, 0.5f, w, local, 3));
+                        float[] out = runFfn(device, model, l, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, 3));
                         double[] ref = maskedDenseFfn(model.layers().get(l), x, active);
                         double diff = 0;
                         double scale = 1e-30;
@@ -151,6 +148,83 @@ class SparseDeviceLlamaTest {
                         } else {
                             assertTrue(diff / scale < 1e-5, type + " on " + spec + ", experts " + Arrays.toString(active) + ", layer " + l
                                     + ": relative error " + diff / scale);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The block with the FFN's RMSNorm folded in, as the decoder appends it: for fp16 three tasks
+     * (router, gate/up, down) that add the dense FFN of {@code RMSNorm(x) * normWeight} (double,
+     * from the stored weights) with the other experts' neurons zeroed into the residual x; for
+     * F32 and Q8_0 nothing appended (the decoder norms first). Residuals of very different sizes
+     * (0.02 to 30 per element) give the same FFN as their normed input. Routers put the logits at
+     * +-4 for the normed input (which experts the folded norm turns on near the threshold is what
+     * the tests against the JVM LteModel check).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndTypesShort")
+    void normFoldedSparseFfnAddsTheMaskedDenseFfnOfTheNormedResidual(String spec, String type) throws Exception {
+        Device device = DeviceLlamaTest.device(spec);
+        int[][] activeSets = {{}, {2}, {0, 3}, {1, 2, 4}, {0, 1, 2, 3, 4}};
+        double[] scales = {0.02, 1, 30};
+        try (LlamaModel model = LlamaModel.load(lteFile(GgmlType.valueOf(type)))) {
+            int dim = model.config().dim();
+            int layers = model.config().nLayers();
+            int experts = model.config().hiddenDim() / SIZE;
+            float eps = model.config().rmsEps();
+            SplittableRandom rnd = new SplittableRandom(7);
+            for (int k = 0; k < activeSets.length; k++) {
+                int[] active = activeSets[k];
+                float[] x = new float[dim];
+                float[] normWeight = new float[dim];
+                double squares = 0;
+                for (int i = 0; i < dim; i++) {
+                    x[i] = (float) (rnd.nextGaussian() * scales[k % scales.length]);
+                    normWeight[i] = (float) (0.5 + rnd.nextDouble());
+                    squares += (double) x[i] * x[i];
+                }
+                double scale = 1 / Math.sqrt(squares / dim + eps);
+                float[] xn = new float[dim];
+                for (int i = 0; i < dim; i++) {
+                    xn[i] = (float) (x[i] * scale * normWeight[i]);
+                }
+                float[] router = routerFor(xn, experts, active);
+                try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router))) {
+                    for (int l = 0; l < layers; l++) {
+                        int layer = l;
+                        int local = DecodeOptions.defaults(device, 8).localSize();
+                        try (DeviceWeights weights = new DeviceWeights();
+                             SparseFeedForward ffn = new SparseFeedForward(model, ew, 0.5f, weights, local, 3);
+                             FloatArray residual = FloatArray.of(x);
+                             FloatArray norm = FloatArray.of(normWeight)) {
+                            TaskGraph g = new TaskGraph("ffn").transferToDevice(DataTransferMode.EVERY_EXECUTION, residual, norm);
+                            boolean folded = ffn.appendNormingAndAddingInto(g, layer, residual, norm, eps);
+                            if (!type.equals("F16")) {
+                                assertTrue(!folded && g.snapshot().tasks().isEmpty(), type + ": the decoder norms first");
+                                continue;
+                            }
+                            assertTrue(folded, "fp16 folds the norm in");
+                            assertEquals(3, g.snapshot().tasks().size(), "router, gate/up, down: " + g.snapshot().tasks());
+                            g.transferToHost(DataTransferMode.EVERY_EXECUTION, residual);
+                            try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
+                                plan.execute();
+                            }
+                            double[] ffnOut = maskedDenseFfn(model.layers().get(layer), xn, active);
+                            double diff = 0;
+                            double size = 1e-30;
+                            for (int i = 0; i < dim; i++) { // less the rounding of the add into x[i]
+                                diff = Math.max(diff, Math.abs(residual.get(i) - (x[i] + ffnOut[i])) - 0x1p-23 * Math.abs(x[i] + ffnOut[i]));
+                                size = Math.max(size, Math.abs(ffnOut[i]));
+                            }
+                            if (active.length == 0) {
+                                assertArrayEquals(x, residual.toHeapArray(), 0f, "no expert active: residual unchanged");
+                            } else {
+                                assertTrue(diff / size < 1e-5, spec + ", experts " + Arrays.toString(active) + ", layer " + layer
+                                        + ": relative error " + diff / size);
+                            }
                         }
                     }
                 }

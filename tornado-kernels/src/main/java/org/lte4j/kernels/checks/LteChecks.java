@@ -43,11 +43,20 @@ final class LteChecks {
                     int slices = 3;
                     FloatArray w = r.floats(experts * dim);
                     FloatArray x = r.floats(dim);
-                    FloatArray partialLogits = new FloatArray(slices * experts);
+                    FloatArray normWeight = r.floats(dim);
+                    FloatArray partialLogits = new FloatArray(slices * (experts + 1)); // logits, then each slice's sum of x^2
                     KernelContext ctx = new KernelContext();
-                    Task t = Task.of("logitsFourExpertsSplitK", () -> Router.logitsFourExpertsSplitK(ctx, w, x, partialLogits, experts, dim, slices))
+                    Task t = Task.of("logitsFourExpertsSplitK", () -> Router.logitsFourExpertsSplitK(ctx, w, x, normWeight, partialLogits,
+                                    experts, dim, slices))
                             .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL));
-                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, dim).maxAbsRowDot(experts, dim, x)), List.of(w, x), partialLogits);
+                    double largest = 1;
+                    for (int i = 0; i < dim; i++) {
+                        largest += (double) x.get(i) * x.get(i); // above every slice's sum of squares
+                    }
+                    try (FloatArray y = weighted(x, normWeight, 1)) {
+                        largest = Math.max(largest, Weights.of(w, dim).maxAbsRowDot(experts, dim, y));
+                    }
+                    return prepared(t, 1e-5 * largest, List.of(w, x, normWeight), partialLogits);
                 }),
                 Check.of(Router.class, "compactActiveExpertsSummingSlices", seed -> {
                     RandomArrays r = new RandomArrays(seed);
@@ -64,10 +73,8 @@ final class LteChecks {
                 }),
                 laneSumCheck("sumDownPartialsAcrossLanes"),
                 laneSumCheck("addDownPartialsAcrossLanes"),
-                selfRoutingGateUpCheck("gateUpSiluF16PairsTwoNeuronsCompacting"),
-                selfRoutingGateUpCheck("gateUpSiluF16PairsTwoNeuronsLoopingOverActive"),
+                normedSelfRoutingGateUpCheck(),
                 gateUpSplitWordsCheck(),
-                balancedDownCheck("downPartialsBalancedF16Pairs", Format.F16),
                 balancedDownCheck("downPartialsBalancedF32", Format.F32),
                 balancedDownCheck("downPartialsBalancedQ8_0ExpertMajor", Format.Q8_0),
                 activeRowsDownCheck("downActiveF16PairsFourRows"),
@@ -178,12 +185,23 @@ final class LteChecks {
         };
     }
 
+    /** {@code x * normWeight * scale}, element by element (a host-side vector for tolerances; the caller closes it). */
+    static FloatArray weighted(FloatArray x, FloatArray normWeight, double scale) {
+        FloatArray y = new FloatArray(x.getSize());
+        for (long i = 0; i < x.getSize(); i++) {
+            y.set(i, (float) (x.get(i) * normWeight.get(i) * scale));
+        }
+        return y;
+    }
+
     /**
-     * The fp16 gate/up kernels that route themselves from split-K partial logits (3 slices, about
-     * half the experts above the threshold) and write the active list: the one-group-per-pair
-     * kernel on its grid, the fixed-grid one on 5 groups for about 96 active pairs (each group loops).
+     * The fp16 gate/up with the FFN's RMSNorm folded in, routing itself from split-K partial
+     * logits (3 slices, about half the experts above the threshold once scaled by the norm taken
+     * from the slices' sums of squares) and writing the active list, on its grid of one group
+     * per neuron pair of all experts.
      */
-    private static KernelCheck selfRoutingGateUpCheck(String kernel) {
+    private static KernelCheck normedSelfRoutingGateUpCheck() {
+        String kernel = "normedGateUpSiluF16PairsTwoNeuronsCompacting";
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM;
@@ -192,24 +210,37 @@ final class LteChecks {
             int neurons = experts * expertSize;
             int slices = 3;
             float minLogit = 0.05f;
+            float eps = 1e-5f;
             IntArray gate = MatVecChecks.packedHalves(r, neurons, dim);
             IntArray up = MatVecChecks.packedHalves(r, neurons, dim);
             FloatArray x = r.floats(dim);
-            FloatArray partialLogits = r.floats(slices * experts);
+            FloatArray normWeight = r.floats(dim);
+            FloatArray partialLogits = r.floats(slices * (experts + 1));
+            for (int s = 0; s < slices; s++) { // sums of squares are positive: a norm scale around 1
+                long at = (long) slices * experts + s;
+                partialLogits.set(at, (float) dim / slices * (0.5f + Math.abs(partialLogits.get(at))));
+            }
             IntArray activeIds = new IntArray(experts);
             IntArray activeCount = new IntArray(1);
             FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
             KernelContext ctx = new KernelContext();
-            Task t = kernel.endsWith("LoopingOverActive")
-                    ? Task.of(kernel, () -> Experts.gateUpSiluF16PairsTwoNeuronsLoopingOverActive(ctx, gate, up, x, partialLogits, slices,
-                            minLogit, activeIds, activeCount, hidden, dim, expertSize, experts)).withGrid(WorkerGrid.of(5 * LOCAL, LOCAL))
-                    : Task.of(kernel, () -> Experts.gateUpSiluF16PairsTwoNeuronsCompacting(ctx, gate, up, x, partialLogits, slices, minLogit,
-                            activeIds, activeCount, hidden, dim, expertSize, experts)).withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
+            Task t = Task.of(kernel, () -> Experts.normedGateUpSiluF16PairsTwoNeuronsCompacting(ctx, gate, up, x, normWeight, partialLogits,
+                            slices, minLogit, activeIds, activeCount, hidden, dim, expertSize, experts, eps))
+                    .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
+            double squares = 0;
+            for (int i = 0; i < dim; i++) {
+                squares += (double) x.get(i) * x.get(i);
+            }
             Weights g = packedHalfWeights(gate, dim);
             Weights u = packedHalfWeights(up, dim);
-            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
-            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
-            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, partialLogits), hidden, activeIds, activeCount);
+            double s;
+            double m;
+            try (FloatArray xn = weighted(x, normWeight, 1 / Math.sqrt(squares / dim + eps))) {
+                s = Math.max(g.maxAbsRowDot(neurons, dim, xn), u.maxAbsRowDot(neurons, dim, xn));
+                m = Math.max(g.maxAbsRowValue(neurons, dim, xn), u.maxAbsRowValue(neurons, dim, xn));
+            }
+            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, normWeight, partialLogits), hidden,
+                    activeIds, activeCount);
         });
     }
 
@@ -245,8 +276,8 @@ final class LteChecks {
     }
 
     /**
-     * Balanced split-K down kernels: F16 and F32 transposed ({@code neurons x dim}), Q8_0 grouped
-     * by expert ({@code [experts * dim, expertSize]}).
+     * Balanced split-K down kernels: F32 transposed ({@code neurons x dim}), Q8_0 grouped by
+     * expert ({@code [experts * dim, expertSize]}).
      */
     private static KernelCheck balancedDownCheck(String kernel, Format format) {
         return Check.of(Experts.class, kernel, seed -> {
@@ -265,14 +296,6 @@ final class LteChecks {
             Weights at; // at(n, i): neuron n's weight for output i
             Task t;
             switch (format) {
-                case F16 -> {
-                    IntArray d = MatVecChecks.packedHalves(r, neurons, dim);
-                    down = d;
-                    at = packedHalfWeights(d, dim);
-                    WorkerGrid grid = WorkerGrid.covering((long) maxChunks * dim / 2, LOCAL, Integer.MAX_VALUE);
-                    t = Task.of(kernel, () -> Experts.downPartialsBalancedF16Pairs(ctx, d, hidden, activeIds, activeCount, partials, dim,
-                            expertSize, maxChunks)).withGrid(grid);
-                }
                 case F32 -> {
                     FloatArray d = r.floats(neurons * dim);
                     down = d;
