@@ -2,69 +2,81 @@ package org.lte4j.model.tensor;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs a loop over rows on the calling thread and persistent helper threads (one fewer than the
- * cores), which take chunks of rows from a shared counter. Built for batch-1 decode, where one
- * token is about a hundred matrix-vector products of a few hundred microseconds each: a parallel
- * stream per product measured slower than one thread on the 2-core development machine (13.9
- * against 8.9 ms for a 110M-parameter Q8_0 token), because waking and joining fork-join tasks
- * costs tens of microseconds a product. Here a helper spins briefly after each job, so the next
- * product reaches it in well under a microsecond, and parks when decode pauses.
+ * Computes per-row results on the calling thread and persistent helper threads (one fewer than
+ * the cores), which claim chunks of rows from a shared counter. Built for batch-1 decode, where
+ * one token is about a hundred matrix-vector products of tens to hundreds of microseconds: a
+ * parallel stream per product measured slower than one thread on the 2-core development machine
+ * (13 against 8.6 ms of products for a 110M-parameter Q8_0 token), because waking and joining
+ * fork-join tasks costs tens of microseconds a product. Here a helper spins briefly after each
+ * job, so the next product reaches it in well under a microsecond, and parks when decode pauses.
  *
- * <p>Chunks are claimed dynamically, so a helper that the operating system deschedules (a
- * shared machine) delays the product by at most one chunk. One caller at a time uses the
- * helpers; a concurrent or nested caller runs its rows on its own thread, with the same
- * arithmetic per row, so results never depend on the split.
+ * <p>A helper writes its rows' results to a buffer of its own; the caller copies them out once a
+ * chunk is done. So when the operating system deschedules a helper in the middle of a chunk (a
+ * shared machine: it then stays off for milliseconds), the caller does not wait for it: after
+ * {@link #STEAL_AFTER_NANOS} it computes that chunk itself into the destination, and the
+ * helper's late results land only in its own buffer. Under other processes' load this turned a
+ * 2-thread token from 1.5x slower than one thread into no slower.
+ *
+ * <p>One caller at a time uses the helpers; a concurrent or nested caller computes its rows on
+ * its own thread. Every row's result comes from the same per-row code wherever it runs.
  */
 final class ParallelRows {
-    /** The body of the loop: rows {@code [from, to)}. */
+    /**
+     * Computes rows {@code [from, to)}: the result of row {@code r} for plane {@code t} (e.g. the
+     * input vector of a batch) goes to {@code dst[dstOffset + t * rows + r]}, where {@code rows}
+     * is the job's row count; nothing else of {@code dst} may be written.
+     */
     @FunctionalInterface
     interface RowRange {
-        void run(int from, int to);
+        void run(int from, int to, float[] dst, int dstOffset);
     }
 
     /** How long an idle helper spins for the next job before parking (decode gaps are shorter). */
-    private static final long SPIN_NANOS = 200_000;
+    private static final long SPIN_NANOS = 100_000;
+    /** How long the caller waits for a helper's unfinished chunk before computing it itself. */
+    static final long STEAL_AFTER_NANOS = 30_000;
     private static final int HELPERS = Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final Helper[] POOL = new Helper[HELPERS];
-    /** The job helpers should join; null between jobs, so a finished loop's arrays are not kept. */
+    /** The job helpers should join; null between jobs, so a finished job's arrays are not kept. */
     private static volatile Job current;
     private static long jobs;
 
     private ParallelRows() {
     }
 
-    /** Threads a loop is split over when the helpers are free: the caller and the helpers. */
-    static int threads() {
-        return HELPERS + 1;
+    /** Helper threads beside the caller: one fewer than the cores. */
+    static int helpers() {
+        return HELPERS;
     }
 
     /**
-     * Calls {@code body} over {@code [0, rows)} in chunks of {@code chunk} rows (the last may be
-     * shorter), every chunk exactly once, and returns when all have finished. An exception from a
-     * chunk is rethrown here after the other chunks are done.
+     * Fills {@code out[outOffset + t * rows + r]} for every plane {@code t < planes} and row
+     * {@code r < rows} by calling {@code body} on chunks of {@code chunk} rows, and returns when
+     * every result is in {@code out}. An exception from a chunk is rethrown here. Returns whether
+     * the helpers took part (false when the job is one chunk or another caller has them).
      */
-    static void forEach(int rows, int chunk, RowRange body) {
-        if (chunk < 1) {
-            throw new IllegalArgumentException("chunk of " + chunk + " rows");
+    static boolean forEach(int rows, int chunk, int planes, float[] out, int outOffset, RowRange body) {
+        if (chunk < 1 || planes < 1) {
+            throw new IllegalArgumentException(planes + " planes in chunks of " + chunk + " rows");
         }
         int chunks = (rows + chunk - 1) / chunk;
         if (chunks <= 1 || HELPERS == 0 || !BUSY.compareAndSet(false, true)) {
-            body.run(0, rows);
-            return;
+            body.run(0, rows, out, outOffset);
+            return false;
         }
         try {
-            Job job = new Job(++jobs, rows, chunk, chunks, body);
+            Job job = new Job(++jobs, rows, chunk, chunks, planes, body);
             current = job;
             wakeHelpers();
-            job.work();
-            job.awaitDone();
-            current = null;
-            job.rethrow();
+            job.runAsCaller(out, outOffset);
+            return true;
         } finally {
+            current = null;
             BUSY.set(false);
         }
     }
@@ -85,52 +97,78 @@ final class ParallelRows {
         }
     }
 
-    /** One loop: immutable once published, with its own counters, so a late helper finds no work. */
+    /** One product: immutable once published, with its own counters, so a late helper finds no work. */
     private static final class Job {
         final long id;
         final int rows;
         final int chunk;
         final int chunks;
+        final int planes;
         final RowRange body;
         final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger done = new AtomicInteger();
+        /** 1 once a helper has its results for the chunk in its buffer. */
+        final AtomicIntegerArray done;
+        /** The helper that claimed each chunk; written before its done flag. */
+        final Helper[] owner;
         volatile Throwable failure;
 
-        Job(long id, int rows, int chunk, int chunks, RowRange body) {
+        Job(long id, int rows, int chunk, int chunks, int planes, RowRange body) {
             this.id = id;
             this.rows = rows;
             this.chunk = chunk;
             this.chunks = chunks;
+            this.planes = planes;
             this.body = body;
+            this.done = new AtomicIntegerArray(chunks);
+            this.owner = new Helper[chunks];
         }
 
-        void work() {
+        void runAsHelper(Helper self) {
+            float[] buffer = self.buffer(planes * rows);
             for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                owner[c] = self;
                 int from = c * chunk;
                 try {
-                    body.run(from, Math.min(rows, from + chunk));
+                    body.run(from, Math.min(rows, from + chunk), buffer, 0);
                 } catch (Throwable t) {
                     if (failure == null) {
                         failure = t;
                     }
-                } finally {
-                    done.incrementAndGet();
                 }
+                done.set(c, 1);
             }
         }
 
-        void awaitDone() {
-            // the chunks still running are each a few microseconds of work
-            for (int spins = 0; done.get() < chunks; spins++) {
-                if (spins < 10_000) {
+        void runAsCaller(float[] out, int outOffset) {
+            boolean[] mine = new boolean[chunks];
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                mine[c] = true;
+                int from = c * chunk;
+                body.run(from, Math.min(rows, from + chunk), out, outOffset);
+            }
+            long stealAt = System.nanoTime() + STEAL_AFTER_NANOS;
+            for (int c = 0; c < chunks; c++) {
+                if (mine[c]) {
+                    continue;
+                }
+                int from = c * chunk, to = Math.min(rows, from + chunk);
+                while (done.get(c) == 0 && System.nanoTime() < stealAt) {
                     Thread.onSpinWait();
-                } else {
-                    Thread.yield();
+                }
+                if (done.get(c) == 0) {
+                    // its helper is descheduled or slow: the result is the same from here
+                    body.run(from, to, out, outOffset);
+                    continue;
+                }
+                rethrow();
+                float[] buffer = owner[c].buffer;
+                for (int t = 0; t < planes; t++) {
+                    System.arraycopy(buffer, t * rows + from, out, outOffset + t * rows + from, to - from);
                 }
             }
         }
 
-        void rethrow() {
+        private void rethrow() {
             Throwable t = failure;
             if (t instanceof RuntimeException e) {
                 throw e;
@@ -147,10 +185,19 @@ final class ParallelRows {
     private static final class Helper extends Thread {
         /** Set before parking and re-checked against {@link #current}, so no wake-up is lost. */
         volatile boolean parked;
+        /** This helper's results; read by the caller only for chunks this helper marked done. */
+        float[] buffer = new float[0];
 
         Helper(int index) {
             super("lte4j-rows-" + index);
             setDaemon(true);
+        }
+
+        float[] buffer(int length) {
+            if (buffer.length < length) {
+                buffer = new float[length];
+            }
+            return buffer;
         }
 
         @Override
@@ -159,12 +206,12 @@ final class ParallelRows {
             while (true) {
                 Job job = awaitJob(seen);
                 seen = job.id;
-                job.work();
+                job.runAsHelper(this);
             }
         }
 
         /** The next job after {@code seen} (ids only grow); a job that finished meanwhile is harmless. */
-        private static Job awaitJob(long seen) {
+        private Job awaitJob(long seen) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (true) {
                 Job job = current;
@@ -175,13 +222,12 @@ final class ParallelRows {
                     Thread.onSpinWait();
                     continue;
                 }
-                Helper self = (Helper) Thread.currentThread();
-                self.parked = true;
+                parked = true;
                 job = current;
                 if (job == null || job.id == seen) {
-                    LockSupport.park(self);
+                    LockSupport.park(this);
                 }
-                self.parked = false;
+                parked = false;
                 spinUntil = System.nanoTime() + SPIN_NANOS;
             }
         }

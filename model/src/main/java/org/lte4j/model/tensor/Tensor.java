@@ -25,10 +25,12 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
     /** Products with fewer multiply-adds than this run on the calling thread. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
     /**
-     * Rows per chunk a thread claims at a time: 16 floats of output fill one cache line, and a
-     * chunk of a decode product is a few microseconds, small enough to balance two threads.
+     * Multiply-adds per chunk of rows that a thread claims at a time, about 5 microseconds of
+     * Q8_0: claiming and handing over a chunk moves shared cache lines between cores, which at 16
+     * rows of 768 (48 chunks a product) cost a 110M-parameter Q8_0 token 6.2 against 4.1-4.6 ms
+     * at 64-128 rows; 256 rows (3 chunks) balances the two threads worse.
      */
-    private static final int ROWS_PER_TASK = 16;
+    private static final long CHUNK_MACS = 1 << 16;
 
     private final String name;
     private final long[] shape;
@@ -163,24 +165,44 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
 
     /**
      * {@code out[outOffset + r - rowStart] = row(r) . x[xOffset ..]} for rows {@code rowStart ..
-     * rowStart + rowCount}. Parallel over rows when the product is large enough.
+     * rowStart + rowCount}. Large products are split over threads when that has been measured to
+     * be faster ({@link SplitChooser}).
      */
     public final void matVec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowCount) {
         if (xOffset + cols > x.length) {
             throw new IllegalArgumentException(name + ": input of length " + (x.length - xOffset)
                     + " is shorter than the row length " + cols);
         }
-        if ((long) rowCount * cols < PARALLEL_THRESHOLD) {
-            for (int r = 0; r < rowCount; r++) {
-                out[outOffset + r] = dot(rowStart + r, x, xOffset);
-            }
+        long macs = (long) rowCount * cols;
+        if (macs < PARALLEL_THRESHOLD) {
+            dotRows(0, rowCount, rowStart, x, xOffset, out, outOffset);
             return;
         }
-        ParallelRows.forEach(rowCount, ROWS_PER_TASK, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                out[outOffset + r] = dot(rowStart + r, x, xOffset);
+        SplitChooser chooser = SplitChooser.forProduct(type(), macs);
+        long start = System.nanoTime();
+        if (chooser.splitNext()) {
+            boolean split = ParallelRows.forEach(rowCount, rowsPerChunk(1), 1, out, outOffset,
+                    (from, to, dst, dstOffset) -> dotRows(from, to, rowStart, x, xOffset, dst, dstOffset));
+            if (split) {
+                chooser.record(true, System.nanoTime() - start);
             }
-        });
+        } else {
+            dotRows(0, rowCount, rowStart, x, xOffset, out, outOffset);
+            chooser.record(false, System.nanoTime() - start);
+        }
+    }
+
+    /** {@code dst[dstOffset + r] = row(rowStart + r) . x[xOffset ..]} for {@code r} in {@code [from, to)}. */
+    private void dotRows(int from, int to, int rowStart, float[] x, int xOffset, float[] dst, int dstOffset) {
+        for (int r = from; r < to; r++) {
+            dst[dstOffset + r] = dot(rowStart + r, x, xOffset);
+        }
+    }
+
+    /** Rows per parallel chunk for {@code count} inputs: whole cache lines of output (16 floats). */
+    private int rowsPerChunk(int count) {
+        long rows = CHUNK_MACS / ((long) cols * count);
+        return (int) Math.max(16, Math.min(1 << 16, rows) & ~15);
     }
 
     /** Short form: rows {@code [0, rowCount)} into {@code out[outOffset..]}. */
@@ -212,9 +234,10 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
             }
             return;
         }
-        ParallelRows.forEach(rows, ROWS_PER_TASK, (from, to) -> {
+        // dotBatch writes token t's result of row r to [t * rows + r], the layout ParallelRows asks for
+        ParallelRows.forEach(rows, rowsPerChunk(count), count, outs, 0, (from, to, dst, dstOffset) -> {
             for (int r = from; r < to; r++) {
-                dotBatch(r, xs, count, outs);
+                dotBatch(r, xs, count, dst);
             }
         });
     }
