@@ -176,7 +176,7 @@ public final class SparseDecodeBenchmark {
                 }
             }
         }
-        out.accept("x dense: ms/token over the dense model's; FFN ms: every layer's FFN block alone on a fixed input;"
+        out.accept("x dense: ms/token over the dense model's; FFN ms: every layer's FFN block alone on a fixed input (fp16: with its norm, as decoded);"
                 + " rtr+cmp: router logits + compaction kernels per token; share: of the token's kernel time");
     }
 
@@ -230,7 +230,10 @@ public final class SparseDecodeBenchmark {
 
     /**
      * Every layer's FFN block, one after another, on a fixed unit-RMS input: median wall time of
-     * {@link #FFN_BLOCK_RUNS} executions (captured where the device captures).
+     * {@link #FFN_BLOCK_RUNS} executions (captured where the device captures). Blocks that fold
+     * the FFN's RMSNorm in (fp16) run as the decoder runs them, norm weights of 1 and the output
+     * added into the input, which is uploaded again before every run so each run sees the same
+     * input; the others run on the input as given.
      */
     static double ffnBlockMs(LlamaModel model, Device device, Function<DeviceWeights, DeviceFeedForward> block, boolean capture) {
         int dim = model.config().dim();
@@ -242,10 +245,15 @@ public final class SparseDecodeBenchmark {
         try (DeviceWeights weights = new DeviceWeights();
              DeviceFeedForward ffn = block.apply(weights);
              FloatArray in = FloatArray.of(x);
+             FloatArray ones = new FloatArray(dim);
              FloatArray out = new FloatArray(dim)) {
-            TaskGraph g = new TaskGraph("ffn blocks").transferToDevice(DataTransferMode.FIRST_EXECUTION, in);
+            ones.fill(1f);
+            TaskGraph g = new TaskGraph("ffn blocks").transferToDevice(DataTransferMode.EVERY_EXECUTION, in)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, ones);
             for (int l = 0; l < model.config().nLayers(); l++) {
-                ffn.append(g, l, in, out);
+                if (!ffn.appendNormingAndAddingInto(g, l, in, ones, model.config().rmsEps())) {
+                    ffn.append(g, l, in, out);
+                }
             }
             try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device).withCapture(capture)) {
                 plan.execute();
