@@ -89,6 +89,53 @@ final class TokenBatchChecks {
                             .withGrid(WorkerGrid.of(rows * LOCAL, LOCAL)).specialising(7);
                     return prepared(t, 1e-5, List.of(quants, scales, x), y);
                 }),
+                // tiled: 37 rows are a full block of 32 and a block of 5 (slots past the last row
+                // compute clamped rows and store nothing); columns end inside a tile
+                Check.of(BatchMatMul.class, "matMulF32Tiled", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 300;
+                    int batch = BATCH;
+                    FloatArray w = r.floats(rows * cols);
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = r.floats(batch * rows);
+                    KernelContext ctx = new KernelContext();
+                    // one group for two blocks: the group loops
+                    Task t = Task.of("matMulF32Tiled", () -> BatchMatMul.matMulF32Tiled(ctx, w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(LOCAL, LOCAL)).specialising(6);
+                    return prepared(t, 1e-5, List.of(w, x), y);
+                }),
+                Check.of(BatchMatMul.class, "matMulF16PairsTiled", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 1002;
+                    int batch = BATCH;
+                    IntArray w = MatVecChecks.packedHalves(r, rows, cols);
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = r.floats(batch * rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("matMulF16PairsTiled", () -> BatchMatMul.matMulF16PairsTiled(ctx, w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(BatchMatMul.tiledGroups(rows) * LOCAL, LOCAL)).specialising(6);
+                    return prepared(t, 1e-5, List.of(w, x), y);
+                }),
+                Check.of(BatchMatMul.class, "matMulQ8_0SplitWordsTiled", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 352;
+                    int batch = BATCH;
+                    Q8_0Split w;
+                    try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
+                        w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
+                    }
+                    IntArray quants = w.quants();
+                    HalfArray scales = w.scales();
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = r.floats(batch * rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("matMulQ8_0SplitWordsTiled", () -> BatchMatMul.matMulQ8_0SplitWordsTiled(ctx, quants, scales, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(BatchMatMul.tiledGroups(rows) * LOCAL, LOCAL)).specialising(7);
+                    return prepared(t, 1e-5, List.of(quants, scales, x), y);
+                }),
                 Check.of(TokenBatch.class, "copyRowsF32", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int dim = 96;
