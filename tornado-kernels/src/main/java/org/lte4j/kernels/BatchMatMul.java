@@ -20,16 +20,20 @@ import org.lte4j.runtime.api.KernelContext;
  * {@link #TILED_ROWS} rows for all tokens. Its L items are {@link #ROW_SLOTS} row slots of
  * {@code lanes = L / ROW_SLOTS} neighbouring items (a warp per slot at L = 256); the item in slot
  * s, lane l owns rows {@code 4s .. 4s + 3} of the block and {@code 4 x batch} sums in a private
- * array (registers once the token loop is unrolled). The group walks the columns in tiles of
- * {@code L / 4} weight words: it stages the batch's x over the tile's columns in local memory
- * (each item loads {@code batch / (4 / m)} floats, m columns per word, coalesced; halves and
+ * array (registers once the token loop is unrolled). The group walks the columns in tiles: it
+ * stages the batch's x over the tile's columns in local memory (coalesced; the halves and
  * quarters of a word stored apart so lane reads are free of bank conflicts), and each item takes
- * two words of each of its four rows (words {@code l} and {@code l + lanes} of the tile: a
- * slot's loads are contiguous) and the tile's x values of those columns for every token from
- * local memory. The next tile's weight words are loaded before this tile's multiply-adds, so
- * they are in flight while the item computes. At the end of a block the lanes' sums of each
- * (row, token) are added in local memory, one round per row of the item (four), one serial sum
- * over the lanes per (slot, token), in lane order.
+ * P words of each of its four rows (words {@code l, l + lanes, ...} of the tile: a slot's loads
+ * are contiguous) and the tile's x values of those columns for every token from local memory.
+ * P = 4 for fp16 and fp32 (tiles of L and L / 2 columns), 2 for Q8_0 (L columns). The next
+ * tile's weight words are loaded before this tile's multiply-adds, so they are in flight while
+ * the item computes. At the end of a block the lanes' sums of each (row, token) are added in
+ * local memory, one round per row of the item (four), one serial sum over the lanes per
+ * (slot, token), in lane order.
+ *
+ * <p>Generated CUDA C at batch 16 through nvcc 13.0 for sm_90 ({@code -Xptxas -v}): every
+ * private array in registers (fp32 168 registers, no stack; fp16 255 registers, a 4-byte spill;
+ * Q8_0 255 registers, no stack), so one group of 256 items per SM.
  *
  * <p>Counts per item per iteration (one weight word of each row it owns), fp16 words, batch
  * T = 16, L = 256:
@@ -45,11 +49,11 @@ import org.lte4j.runtime.api.KernelContext;
  * x bytes from L2 per weight byte   32                          1 (each x value once per 32 rows)
  * reduction per row        T x L = 4096 adds, 8 barriers        T x lanes = 512 adds, 1/4 barrier
  * </pre>
- * F32 per word: 4 weight bytes per row, T / 4 x loads and stores, T local loads, 4T FMAs (one
+ * F32 per word: 4 weight bytes per row, T / 8 x loads and stores, T local loads, 4T FMAs (one
  * local load per four FMAs, as fp16). Q8_0 per word: 4 quant bytes (+ a shared fp16 scale) per
  * row, T / 2 x loads and stores, 4T local loads, 16T FMAs. Local memory per group, all three:
  * {@link #TILED_LOCAL_FLOATS} floats (32.1 KiB; the tile needs at most {@code MAX_BATCH x L}
- * = 8192 floats for Q8_0, the reduction reuses it with {@code lanes x 257} floats), under the
+ * = 8192 floats (fp16, Q8_0), the reduction reuses it with {@code lanes x 257} floats), under the
  * 48 KiB of static shared memory CUDA allows. Grid: {@code WorkerGrid.of(tiledGroups(rows) * L, L)},
  * L a power of two in {@link #ROW_SLOTS}..{@link #MAX_LOCAL_SIZE} (see {@link #isValidTiledLocalSize});
  * fewer groups loop over blocks.
@@ -73,6 +77,8 @@ public final class BatchMatMul {
     public static final int ROW_SLOTS = 8;
     /** Rows of W a tiled work-group computes: each x value it stages serves all of them. */
     public static final int TILED_ROWS = ROWS_PER_ITEM * ROW_SLOTS;
+    /** Words of each row an item of the fp16 and fp32 tiled kernels takes per tile (Q8_0: two). */
+    private static final int WIDE_WORDS = 4;
     /** Stride between lanes in the tiled reduction: odd, so neither its writes nor its reads conflict on banks. */
     private static final int LANE_STRIDE = ROW_SLOTS * MAX_BATCH + 1;
     /**
@@ -199,8 +205,8 @@ public final class BatchMatMul {
     }
 
     /**
-     * fp32 weights, tiled (see the class comment): each item takes two fp32 weights of each of
-     * its four rows per tile of {@code L / 4} columns.
+     * fp32 weights, tiled (see the class comment): each item takes four fp32 weights of each of
+     * its four rows per tile of {@code L / 2} columns.
      */
     public static void matMulF32Tiled(KernelContext ctx, FloatArray w, FloatArray x, FloatArray y, int rows, int cols, int batch) {
         float[] tile = ctx.allocateFloatLocalArray(TILED_LOCAL_FLOATS);
@@ -209,30 +215,35 @@ public final class BatchMatMul {
         int lanes = size / ROW_SLOTS;
         int slot = lid / lanes;
         int lane = lid - slot * lanes;
-        int tileWords = size / 4;
+        int tileWords = WIDE_WORDS * lanes;
         int groups = ctx.globalGroupSizeX / size;
         int rowBlocks = tiledGroups(rows);
         for (int block = ctx.groupIdx; block < rowBlocks; block += groups) {
             int r0 = block * TILED_ROWS + slot * ROWS_PER_ITEM;
             float[] acc = new float[ROWS_PER_ITEM * MAX_BATCH];
-            float[] next = new float[2 * ROWS_PER_ITEM]; // row k, word p at 2k + p
-            float[] wf = new float[2 * ROWS_PER_ITEM];
-            for (int i = 0; i < 2 * ROWS_PER_ITEM; i++) {
-                next[i] = floatAt(w, rowStart(r0 + i / 2, rows, cols), lane + i % 2 * lanes, cols);
+            float[] next = new float[WIDE_WORDS * ROWS_PER_ITEM]; // row k, word p at 4k + p
+            float[] wf = new float[WIDE_WORDS * ROWS_PER_ITEM];
+            float[] xv = new float[WIDE_WORDS];
+            for (int i = 0; i < WIDE_WORDS * ROWS_PER_ITEM; i++) {
+                next[i] = floatAt(w, rowStart(r0 + i / WIDE_WORDS, rows, cols), lane + i % WIDE_WORDS * lanes, cols);
             }
             for (int t0 = 0; t0 < cols; t0 += tileWords) {
-                stageX(tile, x, lid, size, t0, cols, batch, 1);
+                stageX(tile, x, lid, size, tileWords, t0, cols, batch, 1);
                 ctx.localBarrier();
-                for (int i = 0; i < 2 * ROWS_PER_ITEM; i++) {
+                for (int i = 0; i < WIDE_WORDS * ROWS_PER_ITEM; i++) {
                     wf[i] = next[i];
-                    next[i] = floatAt(w, rowStart(r0 + i / 2, rows, cols), t0 + tileWords + lane + i % 2 * lanes, cols);
+                    next[i] = floatAt(w, rowStart(r0 + i / WIDE_WORDS, rows, cols), t0 + tileWords + lane + i % WIDE_WORDS * lanes, cols);
                 }
                 for (int b = 0; b < batch; b++) {
-                    int at = b * tileWords + lane;
-                    float x0 = tile[at];
-                    float x1 = tile[at + lanes];
+                    for (int p = 0; p < WIDE_WORDS; p++) {
+                        xv[p] = tile[b * tileWords + p * lanes + lane];
+                    }
                     for (int k = 0; k < ROWS_PER_ITEM; k++) {
-                        acc[k * MAX_BATCH + b] += wf[2 * k] * x0 + wf[2 * k + 1] * x1;
+                        float sum = 0f;
+                        for (int p = 0; p < WIDE_WORDS; p++) {
+                            sum += wf[WIDE_WORDS * k + p] * xv[p];
+                        }
+                        acc[k * MAX_BATCH + b] += sum;
                     }
                 }
                 ctx.localBarrier(); // the tile is read before the next one overwrites it
@@ -248,8 +259,8 @@ public final class BatchMatMul {
 
     /**
      * fp16 weights as {@link #matMulF16Pairs} reads them (words of two halves), tiled (see the
-     * class comment): each item takes two words of each of its four rows per tile of
-     * {@code L / 2} columns. {@code cols} must be even.
+     * class comment): each item takes four words of each of its four rows per tile of L columns.
+     * {@code cols} must be even.
      */
     public static void matMulF16PairsTiled(KernelContext ctx, IntArray w, FloatArray x, FloatArray y, int rows, int cols, int batch) {
         float[] tile = ctx.allocateFloatLocalArray(TILED_LOCAL_FLOATS);
@@ -258,35 +269,37 @@ public final class BatchMatMul {
         int lanes = size / ROW_SLOTS;
         int slot = lid / lanes;
         int lane = lid - slot * lanes;
-        int tileWords = size / 4;
-        int tileCols = 2 * tileWords;
+        int tileWords = WIDE_WORDS * lanes;
         int words = cols / 2;
         int groups = ctx.globalGroupSizeX / size;
         int rowBlocks = tiledGroups(rows);
         for (int block = ctx.groupIdx; block < rowBlocks; block += groups) {
             int r0 = block * TILED_ROWS + slot * ROWS_PER_ITEM;
             float[] acc = new float[ROWS_PER_ITEM * MAX_BATCH];
-            int[] next = new int[2 * ROWS_PER_ITEM]; // row k, word p at 2k + p
-            float[] wf = new float[4 * ROWS_PER_ITEM]; // row k, word p, half h at 4k + 2p + h
-            for (int i = 0; i < 2 * ROWS_PER_ITEM; i++) {
-                next[i] = wordAt(w, rowStart(r0 + i / 2, rows, words), lane + i % 2 * lanes, words);
+            int[] next = new int[WIDE_WORDS * ROWS_PER_ITEM]; // row k, word p at 4k + p
+            float[] wf = new float[2 * WIDE_WORDS * ROWS_PER_ITEM]; // row k, word p, half h at 8k + 2p + h
+            float[] xv = new float[2 * WIDE_WORDS]; // word p, half h at 2p + h
+            for (int i = 0; i < WIDE_WORDS * ROWS_PER_ITEM; i++) {
+                next[i] = wordAt(w, rowStart(r0 + i / WIDE_WORDS, rows, words), lane + i % WIDE_WORDS * lanes, words);
             }
             for (int t0 = 0; t0 < words; t0 += tileWords) {
-                stageX(tile, x, lid, size, 2 * t0, cols, batch, 2);
+                stageX(tile, x, lid, size, tileWords, 2 * t0, cols, batch, 2);
                 ctx.localBarrier();
-                for (int i = 0; i < 2 * ROWS_PER_ITEM; i++) {
+                for (int i = 0; i < WIDE_WORDS * ROWS_PER_ITEM; i++) {
                     wf[2 * i] = Float.float16ToFloat((short) next[i]);
                     wf[2 * i + 1] = Float.float16ToFloat((short) (next[i] >>> 16));
-                    next[i] = wordAt(w, rowStart(r0 + i / 2, rows, words), t0 + tileWords + lane + i % 2 * lanes, words);
+                    next[i] = wordAt(w, rowStart(r0 + i / WIDE_WORDS, rows, words), t0 + tileWords + lane + i % WIDE_WORDS * lanes, words);
                 }
                 for (int b = 0; b < batch; b++) {
-                    int at = b * tileCols + lane;
-                    float x00 = tile[at];
-                    float x01 = tile[at + tileWords];
-                    float x10 = tile[at + lanes];
-                    float x11 = tile[at + tileWords + lanes];
+                    for (int q = 0; q < 2 * WIDE_WORDS; q++) {
+                        xv[q] = tile[b * 2 * tileWords + q % 2 * tileWords + q / 2 * lanes + lane];
+                    }
                     for (int k = 0; k < ROWS_PER_ITEM; k++) {
-                        acc[k * MAX_BATCH + b] += wf[4 * k] * x00 + wf[4 * k + 1] * x01 + wf[4 * k + 2] * x10 + wf[4 * k + 3] * x11;
+                        float sum = 0f;
+                        for (int q = 0; q < 2 * WIDE_WORDS; q++) {
+                            sum += wf[2 * WIDE_WORDS * k + q] * xv[q];
+                        }
+                        acc[k * MAX_BATCH + b] += sum;
                     }
                 }
                 ctx.localBarrier();
@@ -314,7 +327,7 @@ public final class BatchMatMul {
         int lanes = size / ROW_SLOTS;
         int slot = lid / lanes;
         int lane = lid - slot * lanes;
-        int tileWords = size / 4;
+        int tileWords = 2 * lanes;
         int words = cols / 4;
         int blocks = cols / MatVec.Q8_0_BLOCK;
         int groups = ctx.globalGroupSizeX / size;
@@ -332,7 +345,7 @@ public final class BatchMatMul {
                 nextScale[i] = j < words ? scales.get((long) r * blocks + j / 8) : 0f;
             }
             for (int t0 = 0; t0 < words; t0 += tileWords) {
-                stageX(tile, x, lid, size, 4 * t0, cols, batch, 4);
+                stageX(tile, x, lid, size, tileWords, 4 * t0, cols, batch, 4);
                 ctx.localBarrier();
                 for (int i = 0; i < 2 * ROWS_PER_ITEM; i++) {
                     for (int h = 0; h < 4; h++) {
@@ -386,19 +399,19 @@ public final class BatchMatMul {
     }
 
     /**
-     * Stages {@code x[b][col0 .. col0 + m * L / 4)} for every token b in {@code tile}: token b's
-     * part of word i of the tile, half or quarter h, at {@code b * m * L / 4 + h * L / 4 + i}, so
-     * that the lanes of a slot reading part h of words {@code l} read consecutive floats. Item
-     * {@code lid} loads column {@code lid % (m L / 4)} of every {@code 4 / m}-th token
-     * (neighbouring items, neighbouring columns); columns past {@code cols} stage 0.
+     * Stages {@code x[b][col0 .. col0 + m * tileWords)} (m = {@code perWord} columns a weight
+     * word; {@code m * tileWords} a multiple of L, at most L) for every token b in {@code tile}:
+     * token b's part h of word i of the tile at {@code b * m * tileWords + h * tileWords + i}, so
+     * the lanes of a slot reading part h of neighbouring words read consecutive floats. Item
+     * {@code lid} loads column {@code lid % (m tileWords)} of every {@code L / (m tileWords)}-th
+     * token (neighbouring items, neighbouring columns); columns past {@code cols} stage 0.
      */
-    static void stageX(float[] tile, FloatArray x, int lid, int size, int col0, int cols, int batch, int perWord) {
-        int tileWords = size / 4;
+    static void stageX(float[] tile, FloatArray x, int lid, int size, int tileWords, int col0, int cols, int batch, int perWord) {
         int tileCols = perWord * tileWords;
         int c = lid % tileCols;
         int at = c % perWord * tileWords + c / perWord;
         int col = col0 + c;
-        for (int b = lid / tileCols; b < batch; b += 4 / perWord) {
+        for (int b = lid / tileCols; b < batch; b += size / tileCols) {
             tile[b * tileCols + at] = col < cols ? x.get((long) b * cols + col) : 0f;
         }
     }
