@@ -48,21 +48,28 @@ class TokenBatchTest {
         JvmRun.assertClose(expected, y, tolerance, "y");
     }
 
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 1, 1, 4, 1", "37, 300, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8", "3, 40, 2, 256, 3"})
-    void matMulF32(int rows, int cols, int batch, int local, int groups) {
+    // Tiled rows: partial row blocks (rows not a multiple of 32, down to 1), columns ending
+    // inside a tile, batches of 1..32, L from 8 (one lane a slot) to 256 (32 lanes), and fewer
+    // groups than blocks (groups loop).
+
+    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4} tiled={5}")
+    @CsvSource({"1, 1, 1, 4, 1, false", "37, 300, 5, 16, 37, false", "37, 96, 32, 8, 5, false", "8, 1024, 16, 64, 8, false", "3, 40, 2, 256, 3, false",
+            "1, 1, 1, 8, 1, true", "37, 300, 5, 16, 2, true", "70, 96, 32, 8, 1, true", "33, 1024, 16, 256, 2, true", "64, 40, 3, 64, 2, true"})
+    void matMulF32(int rows, int cols, int batch, int local, int groups, boolean tiled) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         FloatArray w = r.floats(rows * cols);
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF32(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(groups * local, local)));
+        JvmRun.execute((tiled ? Task.of("mm", () -> BatchMatMul.matMulF32Tiled(ctx, w, x, y, rows, cols, batch))
+                : Task.of("mm", () -> BatchMatMul.matMulF32(ctx, w, x, y, rows, cols, batch))).withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> w.get((long) i * cols + c), x, y, rows, cols, batch);
     }
 
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 2, 1, 4, 1", "37, 1002, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8"})
-    void matMulF16Pairs(int rows, int cols, int batch, int local, int groups) {
+    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4} tiled={5}")
+    @CsvSource({"1, 2, 1, 4, 1, false", "37, 1002, 5, 16, 37, false", "37, 96, 32, 8, 5, false", "8, 1024, 16, 64, 8, false",
+            "1, 2, 1, 8, 1, true", "37, 1002, 5, 16, 2, true", "70, 96, 32, 8, 1, true", "33, 1024, 16, 256, 2, true", "64, 130, 3, 64, 2, true"})
+    void matMulF16Pairs(int rows, int cols, int batch, int local, int groups, boolean tiled) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         HalfArray h = r.halves(rows * cols);
         IntArray w = new IntArray(rows * cols / 2);
@@ -70,13 +77,15 @@ class TokenBatchTest {
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(groups * local, local)));
+        JvmRun.execute((tiled ? Task.of("mm", () -> BatchMatMul.matMulF16PairsTiled(ctx, w, x, y, rows, cols, batch))
+                : Task.of("mm", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch))).withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> h.get((long) i * cols + c), x, y, rows, cols, batch);
     }
 
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 32, 1, 4, 1", "37, 352, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8"})
-    void matMulQ8_0SplitWords(int rows, int cols, int batch, int local, int groups) {
+    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4} tiled={5}")
+    @CsvSource({"1, 32, 1, 4, 1, false", "37, 352, 5, 16, 37, false", "37, 96, 32, 8, 5, false", "8, 1024, 16, 64, 8, false",
+            "1, 32, 1, 8, 1, true", "37, 352, 5, 16, 2, true", "70, 96, 32, 8, 1, true", "33, 1024, 16, 256, 2, true", "64, 160, 3, 64, 2, true"})
+    void matMulQ8_0SplitWords(int rows, int cols, int batch, int local, int groups, boolean tiled) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols);
         Q8_0Split split = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
@@ -85,53 +94,8 @@ class TokenBatchTest {
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, x, y, rows, cols, batch))
-                .withGrid(WorkerGrid.of(groups * local, local)));
-        checkMatMul((i, c) -> JvmRun.q8_0(blocks, i, c, cols), x, y, rows, cols, batch);
-    }
-
-    // Tiled: partial row blocks (rows not a multiple of 32, down to 1), columns ending inside a
-    // tile, batches of 1..32, L from 8 (one lane a slot) to 256 (32 lanes), and fewer groups
-    // than blocks (groups loop).
-
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 1, 1, 8, 1", "37, 300, 5, 16, 2", "70, 96, 32, 8, 1", "33, 1024, 16, 256, 2", "64, 40, 3, 64, 2"})
-    void matMulF32Tiled(int rows, int cols, int batch, int local, int groups) {
-        RandomArrays r = new RandomArrays(rows * 1000L + cols);
-        FloatArray w = r.floats(rows * cols);
-        FloatArray x = r.floats(batch * cols);
-        FloatArray y = new FloatArray(batch * rows);
-        KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF32Tiled(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(groups * local, local)));
-        checkMatMul((i, c) -> w.get((long) i * cols + c), x, y, rows, cols, batch);
-    }
-
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 2, 1, 8, 1", "37, 1002, 5, 16, 2", "70, 96, 32, 8, 1", "33, 1024, 16, 256, 2", "64, 130, 3, 64, 2"})
-    void matMulF16PairsTiled(int rows, int cols, int batch, int local, int groups) {
-        RandomArrays r = new RandomArrays(rows * 1000L + cols);
-        HalfArray h = r.halves(rows * cols);
-        IntArray w = new IntArray(rows * cols / 2);
-        MemorySegment.copy(h.segment(), 0, w.segment(), 0, h.byteSize());
-        FloatArray x = r.floats(batch * cols);
-        FloatArray y = new FloatArray(batch * rows);
-        KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF16PairsTiled(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(groups * local, local)));
-        checkMatMul((i, c) -> h.get((long) i * cols + c), x, y, rows, cols, batch);
-    }
-
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 32, 1, 8, 1", "37, 352, 5, 16, 2", "70, 96, 32, 8, 1", "33, 1024, 16, 256, 2", "64, 160, 3, 64, 2"})
-    void matMulQ8_0SplitWordsTiled(int rows, int cols, int batch, int local, int groups) {
-        RandomArrays r = new RandomArrays(rows * 1000L + cols);
-        ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols);
-        Q8_0Split split = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
-        IntArray quants = split.quants();
-        HalfArray scales = split.scales();
-        FloatArray x = r.floats(batch * cols);
-        FloatArray y = new FloatArray(batch * rows);
-        KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWordsTiled(ctx, quants, scales, x, y, rows, cols, batch))
+        JvmRun.execute((tiled ? Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWordsTiled(ctx, quants, scales, x, y, rows, cols, batch))
+                : Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, x, y, rows, cols, batch)))
                 .withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> JvmRun.q8_0(blocks, i, c, cols), x, y, rows, cols, batch);
     }
