@@ -213,6 +213,9 @@ public final class DecodeBenchmark {
                 out.accept(String.format(Locale.ROOT, "prefill of %d tokens: batches of %d %.2f ms (%.1f tok/s), token by token %.2f ms (%.1f tok/s), %.2fx",
                         p.promptTokens(), p.batch(), p.batchedMs(), p.batchedTokensPerSecond(), p.tokenByTokenMs(),
                         p.tokenByTokenTokensPerSecond(), p.tokenByTokenMs() / p.batchedMs()));
+                lastPrefillBatchKernels(d, model.config().vocabSize()).entrySet().stream()
+                        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                        .forEach(e -> out.accept(String.format(Locale.ROOT, "  prefill kernel %-40s %8.3f ms (last batch)", e.getKey(), e.getValue())));
             }
             if (device.supportsCapture()) {
                 try (DeviceLlama d = DeviceLlama.create(model, device, options.withCapture(true))) {
@@ -271,10 +274,7 @@ public final class DecodeBenchmark {
 
     /** The same prompt batched and token by token on {@code d}: an untimed batched pass, then each timed once (cache reset between). */
     private static PrefillResult prefill(DeviceLlama d, int vocab) {
-        int[] prompt = new int[PROMPT_TOKENS];
-        for (int i = 0; i < prompt.length; i++) {
-            prompt[i] = (1 + 7 * i) % vocab;
-        }
+        int[] prompt = prompt(vocab);
         d.reset();
         d.prefillGreedy(prompt);
         d.reset();
@@ -289,6 +289,30 @@ public final class DecodeBenchmark {
         double tokenByToken = (System.nanoTime() - start) / 1e6;
         d.reset();
         return new PrefillResult(PROMPT_TOKENS, DevicePrefill.DEFAULT_BATCH, batched, tokenByToken);
+    }
+
+    /** Device ms per kernel name of the prompt's last batch (profiled; the grids do not depend on how many tokens it holds). */
+    private static Map<String, Double> lastPrefillBatchKernels(DeviceLlama d, int vocab) {
+        d.setProfiling(true);
+        d.reset();
+        d.prefillGreedy(prompt(vocab));
+        Map<String, Double> ms = new TreeMap<>();
+        for (ProfileRecord r : d.lastProfile().records()) {
+            if (r.kind() == ProfileRecord.Kind.KERNEL) {
+                ms.merge(r.label(), r.deviceNanos() / 1e6, Double::sum);
+            }
+        }
+        d.setProfiling(false);
+        d.reset();
+        return ms;
+    }
+
+    private static int[] prompt(int vocab) {
+        int[] prompt = new int[PROMPT_TOKENS];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = (1 + 7 * i) % vocab;
+        }
+        return prompt;
     }
 
     private static double jvmMsPerToken(LlamaModel model, Setup setup) {
