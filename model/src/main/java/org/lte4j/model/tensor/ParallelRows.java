@@ -81,7 +81,8 @@ final class ParallelRows {
         }
     }
 
-    private static void wakeHelpers() {
+    /** Wakes parked helpers so that they spin for the next job (the job itself wakes them too). */
+    static void wakeHelpers() {
         synchronized (POOL) {
             for (int i = 0; i < HELPERS; i++) {
                 if (POOL[i] == null) {

@@ -42,15 +42,37 @@ final class SplitChooser {
         }
     }
 
-    /** Whether the next product should be split over threads. */
-    synchronized boolean splitNext() {
+    /** How a product runs. */
+    enum Way {
+        CALLER_ONLY,
+        /**
+         * On the caller alone, and the next product of this kind will be split: the helpers
+         * should be woken now, so that the split one is timed with running helpers rather than
+         * with their wake-up from parking (which would make splitting look slower than it is and
+         * keep a product on one thread once it had been).
+         */
+        CALLER_ONLY_WAKING_HELPERS,
+        SPLIT
+    }
+
+    /** How the next product should run; then {@link #record} its time. */
+    synchronized Way next() {
         products++;
+        if (splits(products, samples[0], samples[1])) {
+            return Way.SPLIT;
+        }
+        // the next one, once this caller-only product is recorded
+        return splits(products + 1, Math.min(WINDOW, samples[0] + 1), samples[1])
+                ? Way.CALLER_ONLY_WAKING_HELPERS : Way.CALLER_ONLY;
+    }
+
+    private boolean splits(long product, int callerOnlySamples, int splitSamples) {
         // until both ways have a full window, alternate (the first products also warm the JIT up)
-        if (samples[0] < WINDOW || samples[1] < WINDOW) {
-            return samples[1] < samples[0];
+        if (callerOnlySamples < WINDOW || splitSamples < WINDOW) {
+            return splitSamples < callerOnlySamples;
         }
         boolean best = median[1] <= median[0];
-        return products % EXPLORE_EVERY == 0 ? !best : best;
+        return product % EXPLORE_EVERY == 0 ? !best : best;
     }
 
     /** Records the wall time of a product done one way ({@code split} or on the caller alone). */

@@ -180,13 +180,17 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
         }
         SplitChooser chooser = SplitChooser.forProduct(type(), macs);
         long start = System.nanoTime();
-        if (chooser.splitNext()) {
+        SplitChooser.Way way = chooser.next();
+        if (way == SplitChooser.Way.SPLIT) {
             boolean split = ParallelRows.forEach(rowCount, rowsPerChunk(1), 1, out, outOffset,
                     (from, to, dst, dstOffset) -> dotRows(from, to, rowStart, x, xOffset, dst, dstOffset));
             if (split) {
                 chooser.record(true, System.nanoTime() - start);
             }
         } else {
+            if (way == SplitChooser.Way.CALLER_ONLY_WAKING_HELPERS) {
+                ParallelRows.wakeHelpers();
+            }
             dotRows(0, rowCount, rowStart, x, xOffset, out, outOffset);
             chooser.record(false, System.nanoTime() - start);
         }

@@ -10,7 +10,7 @@ class SplitChooserTest {
     private static int run(SplitChooser c, int n, long callerOnlyNanos, long splitNanos) {
         int split = 0;
         for (int i = 0; i < n; i++) {
-            boolean s = c.splitNext();
+            boolean s = c.next() == SplitChooser.Way.SPLIT;
             c.record(s, s ? splitNanos : callerOnlyNanos);
             split += s ? 1 : 0;
         }
@@ -44,11 +44,34 @@ class SplitChooserTest {
     void oneSlowOutlierDoesNotFlipTheChoice() {
         SplitChooser c = new SplitChooser();
         run(c, 100, 100, 60);
-        boolean s = c.splitNext();
-        assertTrue(s);
+        assertEquals(SplitChooser.Way.SPLIT, c.next());
         c.record(true, 10_000_000); // a descheduled product
         int n = SplitChooser.EXPLORE_EVERY - 2;
         assertTrue(run(c, n, 100, 60) >= n - 1, "still splitting after one outlier (but for one exploration)");
+    }
+
+    @Test
+    void theProductBeforeASplitOneWakesTheHelpers() {
+        SplitChooser c = new SplitChooser();
+        run(c, 200, 60, 100); // one thread is faster: splits only to explore
+        SplitChooser.Way before = c.next();
+        c.record(before == SplitChooser.Way.SPLIT, 60);
+        int explored = 0;
+        for (int i = 0; i < 3 * SplitChooser.EXPLORE_EVERY; i++) {
+            SplitChooser.Way way = c.next();
+            boolean split = way == SplitChooser.Way.SPLIT;
+            c.record(split, split ? 100 : 60);
+            assertEquals(split, before == SplitChooser.Way.CALLER_ONLY_WAKING_HELPERS,
+                    "product " + i + " is " + way + " after " + before);
+            explored += split ? 1 : 0;
+            before = way;
+        }
+        assertEquals(3, explored);
+        // and while alternating at first
+        SplitChooser fresh = new SplitChooser();
+        assertEquals(SplitChooser.Way.CALLER_ONLY_WAKING_HELPERS, fresh.next());
+        fresh.record(false, 60);
+        assertEquals(SplitChooser.Way.SPLIT, fresh.next());
     }
 
     @Test
