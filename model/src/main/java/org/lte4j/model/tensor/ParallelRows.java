@@ -18,8 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * chunk is done. So when the operating system deschedules a helper in the middle of a chunk (a
  * shared machine: it then stays off for milliseconds), the caller does not wait for it: after
  * {@link #STEAL_AFTER_NANOS} it computes that chunk itself into the destination, and the
- * helper's late results land only in its own buffer. Under other processes' load this turned a
- * 2-thread token from 1.5x slower than one thread into no slower.
+ * helper's late results land only in its own buffer. A descheduled helper thus costs a product
+ * at most that wait and one chunk. (Whether splitting pays at all under load is
+ * {@link SplitChooser}'s call.)
  *
  * <p>One caller at a time uses the helpers; a concurrent or nested caller computes its rows on
  * its own thread. Every row's result comes from the same per-row code wherever it runs.
@@ -35,8 +36,13 @@ final class ParallelRows {
         void run(int from, int to, float[] dst, int dstOffset);
     }
 
-    /** How long an idle helper spins for the next job before parking (decode gaps are shorter). */
-    private static final long SPIN_NANOS = 100_000;
+    /**
+     * How long an idle helper spins for the next job before parking. Decode's gaps between
+     * products are mostly shorter; spinning longer only burns a core that other processes (or
+     * this VM's CPU quota) could use: 30, 100 and 300 us measured 0.37-0.46, 0.32-0.39 and
+     * 0.31-0.36 of copy for a Q8_0 token on this host while another build kept both cores busy.
+     */
+    private static final long SPIN_NANOS = 50_000;
     /** How long the caller waits for a helper's unfinished chunk before computing it itself. */
     static final long STEAL_AFTER_NANOS = 30_000;
     private static final int HELPERS = Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
