@@ -38,8 +38,8 @@ final class ParallelRows {
 
     /**
      * How long an idle helper spins for the next job before parking. Decode's gaps between
-     * products are mostly shorter; spinning longer only burns a core that other processes (or
-     * this VM's CPU quota) could use: 30, 100 and 300 us measured 0.37-0.46, 0.32-0.39 and
+     * products are mostly shorter; spinning longer only burns a core that other processes could
+     * use: 30, 100 and 300 us measured 0.37-0.46, 0.32-0.39 and
      * 0.31-0.36 of copy for a Q8_0 token on this host while another build kept both cores busy.
      */
     private static final long SPIN_NANOS = 50_000;
