@@ -5,6 +5,7 @@ import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.Parallel;
 
 /**
  * Matrix-vector products {@code y = W x} with {@code W} row-major ({@code rows x cols}), one
@@ -203,6 +204,98 @@ public final class MatVec {
             scratch[size + lid] = s1;
             scratch[2 * size + lid] = s2;
             scratch[3 * size + lid] = s3;
+        }
+    }
+
+    /**
+     * {@code y = W x} with fp32 weights, one work-item per row and no barriers or local memory:
+     * for CPU OpenCL (PoCL), where every barrier of the work-group kernels splits the group's
+     * work-item loop and a tree reduction costs more than the row's dot product. Eight
+     * accumulators over consecutive columns let the C compiler pack them into one SIMD register.
+     * Grid: any 1-D (the loop covers {@code rows}). Traffic: reads 4 * rows * cols bytes of
+     * weights, x once per row (from cache), writes 4 * rows.
+     */
+    public static void gemvF32RowPerItem(FloatArray w, FloatArray x, FloatArray y, int rows, int cols) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            float s4 = 0f;
+            float s5 = 0f;
+            float s6 = 0f;
+            float s7 = 0f;
+            int c = 0;
+            for (; c + 7 < cols; c += 8) {
+                s0 += w.get(base + c) * x.get(c);
+                s1 += w.get(base + c + 1) * x.get(c + 1);
+                s2 += w.get(base + c + 2) * x.get(c + 2);
+                s3 += w.get(base + c + 3) * x.get(c + 3);
+                s4 += w.get(base + c + 4) * x.get(c + 4);
+                s5 += w.get(base + c + 5) * x.get(c + 5);
+                s6 += w.get(base + c + 6) * x.get(c + 6);
+                s7 += w.get(base + c + 7) * x.get(c + 7);
+            }
+            for (; c < cols; c++) {
+                s0 += w.get(base + c) * x.get(c);
+            }
+            y.set(r, ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
+        }
+    }
+
+    /**
+     * {@link #gemvF32RowPerItem} for fp16 weights packed two per 32-bit word (as
+     * {@link #gemvF16PairsFourRows} reads them): eight accumulators over eight consecutive
+     * words. Grid: any 1-D. Traffic: reads 2 * rows * cols bytes of weights, writes 4 * rows.
+     */
+    public static void gemvF16PairsRowPerItem(IntArray w, FloatArray x, FloatArray y, int rows, int cols) {
+        int words = cols / 2;
+        for (@Parallel int r = 0; r < rows; r++) {
+            long base = (long) r * words;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int j = 0;
+            for (; j + 3 < words; j += 4) {
+                s0 += halfPair(w.get(base + j), x.get(2 * j), x.get(2 * j + 1));
+                s1 += halfPair(w.get(base + j + 1), x.get(2 * j + 2), x.get(2 * j + 3));
+                s2 += halfPair(w.get(base + j + 2), x.get(2 * j + 4), x.get(2 * j + 5));
+                s3 += halfPair(w.get(base + j + 3), x.get(2 * j + 6), x.get(2 * j + 7));
+            }
+            for (; j < words; j++) {
+                s0 += halfPair(w.get(base + j), x.get(2 * j), x.get(2 * j + 1));
+            }
+            y.set(r, (s0 + s1) + (s2 + s3));
+        }
+    }
+
+    /**
+     * {@link #gemvF32RowPerItem} for Q8_0 weights split as {@link #gemvQ8_0SplitWordsFourRows}
+     * reads them: per block of 32, the scale times the dot of its eight quant words with x.
+     * Grid: any 1-D. Traffic: reads 34/32 * rows * cols bytes of weights, writes 4 * rows.
+     */
+    public static void gemvQ8_0SplitWordsRowPerItem(IntArray quants, HalfArray scales, FloatArray x, FloatArray y, int rows, int cols) {
+        int words = cols / 4;
+        int blocks = cols / Q8_0_BLOCK;
+        for (@Parallel int r = 0; r < rows; r++) {
+            long base = (long) r * words;
+            float sum = 0f;
+            for (int b = 0; b < blocks; b++) {
+                long q = base + 8L * b;
+                int c = 32 * b;
+                float d0 = quadDot(quants.get(q), x.get(c), x.get(c + 1), x.get(c + 2), x.get(c + 3))
+                        + quadDot(quants.get(q + 1), x.get(c + 4), x.get(c + 5), x.get(c + 6), x.get(c + 7));
+                float d1 = quadDot(quants.get(q + 2), x.get(c + 8), x.get(c + 9), x.get(c + 10), x.get(c + 11))
+                        + quadDot(quants.get(q + 3), x.get(c + 12), x.get(c + 13), x.get(c + 14), x.get(c + 15));
+                float d2 = quadDot(quants.get(q + 4), x.get(c + 16), x.get(c + 17), x.get(c + 18), x.get(c + 19))
+                        + quadDot(quants.get(q + 5), x.get(c + 20), x.get(c + 21), x.get(c + 22), x.get(c + 23));
+                float d3 = quadDot(quants.get(q + 6), x.get(c + 24), x.get(c + 25), x.get(c + 26), x.get(c + 27))
+                        + quadDot(quants.get(q + 7), x.get(c + 28), x.get(c + 29), x.get(c + 30), x.get(c + 31));
+                sum += scales.get((long) r * blocks + b) * ((d0 + d1) + (d2 + d3));
+            }
+            y.set(r, sum);
         }
     }
 

@@ -105,6 +105,34 @@ class MatVecTest {
         check((i, c) -> h.get((long) i * cols + c), x, product, rows, cols);
     }
 
+    /** The barrier-free item-per-row GEMVs (for CPU OpenCL), every format, on grids smaller and larger than the rows. */
+    @ParameterizedTest(name = "rows={0} cols={1} items={2}")
+    @CsvSource({"1, 32, 1", "3, 352, 8", "37, 96, 16", "5, 4096, 64", "40, 64, 8"})
+    void itemPerRowInEveryFormat(int rows, int cols, int items) {
+        RandomArrays r = new RandomArrays(rows * 1000L + cols);
+        FloatArray x = r.floats(cols);
+        WorkerGrid grid = WorkerGrid.of(items, Math.min(items, 8));
+
+        FloatArray w32 = r.floats(rows * cols);
+        FloatArray y32 = new FloatArray(rows);
+        JvmRun.execute(Task.of("f32", () -> MatVec.gemvF32RowPerItem(w32, x, y32, rows, cols)).withGrid(grid));
+        check((i, c) -> w32.get((long) i * cols + c), x, y32, rows, cols);
+
+        HalfArray h = r.halves(rows * cols);
+        IntArray w16 = IntArray.wrap(h.segment());
+        FloatArray y16 = new FloatArray(rows);
+        JvmRun.execute(Task.of("f16", () -> MatVec.gemvF16PairsRowPerItem(w16, x, y16, rows, cols)).withGrid(grid));
+        check((i, c) -> h.get((long) i * cols + c), x, y16, rows, cols);
+
+        ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols);
+        Q8_0Split q = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
+        IntArray quants = q.quants();
+        HalfArray scales = q.scales();
+        FloatArray y8 = new FloatArray(rows);
+        JvmRun.execute(Task.of("q8", () -> MatVec.gemvQ8_0SplitWordsRowPerItem(quants, scales, x, y8, rows, cols)).withGrid(grid));
+        check((i, c) -> JvmRun.q8_0(blocks, i, c, cols), x, y8, rows, cols);
+    }
+
     @ParameterizedTest(name = "rows={0} cols={1} local={2}")
     @CsvSource({"1, 32, 32", "3, 352, 64", "4, 352, 64", "37, 352, 64", "5, 4096, 256"})
     void q8_0SplitIntoWordsAndScales(int rows, int cols, int local) {

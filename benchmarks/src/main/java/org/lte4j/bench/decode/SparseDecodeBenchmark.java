@@ -136,7 +136,7 @@ public final class SparseDecodeBenchmark {
         try (DeviceLlama d = DeviceLlama.create(model, device, opts.withCapture(capture))) {
             Pass timed = decode(d, setup, false, null);
             Pass profiled = denseProfile;
-            double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize()), capture);
+            double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize(), opts.gemv()), capture);
             dense = new Row("dense", Double.NaN, 0, timed.wallMs, 1, d.weightBytesPerToken(), ffn, 1, Double.NaN,
                     profiled.kernelMs, copy);
             rows.add(print(out, dense));

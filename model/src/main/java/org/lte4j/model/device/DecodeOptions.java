@@ -1,6 +1,7 @@
 package org.lte4j.model.device;
 
 import org.lte4j.kernels.GroupLimits;
+import org.lte4j.runtime.backend.BackendKind;
 import org.lte4j.runtime.backend.Device;
 import org.lte4j.runtime.backend.opencl.OpenClDevice;
 import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
@@ -19,12 +20,13 @@ import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
  *                   the device cannot capture
  * @param profiling  record device time of every kernel and transfer
  * @param attention  which decode attention kernel runs
+ * @param gemv       how the decode GEMVs spread over the device
  * @param fuseLayerSteps run each fp16 layer as five launches ({@link org.lte4j.kernels.FusedMatVec}:
  *                   RMSNorm, RoPE, the K/V store, SiLU and the residual adds folded into the
  *                   GEMVs) instead of fifteen; layers of other weight formats run separately anyway
  */
 public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, boolean capture, boolean profiling,
-                            AttentionKernel attention, boolean fuseLayerSteps) {
+                            AttentionKernel attention, GemvSplit gemv, boolean fuseLayerSteps) {
 
     /** The decode attention kernels of {@link org.lte4j.kernels.Attention}, same contract, different split of the work. */
     public enum AttentionKernel {
@@ -34,9 +36,17 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         LANES_PER_POSITION
     }
 
+    /** How a GEMV's rows spread over the device: the MatVec variants, same result, different grid. */
+    public enum GemvSplit {
+        /** Four rows per work-group, the items splitting the columns and reducing in local memory (GPUs). */
+        GROUPS_OF_ROWS,
+        /** One row per work-item, no barriers ({@code ...RowPerItem}): CPU OpenCL, where barriers split PoCL's loops. */
+        ITEM_PER_ROW
+    }
+
     public DecodeOptions {
-        if (attention == null) {
-            throw new IllegalArgumentException("attention kernel must be given");
+        if (attention == null || gemv == null) {
+            throw new IllegalArgumentException("attention kernel and GEMV split must be given");
         }
         if (maxContext < 1) {
             throw new IllegalArgumentException("maxContext must be >= 1, was " + maxContext);
@@ -67,30 +77,38 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         // Lanes per position measured faster on the H200 (0.53 against 0.60 ms/token, llama2-7b,
         // same process); on CPUs its two barriers per 16 positions at small groups cost more.
         AttentionKernel attention = gpu ? AttentionKernel.LANES_PER_POSITION : AttentionKernel.PER_POSITION_ITEM;
-        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false, attention, true);
+        // PoCL runs the barrier-free GEMVs 3-5x faster than the work-group ones (llama-110m shapes,
+        // docs/PERF.md); the fused layer kernels are work-group kernels, so CPUs run the steps apart
+        boolean cpuOpenCl = device.kind() == BackendKind.OPENCL && !gpu;
+        GemvSplit gemv = cpuOpenCl ? GemvSplit.ITEM_PER_ROW : GemvSplit.GROUPS_OF_ROWS;
+        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false, attention, gemv, !cpuOpenCl);
     }
 
     public DecodeOptions withLocalSize(int local) {
-        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling, attention, fuseLayerSteps);
+        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling, attention, gemv, fuseLayerSteps);
     }
 
     public DecodeOptions withVectorLocalSize(int local) {
-        return new DecodeOptions(maxContext, localSize, local, capture, profiling, attention, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, local, capture, profiling, attention, gemv, fuseLayerSteps);
     }
 
     public DecodeOptions withCapture(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling, attention, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling, attention, gemv, fuseLayerSteps);
     }
 
     public DecodeOptions withProfiling(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on, attention, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on, attention, gemv, fuseLayerSteps);
     }
 
     public DecodeOptions withAttention(AttentionKernel kernel) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, kernel, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, kernel, gemv, fuseLayerSteps);
     }
 
     public DecodeOptions withFusedLayerSteps(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, on);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, gemv, on);
+    }
+
+    public DecodeOptions withGemv(GemvSplit split) {
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, split, fuseLayerSteps);
     }
 }

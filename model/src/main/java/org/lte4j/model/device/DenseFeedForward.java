@@ -19,13 +19,15 @@ public final class DenseFeedForward implements DeviceFeedForward {
     private final List<LayerWeights> layers;
     private final DeviceWeights weights;
     private final int local;
+    private final DecodeOptions.GemvSplit split;
     private final FloatArray gate;
     private final FloatArray up;
 
-    public DenseFeedForward(LlamaModel model, DeviceWeights weights, int local) {
+    public DenseFeedForward(LlamaModel model, DeviceWeights weights, int local, DecodeOptions.GemvSplit split) {
         this.layers = model.layers();
         this.weights = weights;
         this.local = local;
+        this.split = split;
         this.gate = new FloatArray(model.config().hiddenDim());
         this.up = new FloatArray(model.config().hiddenDim());
     }
@@ -38,10 +40,10 @@ public final class DenseFeedForward implements DeviceFeedForward {
         DeviceMatrix wDown = weights.matrix(lw.wDown());
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
         String l = "l" + layer + ".";
-        graph.task(wGate.gemv(l + "ffn_gate", in, gate, local));
-        graph.task(wUp.gemv(l + "ffn_up", in, up, local));
+        graph.task(wGate.gemv(l + "ffn_gate", in, gate, local, split));
+        graph.task(wUp.gemv(l + "ffn_up", in, up, local, split));
         graph.task(siluGateTimesUp(l + "swiglu", gate, up, gate));
-        graph.task(wDown.gemv(l + "ffn_down", gate, out, local));
+        graph.task(wDown.gemv(l + "ffn_down", gate, out, local, split));
     }
 
     /** fp16 weights: two launches, {@link FusedMatVec#normedGateUpSiluF16} and the down GEMV adding into the residual. */

@@ -158,7 +158,7 @@ public final class DeviceLlama implements AutoCloseable {
         if (prefillBatch < 0) {
             throw new IllegalArgumentException("prefill batch must be >= 0 (0: token by token), was " + prefillBatch);
         }
-        return new DeviceLlama(model, device, options, w -> new DenseFeedForward(model, w, options.localSize()), prefillBatch);
+        return new DeviceLlama(model, device, options, w -> new DenseFeedForward(model, w, options.localSize(), options.gemv()), prefillBatch);
     }
 
     /**
@@ -207,9 +207,9 @@ public final class DeviceLlama implements AutoCloseable {
             g.task(normedQkvRopeIntoCache(n + "attn_norm_qkv_rope_kv_store", attnNorm, wq, wk, wv, bq, bk, bv, l));
         } else {
             g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
-            g.task(wq.gemv(n + "q", xb, q, local));
-            g.task(wk.gemv(n + "k", xb, k, local));
-            g.task(wv.gemv(n + "v", xb, v, local));
+            g.task(wq.gemv(n + "q", xb, q, local, options.gemv()));
+            g.task(wk.gemv(n + "k", xb, k, local, options.gemv()));
+            g.task(wv.gemv(n + "v", xb, v, local, options.gemv()));
             addBias(g, n + "q_bias", q, lw.bq());
             addBias(g, n + "k_bias", k, lw.bk());
             addBias(g, n + "v_bias", v, lw.bv());
@@ -220,7 +220,7 @@ public final class DeviceLlama implements AutoCloseable {
         if (fuse) {
             g.task(wo.gemvAddingInto(n + "attn_out_residual", attOut, x, local));
         } else {
-            g.task(wo.gemv(n + "attn_out", attOut, proj, local));
+            g.task(wo.gemv(n + "attn_out", attOut, proj, local, options.gemv()));
             g.task(add(n + "attn_residual", x, proj));
         }
 
@@ -246,7 +246,7 @@ public final class DeviceLlama implements AutoCloseable {
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(out));
         }
         return g.task(rmsNorm("output_norm", x, outputNorm, xb))
-                .task(out.gemv("logits", xb, logits, local))
+                .task(out.gemv("logits", xb, logits, local, options.gemv()))
                 .task(argmax("argmax", logits, next))
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, next)
                 .snapshot();

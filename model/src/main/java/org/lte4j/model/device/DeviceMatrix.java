@@ -70,32 +70,38 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, L
     }
 
     /**
-     * {@code out = this * in} on the grid MatVec documents for the variant: one work-group of
-     * {@code local} items per row (F32) or per four rows (F16 {@code gemvF16PairsFourRows}, Q8_0
-     * {@code gemvQ8_0SplitWordsFourRows}; for F16
-     * 0.84 of a device copy on an H200 against 0.30-0.33 for one fp16 per load).
+     * {@code out = this * in}. {@link DecodeOptions.GemvSplit#GROUPS_OF_ROWS}: one work-group of
+     * {@code local} items per row (F32) or per four rows (F16 {@code gemvF16PairsFourRows},
+     * Q8_0 {@code gemvQ8_0SplitWordsFourRows}; for F16 0.84 of a device copy on an H200 against
+     * 0.30-0.33 for one fp16 per load). {@link DecodeOptions.GemvSplit#ITEM_PER_ROW}: the
+     * barrier-free {@code ...RowPerItem} kernels over groups of {@code local} items.
      */
-    public Task gemv(String taskName, FloatArray in, FloatArray out, int local) {
+    public Task gemv(String taskName, FloatArray in, FloatArray out, int local, DecodeOptions.GemvSplit split) {
         int rows = this.rows;
         int cols = this.cols;
         KernelContext ctx = new KernelContext();
-        return switch (format) {
+        boolean itemPerRow = split == DecodeOptions.GemvSplit.ITEM_PER_ROW;
+        WorkerGrid grid = itemPerRow ? WorkerGrid.covering(rows, local, 65536)
+                : WorkerGrid.of((format == WeightFormat.F32 ? rows : (rows + 3) / 4) * local, local);
+        Task task = switch (format) {
             case F32 -> {
                 FloatArray w = (FloatArray) gemvArrays.getFirst();
-                yield Task.of(taskName, () -> MatVec.gemvF32(ctx, w, in, out, rows, cols)).withGrid(WorkerGrid.of(rows * local, local));
+                yield itemPerRow ? Task.of(taskName, () -> MatVec.gemvF32RowPerItem(w, in, out, rows, cols))
+                        : Task.of(taskName, () -> MatVec.gemvF32(ctx, w, in, out, rows, cols));
             }
             case F16 -> {
                 IntArray w = (IntArray) gemvArrays.getFirst();
-                yield Task.of(taskName, () -> MatVec.gemvF16PairsFourRows(ctx, w, in, out, rows, cols))
-                        .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
+                yield itemPerRow ? Task.of(taskName, () -> MatVec.gemvF16PairsRowPerItem(w, in, out, rows, cols))
+                        : Task.of(taskName, () -> MatVec.gemvF16PairsFourRows(ctx, w, in, out, rows, cols));
             }
             case Q8_0 -> {
                 IntArray quants = (IntArray) gemvArrays.get(0);
                 HalfArray scales = (HalfArray) gemvArrays.get(1);
-                yield Task.of(taskName, () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols))
-                        .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
+                yield itemPerRow ? Task.of(taskName, () -> MatVec.gemvQ8_0SplitWordsRowPerItem(quants, scales, in, out, rows, cols))
+                        : Task.of(taskName, () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols));
             }
         };
+        return task.withGrid(grid);
     }
 
     /**

@@ -144,7 +144,9 @@ class DeviceLlamaTest {
     void fusedFp16LayersMatchTheSeparateSteps(String spec) throws Exception {
         Device device = device(spec);
         HfReference ref = HfReference.load("qwen2_fp16");
-        DecodeOptions fused = DecodeOptions.defaults(device, 64).withProfiling(true);
+        // the work-group GEMVs explicitly: CPU OpenCL defaults to the barrier-free ones, unfused
+        DecodeOptions fused = DecodeOptions.defaults(device, 64).withGemv(DecodeOptions.GemvSplit.GROUPS_OF_ROWS)
+                .withFusedLayerSteps(true).withProfiling(true);
         try (LlamaModel model = LlamaModel.load(ref.folder());
              DeviceLlama together = DeviceLlama.create(model, device, fused);
              DeviceLlama apart = DeviceLlama.create(model, device, fused.withFusedLayerSteps(false))) {

@@ -98,6 +98,42 @@ final class MatVecChecks {
                             .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-5, List.of(w, x), acc);
                 }),
+                Check.of(MatVec.class, "gemvF32RowPerItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 300; // not a multiple of 8: the tail loop runs
+                    FloatArray w = r.floats(rows * cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    Task t = Task.of("gemvF32RowPerItem", () -> MatVec.gemvF32RowPerItem(w, x, y, rows, cols)).withGrid(WorkerGrid.of(40, 8));
+                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), y);
+                }),
+                Check.of(MatVec.class, "gemvF16PairsRowPerItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 1002;
+                    IntArray w = packedHalves(r, rows, cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    Task t = Task.of("gemvF16PairsRowPerItem", () -> MatVec.gemvF16PairsRowPerItem(w, x, y, rows, cols)).withGrid(WorkerGrid.of(40, 8));
+                    return prepared(t, 1e-5, List.of(w, x), y);
+                }),
+                Check.of(MatVec.class, "gemvQ8_0SplitWordsRowPerItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 352;
+                    Q8_0Split w;
+                    try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
+                        w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
+                    }
+                    IntArray quants = w.quants();
+                    HalfArray scales = w.scales();
+                    FloatArray x = r.floats(cols);
+                    FloatArray y = new FloatArray(rows);
+                    Task t = Task.of("gemvQ8_0SplitWordsRowPerItem", () -> MatVec.gemvQ8_0SplitWordsRowPerItem(quants, scales, x, y, rows, cols))
+                            .withGrid(WorkerGrid.of(40, 8));
+                    return prepared(t, 1e-5, List.of(quants, scales, x), y);
+                }),
                 Check.of(MatVec.class, "gemvQ8_0SplitWordsFourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS; // not a multiple of 4: the last group has one row
