@@ -51,7 +51,7 @@ final class BenchCommand implements Subcommand {
         int warmUp = args.getInt("warmup", 8);
         int local = args.getInt("local", 0);
         Optional<DecodeOptions.AttentionKernel> attention = args.get("attention").map(BenchCommand::parseAttention);
-        boolean fuseLayerSteps = parseLayerSteps(args.get("layer-steps", "fused"));
+        Optional<Boolean> fuseLayerSteps = args.get("layer-steps").map(BenchCommand::parseLayerSteps);
         Optional<String> json = args.get("json");
         Optional<double[]> sparsities = args.get("sparsity").map(BenchCommand::parseSparsities);
         Optional<String> plot = args.get("plot");
@@ -141,7 +141,7 @@ final class BenchCommand implements Subcommand {
         return out;
     }
 
-    /** fused: fp16 layers as five launches; separate: every step its own kernel (to measure the fusion). */
+    /** fused: fp16 layers as five launches; separate: every step its own kernel (to measure the fusion); absent: the device default. */
     private static boolean parseLayerSteps(String s) {
         return switch (s) {
             case "fused" -> true;

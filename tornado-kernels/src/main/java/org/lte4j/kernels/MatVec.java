@@ -272,30 +272,41 @@ public final class MatVec {
     }
 
     /**
-     * {@link #gemvF32RowPerItem} for Q8_0 weights split as {@link #gemvQ8_0SplitWordsFourRows}
-     * reads them: per block of 32, the scale times the dot of its eight quant words with x.
+     * {@link #gemvF32RowPerItem} for GGML's interleaved Q8_0 blocks (as {@link #gemvQ8_0} reads
+     * them): quants load as bytes, eight consecutive ones per step, and eight accumulators each
+     * add {@code d * q * x}, so the C compiler can run the eight lanes as one SIMD register (the
+     * sum differs from GGML's {@code d * sum(q * x)} per block by rounding only).
      * Grid: any 1-D. Traffic: reads 34/32 * rows * cols bytes of weights, writes 4 * rows.
      */
-    public static void gemvQ8_0SplitWordsRowPerItem(IntArray quants, HalfArray scales, FloatArray x, FloatArray y, int rows, int cols) {
-        int words = cols / 4;
+    public static void gemvQ8_0RowPerItem(ByteArray w, FloatArray x, FloatArray y, int rows, int cols) {
         int blocks = cols / Q8_0_BLOCK;
+        long rowBytes = (long) blocks * Q8_0_BLOCK_BYTES;
         for (@Parallel int r = 0; r < rows; r++) {
-            long base = (long) r * words;
-            float sum = 0f;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            float s4 = 0f;
+            float s5 = 0f;
+            float s6 = 0f;
+            float s7 = 0f;
             for (int b = 0; b < blocks; b++) {
-                long q = base + 8L * b;
-                int c = 32 * b;
-                float d0 = quadDot(quants.get(q), x.get(c), x.get(c + 1), x.get(c + 2), x.get(c + 3))
-                        + quadDot(quants.get(q + 1), x.get(c + 4), x.get(c + 5), x.get(c + 6), x.get(c + 7));
-                float d1 = quadDot(quants.get(q + 2), x.get(c + 8), x.get(c + 9), x.get(c + 10), x.get(c + 11))
-                        + quadDot(quants.get(q + 3), x.get(c + 12), x.get(c + 13), x.get(c + 14), x.get(c + 15));
-                float d2 = quadDot(quants.get(q + 4), x.get(c + 16), x.get(c + 17), x.get(c + 18), x.get(c + 19))
-                        + quadDot(quants.get(q + 5), x.get(c + 20), x.get(c + 21), x.get(c + 22), x.get(c + 23));
-                float d3 = quadDot(quants.get(q + 6), x.get(c + 24), x.get(c + 25), x.get(c + 26), x.get(c + 27))
-                        + quadDot(quants.get(q + 7), x.get(c + 28), x.get(c + 29), x.get(c + 30), x.get(c + 31));
-                sum += scales.get((long) r * blocks + b) * ((d0 + d1) + (d2 + d3));
+                long at = r * rowBytes + (long) b * Q8_0_BLOCK_BYTES;
+                float d = w.getHalf(at);
+                long q = at + 2;
+                int c = b * Q8_0_BLOCK;
+                for (int k = 0; k < Q8_0_BLOCK; k += 8) {
+                    s0 += d * w.get(q + k) * x.get(c + k);
+                    s1 += d * w.get(q + k + 1) * x.get(c + k + 1);
+                    s2 += d * w.get(q + k + 2) * x.get(c + k + 2);
+                    s3 += d * w.get(q + k + 3) * x.get(c + k + 3);
+                    s4 += d * w.get(q + k + 4) * x.get(c + k + 4);
+                    s5 += d * w.get(q + k + 5) * x.get(c + k + 5);
+                    s6 += d * w.get(q + k + 6) * x.get(c + k + 6);
+                    s7 += d * w.get(q + k + 7) * x.get(c + k + 7);
+                }
             }
-            y.set(r, sum);
+            y.set(r, ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
         }
     }
 

@@ -125,11 +125,8 @@ class MatVecTest {
         check((i, c) -> h.get((long) i * cols + c), x, y16, rows, cols);
 
         ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols);
-        Q8_0Split q = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
-        IntArray quants = q.quants();
-        HalfArray scales = q.scales();
         FloatArray y8 = new FloatArray(rows);
-        JvmRun.execute(Task.of("q8", () -> MatVec.gemvQ8_0SplitWordsRowPerItem(quants, scales, x, y8, rows, cols)).withGrid(grid));
+        JvmRun.execute(Task.of("q8", () -> MatVec.gemvQ8_0RowPerItem(blocks, x, y8, rows, cols)).withGrid(grid));
         check((i, c) -> JvmRun.q8_0(blocks, i, c, cols), x, y8, rows, cols);
     }
 

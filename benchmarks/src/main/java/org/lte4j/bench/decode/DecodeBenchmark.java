@@ -59,28 +59,31 @@ public final class DecodeBenchmark {
      * @param attention decode attention kernel, empty for the device's default
      */
     /**
-     * @param fuseLayerSteps fp16 layers as five launches (the default) or every step its own
-     *                       kernel ({@link DecodeOptions#fuseLayerSteps()}), to measure the fusion
+     * @param fuseLayerSteps fp16 layers as five launches or every step its own kernel
+     *                       ({@link DecodeOptions#fuseLayerSteps()}), to measure the fusion; empty:
+     *                       the device's default (fused on GPUs, separate on CPU OpenCL)
      */
     public record Setup(int tokens, int warmUp, int localSize, Optional<DecodeOptions.AttentionKernel> attention,
-                        boolean fuseLayerSteps) {
+                        Optional<Boolean> fuseLayerSteps) {
         public Setup {
             if (tokens < 1 || warmUp < 0 || localSize < 0) {
                 throw new IllegalArgumentException("tokens must be >= 1, warm-up and local size >= 0");
             }
             Objects.requireNonNull(attention, "attention");
+            Objects.requireNonNull(fuseLayerSteps, "fuseLayerSteps");
         }
 
         public Setup(int tokens, int warmUp, int localSize) {
-            this(tokens, warmUp, localSize, Optional.empty(), true);
+            this(tokens, warmUp, localSize, Optional.empty(), Optional.empty());
         }
 
         /** The device defaults with this setup's local size, attention kernel and layer fusion, where given. */
         public DecodeOptions options(Device device, int context) {
-            DecodeOptions options = DecodeOptions.defaults(device, context).withFusedLayerSteps(fuseLayerSteps);
+            DecodeOptions options = DecodeOptions.defaults(device, context);
             if (localSize > 0) {
                 options = options.withLocalSize(localSize);
             }
+            options = fuseLayerSteps.map(options::withFusedLayerSteps).orElse(options);
             return attention.map(options::withAttention).orElse(options);
         }
     }
@@ -315,17 +318,34 @@ public final class DecodeBenchmark {
         return prompt;
     }
 
+    /**
+     * Tokens the JVM path decodes on throwaway states before it is timed (or {@link #JIT_WARM_UP_NANOS},
+     * whichever ends first): on 2 cores the JIT brings the per-product threading code to C2 only
+     * after about 60 tokens of llama-110m, so the setup's few warm-up tokens time a partly
+     * interpreted loop (Q8_0: 7.4-9.0 ms/token against 5.5-5.9 warmed, docs/PERF.md).
+     */
+    static final int JIT_WARM_UP_TOKENS = 400;
+    static final long JIT_WARM_UP_NANOS = 20_000_000_000L;
+
     private static double jvmMsPerToken(LlamaModel model, Setup setup) {
-        LlamaState s = model.newState(setup.warmUp() + setup.tokens() + 1);
-        int token = 1;
-        for (int i = 0; i < setup.warmUp(); i++) {
-            token = Sampler.argmax(model.forward(s, token));
+        int length = setup.warmUp() + setup.tokens();
+        long warmUpEnd = System.nanoTime() + JIT_WARM_UP_NANOS;
+        for (int done = 0; done < JIT_WARM_UP_TOKENS && System.nanoTime() < warmUpEnd; done += length) {
+            greedySteps(model, model.newState(length + 1), 1, length);
         }
+        LlamaState s = model.newState(length + 1);
+        int token = greedySteps(model, s, 1, setup.warmUp());
         long start = System.nanoTime();
-        for (int i = 0; i < setup.tokens(); i++) {
+        greedySteps(model, s, token, setup.tokens());
+        return (System.nanoTime() - start) / 1e6 / setup.tokens();
+    }
+
+    /** {@code steps} greedy decode steps from {@code token}; returns the last token chosen. */
+    private static int greedySteps(LlamaModel model, LlamaState s, int token, int steps) {
+        for (int i = 0; i < steps; i++) {
             token = Sampler.argmax(model.forward(s, token));
         }
-        return (System.nanoTime() - start) / 1e6 / setup.tokens();
+        return token;
     }
 
     /** What LlamaModel.forward reads per token, in the stored formats. */

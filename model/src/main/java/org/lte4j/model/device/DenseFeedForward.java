@@ -38,7 +38,7 @@ public final class DenseFeedForward implements DeviceFeedForward {
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
         DeviceMatrix wDown = weights.matrix(lw.wDown());
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(split, wGate, wUp, wDown));
         String l = "l" + layer + ".";
         graph.task(wGate.gemv(l + "ffn_gate", in, gate, local, split));
         graph.task(wUp.gemv(l + "ffn_up", in, up, local, split));

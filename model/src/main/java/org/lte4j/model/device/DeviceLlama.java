@@ -193,10 +193,11 @@ public final class DeviceLlama implements AutoCloseable {
         FloatArray attnNorm = weights.vector(lw.attnNorm());
         FloatArray ffnNorm = weights.vector(lw.ffnNorm());
         String n = "l" + l + ".";
+        boolean fuse = options.fuseLayerSteps() && config.headDim() % 4 == 0 && DeviceMatrix.allPackedHalves(wq, wk, wv, wo);
         TaskGraph g = new TaskGraph("layer " + l)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, attnNorm, ffnNorm)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wq, wk, wv, wo));
-        boolean fuse = options.fuseLayerSteps() && config.headDim() % 4 == 0 && DeviceMatrix.allPackedHalves(wq, wk, wv, wo);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION,
+                        DeviceMatrix.allGemvData(fuse ? DecodeOptions.GemvSplit.GROUPS_OF_ROWS : options.gemv(), wq, wk, wv, wo));
 
         // attention block
         if (fuse) {
@@ -238,13 +239,11 @@ public final class DeviceLlama implements AutoCloseable {
     /** Final norm, logits, and the greedy token (the only download of a step). */
     private ImmutableTaskGraph output() {
         DeviceMatrix out = weights.matrix(modelWeights.output());
-        DeviceMatrix table = weights.matrix(modelWeights.tokenEmbedding());
         FloatArray outputNorm = weights.vector(modelWeights.outputNorm());
+        // a tied table the GEMV reads as stored is the embedding's buffer: the plan uploads an array once
         TaskGraph g = new TaskGraph("output")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, outputNorm);
-        if (!out.gemvArrays().equals(List.of(table.data()))) { // a tied F32 table is on the device already
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(out));
-        }
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, outputNorm)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(options.gemv(), out));
         return g.task(rmsNorm("output_norm", x, outputNorm, xb))
                 .task(out.gemv("logits", xb, logits, local, options.gemv()))
                 .task(argmax("argmax", logits, next))

@@ -59,9 +59,16 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, L
         return format == WeightFormat.F16 ? gemvArrays.getFirst() : data;
     }
 
-    /** The GEMV arrays of all these matrices, for one upload. */
+    /** The arrays the work-group GEMVs (and the fused and sparse kernels) read from all these matrices, for one upload. */
     public static NativeArray[] allGemvData(DeviceMatrix... matrices) {
-        return java.util.Arrays.stream(matrices).flatMap(m -> m.gemvArrays().stream()).toArray(NativeArray[]::new);
+        return allGemvData(DecodeOptions.GemvSplit.GROUPS_OF_ROWS, matrices);
+    }
+
+    /** The arrays {@link #gemv} with {@code split} reads from all these matrices, for one upload. */
+    public static NativeArray[] allGemvData(DecodeOptions.GemvSplit split, DeviceMatrix... matrices) {
+        return java.util.Arrays.stream(matrices)
+                .flatMap(m -> split == DecodeOptions.GemvSplit.ITEM_PER_ROW ? java.util.stream.Stream.of(m.gemvData()) : m.gemvArrays().stream())
+                .toArray(NativeArray[]::new);
     }
 
     /** Bytes a GEMV reads from this matrix. */
@@ -74,7 +81,8 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, L
      * {@code local} items per row (F32) or per four rows (F16 {@code gemvF16PairsFourRows},
      * Q8_0 {@code gemvQ8_0SplitWordsFourRows}; for F16 0.84 of a device copy on an H200 against
      * 0.30-0.33 for one fp16 per load). {@link DecodeOptions.GemvSplit#ITEM_PER_ROW}: the
-     * barrier-free {@code ...RowPerItem} kernels over groups of {@code local} items.
+     * barrier-free {@code ...RowPerItem} kernels over groups of {@code local} items (Q8_0 on GGML's
+     * interleaved blocks, {@link #gemvData}); upload what {@link #allGemvData(DecodeOptions.GemvSplit, DeviceMatrix...)} names.
      */
     public Task gemv(String taskName, FloatArray in, FloatArray out, int local, DecodeOptions.GemvSplit split) {
         int rows = this.rows;
@@ -95,10 +103,13 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, L
                         : Task.of(taskName, () -> MatVec.gemvF16PairsFourRows(ctx, w, in, out, rows, cols));
             }
             case Q8_0 -> {
+                if (itemPerRow) { // GGML's interleaved blocks: the quants load as bytes
+                    ByteArray blocks = (ByteArray) data;
+                    yield Task.of(taskName, () -> MatVec.gemvQ8_0RowPerItem(blocks, in, out, rows, cols));
+                }
                 IntArray quants = (IntArray) gemvArrays.get(0);
                 HalfArray scales = (HalfArray) gemvArrays.get(1);
-                yield itemPerRow ? Task.of(taskName, () -> MatVec.gemvQ8_0SplitWordsRowPerItem(quants, scales, in, out, rows, cols))
-                        : Task.of(taskName, () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols));
+                yield Task.of(taskName, () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols));
             }
         };
         return task.withGrid(grid);

@@ -118,21 +118,15 @@ final class MatVecChecks {
                     Task t = Task.of("gemvF16PairsRowPerItem", () -> MatVec.gemvF16PairsRowPerItem(w, x, y, rows, cols)).withGrid(WorkerGrid.of(40, 8));
                     return prepared(t, 1e-5, List.of(w, x), y);
                 }),
-                Check.of(MatVec.class, "gemvQ8_0SplitWordsRowPerItem", seed -> {
+                Check.of(MatVec.class, "gemvQ8_0RowPerItem", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS;
                     int cols = 352;
-                    Q8_0Split w;
-                    try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
-                        w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
-                    }
-                    IntArray quants = w.quants();
-                    HalfArray scales = w.scales();
+                    ByteArray w = QuantizedInputs.randomQ8_0(r, rows, cols);
                     FloatArray x = r.floats(cols);
                     FloatArray y = new FloatArray(rows);
-                    Task t = Task.of("gemvQ8_0SplitWordsRowPerItem", () -> MatVec.gemvQ8_0SplitWordsRowPerItem(quants, scales, x, y, rows, cols))
-                            .withGrid(WorkerGrid.of(40, 8));
-                    return prepared(t, 1e-5, List.of(quants, scales, x), y);
+                    Task t = Task.of("gemvQ8_0RowPerItem", () -> MatVec.gemvQ8_0RowPerItem(w, x, y, rows, cols)).withGrid(WorkerGrid.of(40, 8));
+                    return prepared(t, 1e-5, List.of(w, x), y);
                 }),
                 Check.of(MatVec.class, "gemvQ8_0SplitWordsFourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
