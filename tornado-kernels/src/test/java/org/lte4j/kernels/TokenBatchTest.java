@@ -1,7 +1,6 @@
 package org.lte4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -48,28 +47,21 @@ class TokenBatchTest {
         JvmRun.assertClose(expected, y, tolerance, "y");
     }
 
-    // Tiled rows: partial row blocks (rows not a multiple of 32, down to 1), columns ending
-    // inside a tile, batches of 1..32, L from 8 (one lane a slot) to 256 (32 lanes), and fewer
-    // groups than blocks (groups loop).
-
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4} tiled={5}")
-    @CsvSource({"1, 1, 1, 4, 1, false", "37, 300, 5, 16, 37, false", "37, 96, 32, 8, 5, false", "8, 1024, 16, 64, 8, false", "3, 40, 2, 256, 3, false",
-            "1, 1, 1, 8, 1, true", "37, 300, 5, 16, 2, true", "70, 96, 32, 8, 1, true", "33, 1024, 16, 256, 2, true", "64, 40, 3, 64, 2, true"})
-    void matMulF32(int rows, int cols, int batch, int local, int groups, boolean tiled) {
+    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
+    @CsvSource({"1, 1, 1, 4, 1", "37, 300, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8", "3, 40, 2, 256, 3"})
+    void matMulF32(int rows, int cols, int batch, int local, int groups) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         FloatArray w = r.floats(rows * cols);
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute((tiled ? Task.of("mm", () -> BatchMatMul.matMulF32Tiled(ctx, w, x, y, rows, cols, batch))
-                : Task.of("mm", () -> BatchMatMul.matMulF32(ctx, w, x, y, rows, cols, batch))).withGrid(WorkerGrid.of(groups * local, local)));
+        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF32(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> w.get((long) i * cols + c), x, y, rows, cols, batch);
     }
 
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4} tiled={5}")
-    @CsvSource({"1, 2, 1, 4, 1, false", "37, 1002, 5, 16, 37, false", "37, 96, 32, 8, 5, false", "8, 1024, 16, 64, 8, false",
-            "1, 2, 1, 8, 1, true", "37, 1002, 5, 16, 2, true", "70, 96, 32, 8, 1, true", "33, 1024, 16, 256, 2, true", "64, 130, 3, 64, 2, true"})
-    void matMulF16Pairs(int rows, int cols, int batch, int local, int groups, boolean tiled) {
+    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
+    @CsvSource({"1, 2, 1, 4, 1", "37, 1002, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8"})
+    void matMulF16Pairs(int rows, int cols, int batch, int local, int groups) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         HalfArray h = r.halves(rows * cols);
         IntArray w = new IntArray(rows * cols / 2);
@@ -77,15 +69,13 @@ class TokenBatchTest {
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute((tiled ? Task.of("mm", () -> BatchMatMul.matMulF16PairsTiled(ctx, w, x, y, rows, cols, batch))
-                : Task.of("mm", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch))).withGrid(WorkerGrid.of(groups * local, local)));
+        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> h.get((long) i * cols + c), x, y, rows, cols, batch);
     }
 
-    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4} tiled={5}")
-    @CsvSource({"1, 32, 1, 4, 1, false", "37, 352, 5, 16, 37, false", "37, 96, 32, 8, 5, false", "8, 1024, 16, 64, 8, false",
-            "1, 32, 1, 8, 1, true", "37, 352, 5, 16, 2, true", "70, 96, 32, 8, 1, true", "33, 1024, 16, 256, 2, true", "64, 160, 3, 64, 2, true"})
-    void matMulQ8_0SplitWords(int rows, int cols, int batch, int local, int groups, boolean tiled) {
+    @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
+    @CsvSource({"1, 32, 1, 4, 1", "37, 352, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8"})
+    void matMulQ8_0SplitWords(int rows, int cols, int batch, int local, int groups) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols);
         Q8_0Split split = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
@@ -94,25 +84,14 @@ class TokenBatchTest {
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute((tiled ? Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWordsTiled(ctx, quants, scales, x, y, rows, cols, batch))
-                : Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, x, y, rows, cols, batch)))
+        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, x, y, rows, cols, batch))
                 .withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> JvmRun.q8_0(blocks, i, c, cols), x, y, rows, cols, batch);
     }
 
-    /** The tiled kernels' local memory fits CUDA's 48 KiB of static shared memory. */
+    /** Each token of a full batch equals the decode GEMV of that token (up to the sum order). */
     @Test
-    void tiledLocalMemoryFitsStaticSharedMemory() {
-        assertTrue(4L * BatchMatMul.TILED_LOCAL_FLOATS <= 48 * 1024, "tiled local array of " + BatchMatMul.TILED_LOCAL_FLOATS + " floats");
-        assertTrue(BatchMatMul.TILED_LOCAL_FLOATS >= BatchMatMul.MAX_BATCH * BatchMatMul.MAX_LOCAL_SIZE, "the largest x tile (Q8_0)");
-        assertTrue(BatchMatMul.TILED_LOCAL_FLOATS >= BatchMatMul.MAX_LOCAL_SIZE / BatchMatMul.ROW_SLOTS * (BatchMatMul.ROW_SLOTS * BatchMatMul.MAX_BATCH + 1),
-                "the reduction at the largest group");
-    }
-
-    /** Each token of a full batch equals the decode GEMV of that token (up to the sum order), for both fp16 kernels. */
-    @ParameterizedTest(name = "tiled={0}")
-    @CsvSource({"false", "true"})
-    void matMulF16PairsMatchesTheDecodeGemvPerToken(boolean tiled) {
+    void matMulF16PairsMatchesTheDecodeGemvPerToken() {
         int rows = 12;
         int cols = 256;
         int batch = 16;
@@ -124,11 +103,7 @@ class TokenBatchTest {
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        Task task = tiled
-                ? Task.of("mm", () -> BatchMatMul.matMulF16PairsTiled(ctx, w, x, y, rows, cols, batch))
-                        .withGrid(WorkerGrid.of(BatchMatMul.tiledGroups(rows) * local, local))
-                : Task.of("mm", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(rows * local, local));
-        JvmRun.execute(task);
+        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(rows * local, local)));
         for (int b = 0; b < batch; b++) {
             FloatArray xb = new FloatArray(cols);
             MemorySegment.copy(x.segment(), 4L * b * cols, xb.segment(), 0, 4L * cols);

@@ -87,8 +87,8 @@ public final class DevicePrefill implements AutoCloseable {
      * Builds the graphs over {@code weights} (the decode's, so both read the same arrays).
      *
      * @param batch       tokens per batch, 1..{@link BatchMatMul#MAX_BATCH}
-     * @param local       work-group size of the row-per-group kernels (attention; the tiled matmuls
-     *                    use it clamped to {@link BatchMatMul#ROW_SLOTS}..{@link BatchMatMul#MAX_LOCAL_SIZE})
+     * @param local       work-group size of the row-per-group kernels (attention; matmuls use at
+     *                    most {@link BatchMatMul#MAX_LOCAL_SIZE} of it)
      * @param vectorLocal work-group size of the per-token RMSNorm
      * @param keyCache    the decode's key cache per layer ({@code maxContext * kvDim} floats each)
      * @param valueCache  the decode's value cache per layer
@@ -104,8 +104,7 @@ public final class DevicePrefill implements AutoCloseable {
         this.weights = Objects.requireNonNull(weights, "weights");
         this.batch = batch;
         this.local = local;
-        // the tiled matmuls need at least ROW_SLOTS items (one lane a slot) and at most MAX_LOCAL_SIZE
-        this.matMulLocal = Math.max(BatchMatMul.ROW_SLOTS, Math.min(local, BatchMatMul.MAX_LOCAL_SIZE));
+        this.matMulLocal = Math.min(local, BatchMatMul.MAX_LOCAL_SIZE);
         this.vectorLocal = vectorLocal;
         this.maxContext = maxContext;
         this.keyCache = keyCache.clone();
@@ -243,30 +242,26 @@ public final class DevicePrefill implements AutoCloseable {
 
     // ---- tasks (each lambda captures locals only) ----
 
-    /**
-     * {@code out[b] = m * in[b]} for every token of the batch, in the matrix's own format: the
-     * tiled kernels (a group per 32 rows, x staged in local memory), whose grid depends on the
-     * matrix only, so the captured batch serves full and partial batches alike.
-     */
+    /** {@code out[b] = m * in[b]} for every token of the batch, in the matrix's own format. */
     private Task matMul(String name, DeviceMatrix m, FloatArray in, FloatArray out) {
         int rows = m.rows();
         int cols = m.cols();
         int tokensPerBatch = batch;
         KernelContext ctx = new KernelContext();
-        WorkerGrid grid = WorkerGrid.of(BatchMatMul.tiledGroups(rows) * matMulLocal, matMulLocal);
+        WorkerGrid grid = WorkerGrid.of(rows * matMulLocal, matMulLocal);
         return switch (m.format()) {
             case F32 -> {
                 FloatArray w = (FloatArray) m.gemvArrays().getFirst();
-                yield Task.of(name, () -> BatchMatMul.matMulF32Tiled(ctx, w, in, out, rows, cols, tokensPerBatch)).withGrid(grid).specialising(6);
+                yield Task.of(name, () -> BatchMatMul.matMulF32(ctx, w, in, out, rows, cols, tokensPerBatch)).withGrid(grid).specialising(6);
             }
             case F16 -> {
                 IntArray w = (IntArray) m.gemvArrays().getFirst();
-                yield Task.of(name, () -> BatchMatMul.matMulF16PairsTiled(ctx, w, in, out, rows, cols, tokensPerBatch)).withGrid(grid).specialising(6);
+                yield Task.of(name, () -> BatchMatMul.matMulF16Pairs(ctx, w, in, out, rows, cols, tokensPerBatch)).withGrid(grid).specialising(6);
             }
             case Q8_0 -> {
                 IntArray quants = (IntArray) m.gemvArrays().get(0);
                 HalfArray scales = (HalfArray) m.gemvArrays().get(1);
-                yield Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWordsTiled(ctx, quants, scales, in, out, rows, cols, tokensPerBatch))
+                yield Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, in, out, rows, cols, tokensPerBatch))
                         .withGrid(grid).specialising(7);
             }
         };

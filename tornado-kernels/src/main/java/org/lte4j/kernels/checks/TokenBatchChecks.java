@@ -43,10 +43,52 @@ final class TokenBatchChecks {
 
     static List<KernelCheck> all() {
         return List.of(
-                matMulF32(false), matMulF16Pairs(false), matMulQ8_0SplitWords(false),
-                // tiled: 37 rows are a full block of 32 and a block of 5 (slots past the last row
-                // compute clamped rows and store nothing); columns end inside a tile
-                matMulF32(true), matMulF16Pairs(true), matMulQ8_0SplitWords(true),
+                Check.of(BatchMatMul.class, "matMulF32", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 300;
+                    int batch = BATCH;
+                    FloatArray w = r.floats(rows * cols);
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = new FloatArray(batch * rows);
+                    KernelContext ctx = new KernelContext();
+                    // fewer groups than rows: groups loop over rows
+                    Task t = Task.of("matMulF32", () -> BatchMatMul.matMulF32(ctx, w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(16 * LOCAL, LOCAL)).specialising(6);
+                    // sums of 300 terms below 1 in another order: ~1e-6 of the sum of |terms|
+                    return prepared(t, 1e-5, List.of(w, x), y);
+                }),
+                Check.of(BatchMatMul.class, "matMulF16Pairs", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 1002; // 501 words: the last items of the group do one word less
+                    int batch = BATCH;
+                    IntArray w = MatVecChecks.packedHalves(r, rows, cols);
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = new FloatArray(batch * rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("matMulF16Pairs", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(rows * LOCAL, LOCAL)).specialising(6);
+                    return prepared(t, 1e-5, List.of(w, x), y);
+                }),
+                Check.of(BatchMatMul.class, "matMulQ8_0SplitWords", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 352;
+                    int batch = BATCH;
+                    Q8_0Split w;
+                    try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
+                        w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
+                    }
+                    IntArray quants = w.quants();
+                    HalfArray scales = w.scales();
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = new FloatArray(batch * rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("matMulQ8_0SplitWords", () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(rows * LOCAL, LOCAL)).specialising(7);
+                    return prepared(t, 1e-5, List.of(quants, scales, x), y);
+                }),
                 Check.of(TokenBatch.class, "copyRowsF32", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int dim = 96;
@@ -164,70 +206,5 @@ final class TokenBatchChecks {
                     // scores are dot products of 48 terms below 1 (error ~1e-6); outputs are convex combinations of values in [-1, 1]
                     return prepared(t, 1e-5, List.of(queries, keyCache, valueCache, span), out);
                 }));
-    }
-
-    /**
-     * The grid of a batch matmul check: the one-row kernels get 16 groups for 37 rows (groups
-     * loop over rows), the tiled ones one group for two blocks of 32 rows (the group loops).
-     */
-    private static WorkerGrid matMulGrid(boolean tiled) {
-        return WorkerGrid.of((tiled ? 1 : 16) * LOCAL, LOCAL);
-    }
-
-    private static KernelCheck matMulF32(boolean tiled) {
-        String name = tiled ? "matMulF32Tiled" : "matMulF32";
-        return Check.of(BatchMatMul.class, name, seed -> {
-            RandomArrays r = new RandomArrays(seed);
-            int rows = ROWS;
-            int cols = 300;
-            int batch = BATCH;
-            FloatArray w = r.floats(rows * cols);
-            FloatArray x = r.floats(batch * cols);
-            FloatArray y = r.floats(batch * rows);
-            KernelContext ctx = new KernelContext();
-            Task t = tiled ? Task.of(name, () -> BatchMatMul.matMulF32Tiled(ctx, w, x, y, rows, cols, batch))
-                    : Task.of(name, () -> BatchMatMul.matMulF32(ctx, w, x, y, rows, cols, batch));
-            // sums of 300 terms below 1 in another order: ~1e-6 of the sum of |terms|
-            return prepared(t.withGrid(matMulGrid(tiled)).specialising(6), 1e-5, List.of(w, x), y);
-        });
-    }
-
-    private static KernelCheck matMulF16Pairs(boolean tiled) {
-        String name = tiled ? "matMulF16PairsTiled" : "matMulF16Pairs";
-        return Check.of(BatchMatMul.class, name, seed -> {
-            RandomArrays r = new RandomArrays(seed);
-            int rows = ROWS;
-            int cols = 1002; // 501 words: the last items of the group do one word less
-            int batch = BATCH;
-            IntArray w = MatVecChecks.packedHalves(r, rows, cols);
-            FloatArray x = r.floats(batch * cols);
-            FloatArray y = r.floats(batch * rows);
-            KernelContext ctx = new KernelContext();
-            Task t = tiled ? Task.of(name, () -> BatchMatMul.matMulF16PairsTiled(ctx, w, x, y, rows, cols, batch))
-                    : Task.of(name, () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch));
-            return prepared(t.withGrid(matMulGrid(tiled)).specialising(6), 1e-5, List.of(w, x), y);
-        });
-    }
-
-    private static KernelCheck matMulQ8_0SplitWords(boolean tiled) {
-        String name = tiled ? "matMulQ8_0SplitWordsTiled" : "matMulQ8_0SplitWords";
-        return Check.of(BatchMatMul.class, name, seed -> {
-            RandomArrays r = new RandomArrays(seed);
-            int rows = ROWS;
-            int cols = 352;
-            int batch = BATCH;
-            Q8_0Split w;
-            try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
-                w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
-            }
-            IntArray quants = w.quants();
-            HalfArray scales = w.scales();
-            FloatArray x = r.floats(batch * cols);
-            FloatArray y = r.floats(batch * rows);
-            KernelContext ctx = new KernelContext();
-            Task t = tiled ? Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWordsTiled(ctx, quants, scales, x, y, rows, cols, batch))
-                    : Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, x, y, rows, cols, batch));
-            return prepared(t.withGrid(matMulGrid(tiled)).specialising(7), 1e-5, List.of(quants, scales, x), y);
-        });
     }
 }
