@@ -64,6 +64,8 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
      * OpenCL CPUs, where PoCL runs a group's items as one vectorised loop and pays for every
      * barrier of the reduction tree (llama-110m GEMVs: 16 items twice as fast as 64, measured on
      * PoCL 3.1); 4 on the JVM backend, where every work-item of a barrier kernel is a virtual thread.
+     * GPUs and the JVM backend run the work-group GEMVs and fuse fp16 layers; OpenCL CPUs run the
+     * barrier-free item-per-row GEMVs and the layer steps apart. No capture, no profiling.
      */
     public static DecodeOptions defaults(Device device, int maxContext) {
         int local = switch (device.kind()) {
