@@ -21,7 +21,7 @@ import org.lte4j.runtime.api.KernelContext;
  * work for slots at or past the active count, or of inactive experts, is skipped by a uniform
  * early exit.
  *
- * <p>A token's FFN is, for fp16: {@link #normedGateUpSiluF16PairsTwoNeuronsCompacting} (norm,
+ * <p>A token's FFN is, for fp16: {@link #normedGateUpSiluF16PairsCompacting} (norm,
  * routing and compaction folded in; writes {@code hidden[n]} for active neurons only), then
  * {@link #downActiveF16PairsFourRowsAddingInto} (whole output rows, added into the residual).
  * For F32 and Q8_0: {@code gateUpSiluActive...}, {@code downPartialsBalanced...} (split-K: the
@@ -74,7 +74,7 @@ public final class Experts {
 
     /**
      * As {@link #gateUpSiluActiveF32} with fp16 gate and up weights, one half per element, on an input normed already: the
-     * fp16 gate/up where {@link #normedGateUpSiluF16PairsTwoNeuronsCompacting} cannot run
+     * fp16 gate/up where {@link #normedGateUpSiluF16PairsCompacting} cannot run
      * ({@code dim} or {@code expertSize} odd, or a caller that norms the input itself).
      * Traffic: reads 4 * count * expertSize * dim bytes of weights.
      */
@@ -151,12 +151,14 @@ public final class Experts {
      * {@code hidden[n] = silu(gate_n . xn) * (up_n . xn)}, {@code xn = RMSNorm(x) * normWeight},
      * for the neurons of the active experts, from the raw residual {@code x}. Weights are read as
      * packed pairs (two halves per 32-bit word, the layout of {@link MatVec#gemvF16Pairs}; view a
-     * {@code HalfArray} with {@code IntArray.wrap(halves.segment())}), two neurons per work-group:
-     * four rows (gate n0, gate n0+1, up n0, up n0+1) share each x load and the group also sums x^2,
-     * the loads of the dense {@link FusedMatVec#normedGateUpSiluF16} ({@link FusedMatVec#normedPartials});
-     * the dots are scaled by the norm's {@code 1 / sqrt(mean(x^2) + eps)} at the end.
+     * {@code HalfArray} with {@code IntArray.wrap(halves.segment())}), {@code pairsPerGroup} pairs
+     * of neurons per work-group, one pair at a time: four rows (gate n0, gate n0+1, up n0, up n0+1)
+     * share each x load and the group also sums x^2, the loads of the dense
+     * {@link FusedMatVec#normedGateUpSiluF16} ({@link FusedMatVec#normedPartials}); the dots are
+     * scaled by the norm's {@code 1 / sqrt(mean(x^2) + eps)} at the end. More pairs per group pay
+     * the routing decision below (a dependent round trip before the first weight load) fewer times.
      * It routes for itself, so the decode needs no compaction launch before it: group g works on
-     * expert {@code g / (expertSize / 2)} when that expert's logit from
+     * expert {@code g / (expertSize / (2 pairsPerGroup))} when that expert's logit from
      * {@link Router#logitsFourExpertsSplitK} on {@code x} and {@code normWeight} (its slices added
      * in ascending order, times the norm's scale from the slices' sums of squares,
      * {@link Router#sliceNormScale}) is above {@code minLogit}; and group 0 first also writes the
@@ -164,42 +166,49 @@ public final class Experts {
      * that follows ({@link Router#compactActive}: the same sums and scale, so the list and the
      * neurons computed agree). Groups of inactive experts return at once: the whole group leaves
      * before any barrier, which every backend allows, so at high sparsity thousands of them cost
-     * only their logit's loads. Requires {@code dim} even and {@code expertSize} even.
-     * Grid: exactly one group per two neurons of all experts, {@code WorkerGrid.of(experts * expertSize / 2 * L, L)},
-     * L a power of two from 2 to {@link GroupLimits#MAX_LOCAL_SIZE}.
+     * only their logit's loads. Requires {@code dim} even and {@code expertSize} a multiple of
+     * {@code 2 * pairsPerGroup}.
+     * Grid: exactly one group per {@code 2 * pairsPerGroup} neurons of all experts,
+     * {@code WorkerGrid.of(experts * expertSize / (2 * pairsPerGroup) * L, L)}, L a power of two
+     * from 2 to {@link GroupLimits#MAX_LOCAL_SIZE}.
      * Traffic: reads 4 * count * expertSize * dim bytes of weights, 8 * dim bytes of x and
-     * normWeight per active group (from cache), 8 * slices bytes of partial logits per group
+     * normWeight per active pair (from cache), 8 * slices bytes of partial logits per group
      * (group 0: all of them, twice), writes 4 * count * expertSize + 4 * (count + 1).
      */
-    public static void normedGateUpSiluF16PairsTwoNeuronsCompacting(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
-                                                                    FloatArray normWeight, FloatArray partialLogits, int slices,
-                                                                    float minLogit, IntArray activeIds, IntArray activeCount,
-                                                                    FloatArray hidden, int dim, int expertSize, int experts, float eps) {
+    public static void normedGateUpSiluF16PairsCompacting(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray x,
+                                                          FloatArray normWeight, FloatArray partialLogits, int slices,
+                                                          float minLogit, IntArray activeIds, IntArray activeCount,
+                                                          FloatArray hidden, int dim, int expertSize, int experts, float eps,
+                                                          int pairsPerGroup) {
         float[] scratch = ctx.allocateFloatLocalArray(5 * GroupLimits.MAX_LOCAL_SIZE);
         float routerScale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
         if (ctx.groupIdx == 0) { // uniform per group: all of group 0 meets the scan's barriers
             Router.compactActive(ctx, scratch, partialLogits, slices, routerScale, minLogit, activeIds, activeCount, experts);
         }
-        int groupsPerExpert = expertSize / 2;
+        int neuronsPerGroup = 2 * pairsPerGroup;
+        int groupsPerExpert = expertSize / neuronsPerGroup;
         int expert = ctx.groupIdx / groupsPerExpert;
         if (!Router.isActive(partialLogits, slices, experts, expert, routerScale, minLogit)) {
             return; // uniform per group: no item of it reaches a barrier
         }
-        int n0 = expert * expertSize + (ctx.groupIdx - expert * groupsPerExpert) * 2;
         int words = dim / 2;
-        long first = (long) n0 * words;
-        long second = first + words;
-        FusedMatVec.normedPartials(ctx, scratch, gateW, first, second, upW, first, second, x, normWeight, words);
-        GroupReduce.sumRowsInPlace(ctx, scratch, 5, true);
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
-        if (lid < 2) {
-            float scale = 1f / (float) Math.sqrt(scratch[4 * size] / dim + eps);
-            float gate = scratch[lid * size] * scale;
-            float up = scratch[(2 + lid) * size] * scale;
-            hidden.set(n0 + lid, Activations.silu(gate) * up);
+        int first = expert * expertSize + (ctx.groupIdx - expert * groupsPerExpert) * neuronsPerGroup;
+        for (int n0 = first; n0 < first + neuronsPerGroup; n0 += 2) {
+            long row = (long) n0 * words;
+            FusedMatVec.normedPartials(ctx, scratch, gateW, row, row + words, upW, row, row + words, x, normWeight, words);
+            GroupReduce.sumRowsInPlace(ctx, scratch, 5, true);
+            if (lid < 2) {
+                float scale = 1f / (float) Math.sqrt(scratch[4 * size] / dim + eps);
+                float gate = scratch[lid * size] * scale;
+                float up = scratch[(2 + lid) * size] * scale;
+                hidden.set(n0 + lid, Activations.silu(gate) * up);
+            }
+            ctx.localBarrier(); // the next pair overwrites scratch
         }
     }
+
 
     /**
      * {@link #gateUpSiluActiveQ8_0} on Q8_0 rows split into int8 quants loaded as 32-bit words

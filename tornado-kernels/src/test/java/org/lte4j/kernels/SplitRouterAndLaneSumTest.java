@@ -22,7 +22,7 @@ import org.lte4j.runtime.selftest.RandomArrays;
  * lane-parallel down partial sums ({@link Experts#sumDownPartialsAcrossLanes},
  * {@link Experts#addDownPartialsAcrossLanes}) on the JVM, against scalar references; the fp16
  * gate/up with the FFN's RMSNorm folded in that routes and compacts for itself
- * ({@link Experts#normedGateUpSiluF16PairsTwoNeuronsCompacting}); and the fp16 decode FFN built
+ * ({@link Experts#normedGateUpSiluF16PairsCompacting}); and the fp16 decode FFN built
  * from them (router on the raw residual, that gate/up, the row-blocked down adding into the
  * residual) against the dense SwiGLU FFN on the normed input with the inactive experts' neurons
  * zeroed, all in double.
@@ -222,8 +222,8 @@ class SplitRouterAndLaneSumTest {
         JvmRun.execute(
                 Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, partialLogits, experts, dim, slices))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
-                Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, normWeight, partialLogits, slices,
-                                minLogit, ids, activeCount, hidden, dim, expertSize, experts, eps))
+                Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, x, normWeight, partialLogits, slices,
+                                minLogit, ids, activeCount, hidden, dim, expertSize, experts, eps, 1))
                         .withGrid(WorkerGrid.of(neurons / 2 * local, local)),
                 Task.of("down", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, d, hidden, ids, activeCount, x, dim, neurons, expertSize))
                         .withGrid(WorkerGrid.of((dim + 3) / 4 * local, local)));
@@ -243,7 +243,7 @@ class SplitRouterAndLaneSumTest {
     }
 
     /**
-     * {@link Experts#normedGateUpSiluF16PairsTwoNeuronsCompacting} alone on given partial logits:
+     * {@link Experts#normedGateUpSiluF16PairsCompacting} alone on given partial logits:
      * the list and count it writes are the experts whose slice sum times the norm's scale from
      * the slices' sums of squares is above the threshold (compared in double where not within
      * rounding of it; the squares put the scale near {@code 1 / sqrt(meanSquare)}, so with
@@ -251,11 +251,11 @@ class SplitRouterAndLaneSumTest {
      * the scalar double SwiGLU of its rows on {@code RMSNorm(x) * normWeight} (x's own norm,
      * not the router's squares), and no other neuron is written.
      */
-    @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3} minLogit={4} meanSquare={5}")
-    @CsvSource({"12, 96, 3, 16, 0.05, 4, true", "40, 64, 2, 8, 0, 0.25, false", "9, 34, 1, 4, -5, 1, false",
-            "33, 96, 8, 32, 0.5, 0.2, true", "20, 128, 4, 64, 0.2, 4, false", "1, 2, 1, 2, 0, 1, false"})
+    @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3} minLogit={4} meanSquare={5} pairs per group={7}")
+    @CsvSource({"12, 96, 3, 16, 0.05, 4, true, 1", "40, 64, 2, 8, 0, 0.25, false, 2", "9, 34, 1, 4, -5, 1, false, 4",
+            "33, 96, 8, 32, 0.5, 0.2, true, 2", "20, 128, 4, 64, 0.2, 4, false, 16", "1, 2, 1, 2, 0, 1, false, 1"})
     void normedGateUpListsAndComputesExactlyTheExpertsAboveTheScaledThreshold(int experts, int dim, int slices, int local, float minLogit,
-                                                                               float meanSquare, boolean scaleDecides) {
+                                                                               float meanSquare, boolean scaleDecides, int pairs) {
         int expertSize = 32;
         int neurons = experts * expertSize;
         float eps = 1e-5f;
@@ -280,9 +280,9 @@ class SplitRouterAndLaneSumTest {
         IntArray ids = new IntArray(experts);
         IntArray count = IntArray.of(-1);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsTwoNeuronsCompacting(ctx, g, u, x, normWeight, partialLogits,
-                        slices, minLogit, ids, count, hidden, dim, expertSize, experts, eps))
-                .withGrid(WorkerGrid.of(neurons / 2 * local, local)));
+        JvmRun.execute(Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, x, normWeight, partialLogits,
+                        slices, minLogit, ids, count, hidden, dim, expertSize, experts, eps, pairs))
+                .withGrid(WorkerGrid.of(neurons / (2 * pairs) * local, local)));
         FloatArray xn = normed(x, normWeight, eps);
         int slot = 0;
         int decidedByScale = 0;

@@ -198,10 +198,10 @@ final class LteChecks {
      * The fp16 gate/up with the FFN's RMSNorm folded in, routing itself from split-K partial
      * logits (3 slices, about half the experts above the threshold once scaled by the norm taken
      * from the slices' sums of squares) and writing the active list, on its grid of one group
-     * per neuron pair of all experts.
+     * per two neuron pairs of all experts (the decode's setting).
      */
     private static KernelCheck normedSelfRoutingGateUpCheck() {
-        String kernel = "normedGateUpSiluF16PairsTwoNeuronsCompacting";
+        String kernel = "normedGateUpSiluF16PairsCompacting";
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM;
@@ -224,9 +224,9 @@ final class LteChecks {
             IntArray activeCount = new IntArray(1);
             FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
             KernelContext ctx = new KernelContext();
-            Task t = Task.of(kernel, () -> Experts.normedGateUpSiluF16PairsTwoNeuronsCompacting(ctx, gate, up, x, normWeight, partialLogits,
-                            slices, minLogit, activeIds, activeCount, hidden, dim, expertSize, experts, eps))
-                    .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
+            Task t = Task.of(kernel, () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, gate, up, x, normWeight, partialLogits,
+                            slices, minLogit, activeIds, activeCount, hidden, dim, expertSize, experts, eps, 2))
+                    .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
             double squares = 0;
             for (int i = 0; i < dim; i++) {
                 squares += (double) x.get(i) * x.get(i);
