@@ -28,8 +28,8 @@ import org.lte4j.runtime.graph.TaskGraph;
  *   <li>{@code ffn_norm_gate_up}: the norm's scale from those squares, the experts whose scaled
  *       logit is above the threshold's logit ({@code sigmoid(z) > tau} exactly when
  *       {@code z > ln(tau / (1 - tau))}) listed on the device, and {@code silu(gate xn) * up xn}
- *       for their neurons only, one group per {@link #GATE_UP_PAIRS_PER_GROUP} neuron pairs of all experts (inactive ones return at
- *       once), {@link Experts#normedGateUpSiluF16PairsCompacting};</li>
+ *       for their neurons only, one group per {@link #GATE_UP_PAIRS_PER_GROUP} neuron pairs of all
+ *       experts (inactive ones return at once), {@link Experts#normedGateUpSiluF16PairsCompacting};</li>
  *   <li>{@code ffn_down_residual}: four whole output rows per group over the active experts'
  *       columns of the model's own matrix, added into the residual stream,
  *       {@link Experts#downActiveF16PairsFourRowsAddingInto}.</li>
