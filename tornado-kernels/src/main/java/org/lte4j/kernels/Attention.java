@@ -50,7 +50,6 @@ public final class Attention {
                                       FloatArray scores, FloatArray out, IntArray position,
                                       int heads, int kvHeads, int headDim, int contextLength) {
         float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
-        int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int groups = ctx.globalGroupSizeX / size;
         int positions = position.get(0) + 1;
@@ -58,81 +57,79 @@ public final class Attention {
         int queriesPerKv = heads / kvHeads;
         float scale = 1f / (float) Math.sqrt((float) headDim);
         for (int h = ctx.groupIdx; h < heads; h += groups) {
-            int q0 = h * headDim;
-            int kvOffset = (h / queriesPerKv) * headDim;
-            long scoreBase = (long) h * contextLength;
-
-            float max = Float.NEGATIVE_INFINITY;
-            for (int p = lid; p < positions; p += size) {
-                long k0 = (long) p * kvDim + kvOffset;
-                // four partial sums: four independent loads in flight instead of one dependent chain
-                float d0 = 0f;
-                float d1 = 0f;
-                float d2 = 0f;
-                float d3 = 0f;
-                int d = 0;
-                for (; d + 3 < headDim; d += 4) {
-                    d0 += query.get(q0 + d) * keyCache.get(k0 + d);
-                    d1 += query.get(q0 + d + 1) * keyCache.get(k0 + d + 1);
-                    d2 += query.get(q0 + d + 2) * keyCache.get(k0 + d + 2);
-                    d3 += query.get(q0 + d + 3) * keyCache.get(k0 + d + 3);
-                }
-                for (; d < headDim; d++) {
-                    d0 += query.get(q0 + d) * keyCache.get(k0 + d);
-                }
-                float s = ((d0 + d1) + (d2 + d3)) * scale;
-                scores.set(scoreBase + p, s);
-                max = Math.max(max, s);
-            }
-            scratch[lid] = max;
-            ctx.localBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    scratch[lid] = Math.max(scratch[lid], scratch[lid + stride]);
-                }
-                ctx.localBarrier();
-            }
-            max = scratch[0];
-            ctx.localBarrier();
-
-            float sum = 0f;
-            for (int p = lid; p < positions; p += size) {
-                float e = (float) Math.exp(scores.get(scoreBase + p) - max);
-                scores.set(scoreBase + p, e);
-                sum += e;
-            }
-            scratch[lid] = sum;
-            // the weighted sum below reads every item's scores: a barrier that also orders global memory
-            ctx.globalBarrier();
-            for (int stride = size / 2; stride > 0; stride /= 2) {
-                if (lid < stride) {
-                    scratch[lid] += scratch[lid + stride];
-                }
-                ctx.localBarrier();
-            }
-            float total = scratch[0];
-
-            for (int d = lid; d < headDim; d += size) {
-                long v0 = kvOffset + d;
-                float a0 = 0f;
-                float a1 = 0f;
-                float a2 = 0f;
-                float a3 = 0f;
-                int p = 0;
-                for (; p + 3 < positions; p += 4) {
-                    a0 += scores.get(scoreBase + p) * valueCache.get(v0 + (long) p * kvDim);
-                    a1 += scores.get(scoreBase + p + 1) * valueCache.get(v0 + (long) (p + 1) * kvDim);
-                    a2 += scores.get(scoreBase + p + 2) * valueCache.get(v0 + (long) (p + 2) * kvDim);
-                    a3 += scores.get(scoreBase + p + 3) * valueCache.get(v0 + (long) (p + 3) * kvDim);
-                }
-                for (; p < positions; p++) {
-                    a0 += scores.get(scoreBase + p) * valueCache.get(v0 + (long) p * kvDim);
-                }
-                out.set(q0 + d, ((a0 + a1) + (a2 + a3)) / total);
-            }
-            // scratch[0] and the scores are read before the next head reuses them
-            ctx.globalBarrier();
+            attendHead(ctx, scratch, query, h * headDim, keyCache, valueCache, (h / queriesPerKv) * headDim, kvDim,
+                    scores, (long) h * contextLength, positions, headDim, scale, out);
         }
+    }
+
+    /**
+     * One query head over cache positions {@code 0 .. positions - 1}, by every item of the group:
+     * items stride over positions for the scores (kept from {@code scoreBase} in {@code scores}),
+     * then over dimensions for the weighted values, written to {@code out[q0 ..]}. Shared by the
+     * decode ({@link #attendOneQuery}) and the prompt batch ({@link BatchAttention#attendCausal}),
+     * so a prompt token's output matches decode up to the sum order of the trees. Starts and ends
+     * with a barrier; {@code scratch} holds {@link GroupLimits#MAX_LOCAL_SIZE} floats.
+     */
+    static void attendHead(KernelContext ctx, float[] scratch, FloatArray query, long q0, FloatArray keyCache, FloatArray valueCache,
+                           int kvOffset, int kvDim, FloatArray scores, long scoreBase, int positions, int headDim, float scale,
+                           FloatArray out) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = lid; p < positions; p += size) {
+            long k0 = (long) p * kvDim + kvOffset;
+            // four partial sums: four independent loads in flight instead of one dependent chain
+            float d0 = 0f;
+            float d1 = 0f;
+            float d2 = 0f;
+            float d3 = 0f;
+            int d = 0;
+            for (; d + 3 < headDim; d += 4) {
+                d0 += query.get(q0 + d) * keyCache.get(k0 + d);
+                d1 += query.get(q0 + d + 1) * keyCache.get(k0 + d + 1);
+                d2 += query.get(q0 + d + 2) * keyCache.get(k0 + d + 2);
+                d3 += query.get(q0 + d + 3) * keyCache.get(k0 + d + 3);
+            }
+            for (; d < headDim; d++) {
+                d0 += query.get(q0 + d) * keyCache.get(k0 + d);
+            }
+            float s = ((d0 + d1) + (d2 + d3)) * scale;
+            scores.set(scoreBase + p, s);
+            max = Math.max(max, s);
+        }
+        max = GroupReduce.max(ctx, scratch, max);
+        ctx.localBarrier(); // every item has read the max before the sum below overwrites scratch
+
+        float sum = 0f;
+        for (int p = lid; p < positions; p += size) {
+            float e = (float) Math.exp(scores.get(scoreBase + p) - max);
+            scores.set(scoreBase + p, e);
+            sum += e;
+        }
+        // the weighted sum below reads every item's weights: a barrier that also orders global memory
+        ctx.globalBarrier();
+        float total = GroupReduce.sum(ctx, scratch, sum);
+
+        for (int d = lid; d < headDim; d += size) {
+            long v0 = kvOffset + d;
+            float a0 = 0f;
+            float a1 = 0f;
+            float a2 = 0f;
+            float a3 = 0f;
+            int p = 0;
+            for (; p + 3 < positions; p += 4) {
+                a0 += scores.get(scoreBase + p) * valueCache.get(v0 + (long) p * kvDim);
+                a1 += scores.get(scoreBase + p + 1) * valueCache.get(v0 + (long) (p + 1) * kvDim);
+                a2 += scores.get(scoreBase + p + 2) * valueCache.get(v0 + (long) (p + 2) * kvDim);
+                a3 += scores.get(scoreBase + p + 3) * valueCache.get(v0 + (long) (p + 3) * kvDim);
+            }
+            for (; p < positions; p++) {
+                a0 += scores.get(scoreBase + p) * valueCache.get(v0 + (long) p * kvDim);
+            }
+            out.set(q0 + d, ((a0 + a1) + (a2 + a3)) / total);
+        }
+        // scratch[0] and the scores are read before the next head reuses them
+        ctx.globalBarrier();
     }
 
     /** Items that share one position's dot product in {@link #attendOneQueryLanesPerPosition} (a warp where the group allows). */
