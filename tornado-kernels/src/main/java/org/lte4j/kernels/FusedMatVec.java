@@ -62,7 +62,7 @@ public final class FusedMatVec {
         IntArray w = part == 0 ? wq : part == 1 ? wk : wv;
         normedPartials(ctx, scratch, w, (long) r0 * words, (long) (r0 + 1) * words,
                 w, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
-        sumRowsInPlace(ctx, scratch, SUMS);
+        GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         if (lid < 4) {
@@ -112,7 +112,7 @@ public final class FusedMatVec {
         long first = (long) h0 * words;
         long second = (long) Math.min(h0 + 1, hidden - 1) * words;
         normedPartials(ctx, scratch, wGate, first, second, wUp, first, second, x, normWeight, words);
-        sumRowsInPlace(ctx, scratch, SUMS);
+        GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         if (lid < 2 && h0 + lid < hidden) {
@@ -179,23 +179,5 @@ public final class FusedMatVec {
         scratch[2 * size + lid] = s2;
         scratch[3 * size + lid] = s3;
         scratch[4 * size + lid] = squares;
-    }
-
-    /**
-     * {@code rows} sums at once: item lid has written its values to {@code scratch[k * L + lid]};
-     * afterwards {@code scratch[k * L]} holds the k-th sum. Starts and ends with a barrier.
-     */
-    static void sumRowsInPlace(KernelContext ctx, float[] scratch, int rows) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        ctx.localBarrier();
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
-                for (int k = 0; k < rows; k++) {
-                    scratch[k * size + lid] += scratch[k * size + lid + stride];
-                }
-            }
-            ctx.localBarrier();
-        }
     }
 }
