@@ -20,7 +20,7 @@ public final class RuntimeBenchmark {
         long copyBytes = gpu ? 512L << 20 : 64L << 20;
         int runs = gpu ? 50 : 5;
         double copy = CopyBandwidth.bytesPerSecond(device, copyBytes, runs);
-        out.accept(String.format("device copy                  %8.1f GB/s (read+write of %d MiB)", copy / 1e9, copyBytes >> 20));
+        out.accept(String.format("device copy                  %8.1f GB/s (%s)", copy / 1e9, CopyBandwidth.describe(device, copyBytes)));
         int[][] shapes = {{11008 / scale, 4096 / scale}, {4096 / scale, 11008 / scale}};
         for (int[] s : shapes) {
             for (GemvBandwidth.Loads loads : GemvBandwidth.Loads.values()) {

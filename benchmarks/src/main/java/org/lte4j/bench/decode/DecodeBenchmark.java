@@ -190,7 +190,7 @@ public final class DecodeBenchmark {
         List<PrefillResult> prefill = new ArrayList<>();
         long bytesPerToken;
         out.accept(String.format(Locale.ROOT, "decode %s (%s) on %s", modelName, weights, device.describe()));
-        out.accept(String.format(Locale.ROOT, "device copy %.2f GB/s (read+write of %d MiB)", copy / 1e9, copyBytes >> 20));
+        out.accept(String.format(Locale.ROOT, "device copy %.2f GB/s (%s)", copy / 1e9, CopyBandwidth.describe(device, copyBytes)));
         out.accept(String.format(Locale.ROOT, "%-26s %8s %8s %8s %7s %10s %10s", "path", "ms/tok", "tok/s", "GB/s", "of copy", "kernel ms", "host ms"));
         if (device.kind() == BackendKind.JVM) {
             bytesPerToken = jvmWeightBytesPerToken(model);

@@ -45,6 +45,37 @@ public final class F32Tensor extends Tensor {
         return sum;
     }
 
+    @Override
+    void dotFourRows(int row, int stride, float[] x, int xOffset, float[] dst, int dstIndex) {
+        VectorSpecies<Float> sp = F_SPECIES;
+        MemorySegment data = segment();
+        long rowBytes = cols * 4L, b0 = row * rowBytes, b1 = b0 + stride * rowBytes;
+        long b2 = b1 + stride * rowBytes, b3 = b2 + stride * rowBytes;
+        FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int upper = sp.loopBound(cols); i < upper; i += sp.length()) {
+            FloatVector xv = FloatVector.fromArray(sp, x, xOffset + i);
+            long o = i * 4L;
+            a0 = FloatVector.fromMemorySegment(sp, data, b0 + o, ByteOrder.LITTLE_ENDIAN).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(sp, data, b1 + o, ByteOrder.LITTLE_ENDIAN).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(sp, data, b2 + o, ByteOrder.LITTLE_ENDIAN).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(sp, data, b3 + o, ByteOrder.LITTLE_ENDIAN).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) {
+            float xi = x[xOffset + i];
+            s0 += data.get(LE, b0 + i * 4L) * xi;
+            s1 += data.get(LE, b1 + i * 4L) * xi;
+            s2 += data.get(LE, b2 + i * 4L) * xi;
+            s3 += data.get(LE, b3 + i * 4L) * xi;
+        }
+        dst[dstIndex] = s0;
+        dst[dstIndex + stride] = s1;
+        dst[dstIndex + 2 * stride] = s2;
+        dst[dstIndex + 3 * stride] = s3;
+    }
+
     /**
      * Four inputs at a time, each in its own accumulator with exactly {@link #dot}'s operations:
      * every weight vector is loaded (and converted) once for four tokens, and the four independent

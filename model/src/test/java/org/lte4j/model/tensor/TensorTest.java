@@ -111,9 +111,9 @@ class TensorTest {
     @Test
     void largeQuantisedProductRunsInParallelAndStillMatches() {
         Random rnd = new Random(3);
-        MemorySegment seg = randomBlocks(rnd, 300 * 8, 34);
-        Tensor t = Tensor.of("big", GgmlType.Q8_0, new long[] {300, 256}, seg);
-        // SplitChooser tries both ways in turn at first, so these products include split ones
+        MemorySegment seg = randomBlocks(rnd, 2100 * 8, 34);
+        Tensor t = Tensor.of("big", GgmlType.Q8_0, new long[] {2100, 256}, seg);
+        // three chunks of rows; SplitChooser tries both ways in turn at first, so these products include split ones
         for (int i = 0; i < 2 * SplitChooser.WINDOW + 2; i++) {
             checkAgainstReference(t, j -> refQ8(seg, j), rnd);
         }
