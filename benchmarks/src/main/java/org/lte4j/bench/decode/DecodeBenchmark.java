@@ -327,7 +327,8 @@ public final class DecodeBenchmark {
     static final int JIT_WARM_UP_TOKENS = 400;
     static final long JIT_WARM_UP_NANOS = 20_000_000_000L;
 
-    private static double jvmMsPerToken(LlamaModel model, Setup setup) {
+    /** Milliseconds per greedy decode step of {@code model} on the JVM, after the JIT warm-up. */
+    static double jvmMsPerToken(LlamaModel model, Setup setup) {
         int length = setup.warmUp() + setup.tokens();
         long warmUpEnd = System.nanoTime() + JIT_WARM_UP_NANOS;
         for (int done = 0; done < JIT_WARM_UP_TOKENS && System.nanoTime() < warmUpEnd; done += length) {
