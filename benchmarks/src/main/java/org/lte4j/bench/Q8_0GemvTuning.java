@@ -33,7 +33,7 @@ public final class Q8_0GemvTuning {
         double copy = CopyBandwidth.bytesPerSecond(device, 512L << 20, 30);
         System.out.printf("copy %.1f GB/s on %s%n", copy / 1e9, device.name());
         boolean quick = args.length > 1 && args[1].equals("quick"); // a correctness pass at a small shape
-        for (int[] s : quick ? new int[][] {{67, 352}} : new int[][] {{4096, 4096}, {11008, 4096}, {4096, 11008}, {32000, 4096}}) {
+        for (int[] s : quick ? new int[][] {{67, 4096}} : new int[][] {{4096, 4096}, {11008, 4096}, {4096, 11008}, {32000, 4096}}) {
             shape(device, copy, s[0], s[1]);
         }
     }
@@ -54,7 +54,7 @@ public final class Q8_0GemvTuning {
                     Task.of("split words", () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, x, want, rows, cols)),
                     Task.of("bit-cast bytes", () -> bitCastBytes(ctx, quants, scales, x, y, rows, cols)),
                     Task.of("two words in flight", () -> twoWordsInFlight(ctx, quants, scales, x, y, rows, cols, false)),
-                    Task.of("both", () -> twoWordsInFlight(ctx, quants, scales, x, y, rows, cols, true)),
+                    Task.of("four words in flight", () -> fourWordsInFlight(ctx, quants, scales, x, y, rows, cols)),
                 };
                 for (Task t : tasks) {
                     TaskGraph g = new TaskGraph("gemv").transferToDevice(DataTransferMode.FIRST_EXECUTION, quants, scales, x)
@@ -186,6 +186,71 @@ public final class Q8_0GemvTuning {
         if (lid < 4 && r0 + lid < rows) {
             y.set(r0 + lid, scratch[lid * size]);
         }
+    }
+
+    /** Words j, j + L, j + 2L and j + 3L of each row per iteration: sixteen quant loads in flight per item. */
+    public static void fourWordsInFlight(KernelContext ctx, IntArray quants, HalfArray scales, FloatArray x, FloatArray y,
+                                         int rows, int cols) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int words = cols / 4;
+        int r0 = ctx.groupIdx * 4;
+        if (r0 < rows) {
+            long b0 = (long) r0 * words;
+            long b1 = (long) Math.min(r0 + 1, rows - 1) * words;
+            long b2 = (long) Math.min(r0 + 2, rows - 1) * words;
+            long b3 = (long) Math.min(r0 + 3, rows - 1) * words;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int j = lid;
+            for (; j + 3 * size < words; j += 4 * size) {
+                int k = j + size;
+                int m = k + size;
+                int n = m + size;
+                int q0 = quants.get(b0 + j);
+                int q1 = quants.get(b1 + j);
+                int q2 = quants.get(b2 + j);
+                int q3 = quants.get(b3 + j);
+                int p0 = quants.get(b0 + k);
+                int p1 = quants.get(b1 + k);
+                int p2 = quants.get(b2 + k);
+                int p3 = quants.get(b3 + k);
+                int u0 = quants.get(b0 + m);
+                int u1 = quants.get(b1 + m);
+                int u2 = quants.get(b2 + m);
+                int u3 = quants.get(b3 + m);
+                int v0 = quants.get(b0 + n);
+                int v1 = quants.get(b1 + n);
+                int v2 = quants.get(b2 + n);
+                int v3 = quants.get(b3 + n);
+                s0 += scaled(q0, scales, b0, x, j) + scaled(p0, scales, b0, x, k) + scaled(u0, scales, b0, x, m) + scaled(v0, scales, b0, x, n);
+                s1 += scaled(q1, scales, b1, x, j) + scaled(p1, scales, b1, x, k) + scaled(u1, scales, b1, x, m) + scaled(v1, scales, b1, x, n);
+                s2 += scaled(q2, scales, b2, x, j) + scaled(p2, scales, b2, x, k) + scaled(u2, scales, b2, x, m) + scaled(v2, scales, b2, x, n);
+                s3 += scaled(q3, scales, b3, x, j) + scaled(p3, scales, b3, x, k) + scaled(u3, scales, b3, x, m) + scaled(v3, scales, b3, x, n);
+            }
+            for (; j < words; j += size) {
+                s0 += scaled(quants.get(b0 + j), scales, b0, x, j);
+                s1 += scaled(quants.get(b1 + j), scales, b1, x, j);
+                s2 += scaled(quants.get(b2 + j), scales, b2, x, j);
+                s3 += scaled(quants.get(b3 + j), scales, b3, x, j);
+            }
+            scratch[lid] = s0;
+            scratch[size + lid] = s1;
+            scratch[2 * size + lid] = s2;
+            scratch[3 * size + lid] = s3;
+        }
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
+        if (lid < 4 && r0 + lid < rows) {
+            y.set(r0 + lid, scratch[lid * size]);
+        }
+    }
+
+    /** Word j of the row whose words start at {@code rowWord}, times its block scale, dotted with x. */
+    private static float scaled(int word, HalfArray scales, long rowWord, FloatArray x, int j) {
+        return scales.get((rowWord + j) / 8) * dot(word, x, j, false);
     }
 
     private static float dot(int word, FloatArray x, int j, boolean bitCast) {
