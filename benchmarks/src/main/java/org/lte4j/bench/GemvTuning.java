@@ -1,7 +1,5 @@
 package org.lte4j.bench;
 
-import org.lte4j.kernels.GroupLimits;
-import org.lte4j.kernels.GroupReduce;
 import org.lte4j.kernels.MatVec;
 import org.lte4j.runtime.Devices;
 import org.lte4j.runtime.api.DataTransferMode;
@@ -38,8 +36,10 @@ public final class GemvTuning {
 
     /**
      * The residual-adding GEMV at a decoder's output and down projection shapes (4096 rows) over
-     * work-group sizes. A two-rows-per-group variant (twice the groups, four words per row in
-     * flight) was measured here too and was slower at both shapes on the H200 (docs/PERF.md).
+     * work-group sizes. Two variants were measured here too and left out (docs/PERF.md): two rows
+     * per group (twice the groups, four words per row in flight) was slower at both shapes on the
+     * H200; four words of each of the four rows in flight gained 8% at 4096 x 4096 and 2% at
+     * 4096 x 11008.
      */
     private static void addingInto(Device device, double copy) {
         for (int[] s : new int[][] {{4096, 4096}, {4096, 11008}}) {
@@ -50,96 +50,18 @@ public final class GemvTuning {
                 IntArray w = IntArray.wrap(halves.segment());
                 KernelContext ctx = new KernelContext();
                 for (int local : new int[] {128, 256, 512}) {
-                  for (boolean fourWords : new boolean[] {false, true}) {
-                    Task t = (fourWords
-                            ? Task.of("4rows, 4 words", () -> fourWordsAddingInto(ctx, w, x, y, rows, cols))
-                            : Task.of("4rows", () -> MatVec.gemvF16PairsFourRowsAddingInto(ctx, w, x, y, rows, cols)))
+                    Task t = Task.of("4rows", () -> MatVec.gemvF16PairsFourRowsAddingInto(ctx, w, x, y, rows, cols))
                             .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
                     TaskGraph g = new TaskGraph("gemv").transferToDevice(DataTransferMode.FIRST_EXECUTION, w, x, y).task(t);
                     try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
                         double nanos = Timing.medianKernelNanos(plan, 5, 50);
                         double bw = (2.0 * rows * cols + 4.0 * (2 * rows + cols)) / (nanos * 1e-9);
-                        System.out.printf("%5d x %-5d %-14s L=%-3d %7.2f us %7.1f GB/s %.2f of copy%n",
+                        System.out.printf("%5d x %-5d %-5s L=%-3d %7.2f us %7.1f GB/s %.2f of copy%n",
                                 rows, cols, t.name(), local, nanos / 1e3, bw / 1e9, bw / copy);
                     }
-                  }
                 }
             }
         }
-    }
-
-    /** {@link MatVec#gemvF16PairsFourRowsAddingInto} with four words of each row in flight per item (sixteen loads). */
-    public static void fourWordsAddingInto(KernelContext ctx, IntArray w, FloatArray x, FloatArray acc, int rows, int cols) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int r0 = 4 * ctx.groupIdx;
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int words = cols / 2;
-        if (r0 < rows) {
-            long b0 = (long) r0 * words;
-            long b1 = (long) Math.min(r0 + 1, rows - 1) * words;
-            long b2 = (long) Math.min(r0 + 2, rows - 1) * words;
-            long b3 = (long) Math.min(r0 + 3, rows - 1) * words;
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            int j = lid;
-            for (; j + 3 * size < words; j += 4 * size) {
-                int k = j + size;
-                int m = k + size;
-                int n = m + size;
-                int a0 = w.get(b0 + j);
-                int a1 = w.get(b1 + j);
-                int a2 = w.get(b2 + j);
-                int a3 = w.get(b3 + j);
-                int c0 = w.get(b0 + k);
-                int c1 = w.get(b1 + k);
-                int c2 = w.get(b2 + k);
-                int c3 = w.get(b3 + k);
-                int e0 = w.get(b0 + m);
-                int e1 = w.get(b1 + m);
-                int e2 = w.get(b2 + m);
-                int e3 = w.get(b3 + m);
-                int g0 = w.get(b0 + n);
-                int g1 = w.get(b1 + n);
-                int g2 = w.get(b2 + n);
-                int g3 = w.get(b3 + n);
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                float x2 = x.get(2 * k);
-                float x3 = x.get(2 * k + 1);
-                float x4 = x.get(2 * m);
-                float x5 = x.get(2 * m + 1);
-                float x6 = x.get(2 * n);
-                float x7 = x.get(2 * n + 1);
-                s0 += halfPair(a0, x0, x1) + halfPair(c0, x2, x3) + halfPair(e0, x4, x5) + halfPair(g0, x6, x7);
-                s1 += halfPair(a1, x0, x1) + halfPair(c1, x2, x3) + halfPair(e1, x4, x5) + halfPair(g1, x6, x7);
-                s2 += halfPair(a2, x0, x1) + halfPair(c2, x2, x3) + halfPair(e2, x4, x5) + halfPair(g2, x6, x7);
-                s3 += halfPair(a3, x0, x1) + halfPair(c3, x2, x3) + halfPair(e3, x4, x5) + halfPair(g3, x6, x7);
-            }
-            for (; j < words; j += size) {
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                s0 += halfPair(w.get(b0 + j), x0, x1);
-                s1 += halfPair(w.get(b1 + j), x0, x1);
-                s2 += halfPair(w.get(b2 + j), x0, x1);
-                s3 += halfPair(w.get(b3 + j), x0, x1);
-            }
-            scratch[lid] = s0;
-            scratch[size + lid] = s1;
-            scratch[2 * size + lid] = s2;
-            scratch[3 * size + lid] = s3;
-        }
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        if (lid < 4 && r0 + lid < rows) {
-            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * size]);
-        }
-    }
-
-    /** MatVec's w0 * x0 + w1 * x1 of a packed fp16 pair (a copy: that one is package-private). */
-    private static float halfPair(int word, float x0, float x1) {
-        return Float.float16ToFloat((short) word) * x0 + Float.float16ToFloat((short) (word >>> 16)) * x1;
     }
 
     private static void rowsPerGroup(Device device, double copy) {

@@ -131,7 +131,7 @@ class MatVecTest {
     }
 
     @ParameterizedTest(name = "rows={0} cols={1} local={2}")
-    @CsvSource({"1, 32, 32", "3, 352, 64", "4, 352, 64", "37, 352, 64", "5, 4096, 256"})
+    @CsvSource({"1, 32, 32", "3, 352, 64", "4, 352, 64", "37, 352, 64", "6, 1280, 64", "5, 4096, 256"})
     void q8_0SplitIntoWordsAndScales(int rows, int cols, int local) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols);

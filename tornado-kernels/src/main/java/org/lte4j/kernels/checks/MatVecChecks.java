@@ -131,7 +131,7 @@ final class MatVecChecks {
                 Check.of(MatVec.class, "gemvQ8_0SplitWordsFourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS; // not a multiple of 4: the last group has one row
-                    int cols = 352;
+                    int cols = 1280; // 320 words: one pass of four words per item, then one of single words
                     Q8_0Split w;
                     try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
                         w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
