@@ -518,8 +518,8 @@ public final class Experts {
      * Item lid's partial dots of rows {@code r0 .. r0+3} (clamped to the last row) with the
      * active experts' part of {@code hidden}, into {@code scratch[k * L + lid]}. The items walk
      * the active columns word by word (slot s is word {@code s % (expertSize/2)} of active expert
-     * {@code s / (expertSize/2)}), four slots per iteration, so sixteen weight loads are in
-     * flight (as in {@link FusedMatVec#normedPartials}).
+     * {@code s / (expertSize/2)}), two slots per iteration, so eight weight loads are in flight
+     * as in {@link MatVec#gemvF16PairsFourRows}.
      */
     static void activeFourRowPartials(KernelContext ctx, float[] scratch, IntArray down, FloatArray hidden, IntArray activeIds,
                                       IntArray activeCount, int r0, int rows, int ffnDim, int expertSize) {
@@ -538,14 +538,10 @@ public final class Experts {
             float s2 = 0f;
             float s3 = 0f;
             int j = lid;
-            for (; j + 3 * size < slots; j += 4 * size) {
+            for (; j + size < slots; j += 2 * size) {
                 int k = j + size;
-                int m = k + size;
-                int n = m + size;
                 int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
                 int ck = activeIds.get(k / expertWords) * expertWords + k % expertWords;
-                int cm = activeIds.get(m / expertWords) * expertWords + m % expertWords;
-                int cn = activeIds.get(n / expertWords) * expertWords + n % expertWords;
                 int a0 = down.get(b0 + cj);
                 int a1 = down.get(b1 + cj);
                 int a2 = down.get(b2 + cj);
@@ -554,26 +550,14 @@ public final class Experts {
                 int c1 = down.get(b1 + ck);
                 int c2 = down.get(b2 + ck);
                 int c3 = down.get(b3 + ck);
-                int e0 = down.get(b0 + cm);
-                int e1 = down.get(b1 + cm);
-                int e2 = down.get(b2 + cm);
-                int e3 = down.get(b3 + cm);
-                int f0 = down.get(b0 + cn);
-                int f1 = down.get(b1 + cn);
-                int f2 = down.get(b2 + cn);
-                int f3 = down.get(b3 + cn);
-                float hj0 = hidden.get(2 * cj);
-                float hj1 = hidden.get(2 * cj + 1);
-                float hk0 = hidden.get(2 * ck);
-                float hk1 = hidden.get(2 * ck + 1);
-                float hm0 = hidden.get(2 * cm);
-                float hm1 = hidden.get(2 * cm + 1);
-                float hn0 = hidden.get(2 * cn);
-                float hn1 = hidden.get(2 * cn + 1);
-                s0 += (MatVec.halfPair(a0, hj0, hj1) + MatVec.halfPair(c0, hk0, hk1)) + (MatVec.halfPair(e0, hm0, hm1) + MatVec.halfPair(f0, hn0, hn1));
-                s1 += (MatVec.halfPair(a1, hj0, hj1) + MatVec.halfPair(c1, hk0, hk1)) + (MatVec.halfPair(e1, hm0, hm1) + MatVec.halfPair(f1, hn0, hn1));
-                s2 += (MatVec.halfPair(a2, hj0, hj1) + MatVec.halfPair(c2, hk0, hk1)) + (MatVec.halfPair(e2, hm0, hm1) + MatVec.halfPair(f2, hn0, hn1));
-                s3 += (MatVec.halfPair(a3, hj0, hj1) + MatVec.halfPair(c3, hk0, hk1)) + (MatVec.halfPair(e3, hm0, hm1) + MatVec.halfPair(f3, hn0, hn1));
+                float x0 = hidden.get(2 * cj);
+                float x1 = hidden.get(2 * cj + 1);
+                float x2 = hidden.get(2 * ck);
+                float x3 = hidden.get(2 * ck + 1);
+                s0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(c0, x2, x3);
+                s1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(c1, x2, x3);
+                s2 += MatVec.halfPair(a2, x0, x1) + MatVec.halfPair(c2, x2, x3);
+                s3 += MatVec.halfPair(a3, x0, x1) + MatVec.halfPair(c3, x2, x3);
             }
             for (; j < slots; j += size) {
                 int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;

@@ -126,9 +126,8 @@ public final class FusedMatVec {
     /**
      * Item {@code lid}'s partial dots of four rows with {@code x * g} (rows 0 and 1 of {@code a}
      * at word offsets a0, a1; rows 2 and 3 of {@code b} at b0, b1) and its partial sum of x^2,
-     * into {@code scratch[k * L + lid]} for k = 0..4. Four words per row per iteration, sixteen
-     * loads in flight (the Q8_0 GEMV gained 11-40% on the H200 from the same step up from one
-     * or two, where groups are few or, as in the sparse gate/up, half of them skip their rows).
+     * into {@code scratch[k * L + lid]} for k = 0..4. The loads follow
+     * {@link MatVec#gemvF16PairsFourRows}: two words per row per iteration, eight in flight.
      */
     static void normedPartials(KernelContext ctx, float[] scratch, IntArray a, long a0, long a1, IntArray b, long b0, long b1,
                                FloatArray x, FloatArray g, int words) {
@@ -140,47 +139,29 @@ public final class FusedMatVec {
         float s3 = 0f;
         float squares = 0f;
         int j = lid;
-        for (; j + 3 * size < words; j += 4 * size) {
+        for (; j + size < words; j += 2 * size) {
             int k = j + size;
-            int m = k + size;
-            int n = m + size;
             int p0 = a.get(a0 + j);
             int p1 = a.get(a1 + j);
             int p2 = b.get(b0 + j);
             int p3 = b.get(b1 + j);
-            int q0 = a.get(a0 + k);
-            int q1 = a.get(a1 + k);
-            int q2 = b.get(b0 + k);
-            int q3 = b.get(b1 + k);
-            int u0 = a.get(a0 + m);
-            int u1 = a.get(a1 + m);
-            int u2 = b.get(b0 + m);
-            int u3 = b.get(b1 + m);
-            int v0 = a.get(a0 + n);
-            int v1 = a.get(a1 + n);
-            int v2 = b.get(b0 + n);
-            int v3 = b.get(b1 + n);
-            float xj0 = x.get(2 * j);
-            float xj1 = x.get(2 * j + 1);
-            float xk0 = x.get(2 * k);
-            float xk1 = x.get(2 * k + 1);
-            float xm0 = x.get(2 * m);
-            float xm1 = x.get(2 * m + 1);
-            float xn0 = x.get(2 * n);
-            float xn1 = x.get(2 * n + 1);
-            squares += ((xj0 * xj0 + xj1 * xj1) + (xk0 * xk0 + xk1 * xk1)) + ((xm0 * xm0 + xm1 * xm1) + (xn0 * xn0 + xn1 * xn1));
-            float yj0 = xj0 * g.get(2 * j);
-            float yj1 = xj1 * g.get(2 * j + 1);
-            float yk0 = xk0 * g.get(2 * k);
-            float yk1 = xk1 * g.get(2 * k + 1);
-            float ym0 = xm0 * g.get(2 * m);
-            float ym1 = xm1 * g.get(2 * m + 1);
-            float yn0 = xn0 * g.get(2 * n);
-            float yn1 = xn1 * g.get(2 * n + 1);
-            s0 += (MatVec.halfPair(p0, yj0, yj1) + MatVec.halfPair(q0, yk0, yk1)) + (MatVec.halfPair(u0, ym0, ym1) + MatVec.halfPair(v0, yn0, yn1));
-            s1 += (MatVec.halfPair(p1, yj0, yj1) + MatVec.halfPair(q1, yk0, yk1)) + (MatVec.halfPair(u1, ym0, ym1) + MatVec.halfPair(v1, yn0, yn1));
-            s2 += (MatVec.halfPair(p2, yj0, yj1) + MatVec.halfPair(q2, yk0, yk1)) + (MatVec.halfPair(u2, ym0, ym1) + MatVec.halfPair(v2, yn0, yn1));
-            s3 += (MatVec.halfPair(p3, yj0, yj1) + MatVec.halfPair(q3, yk0, yk1)) + (MatVec.halfPair(u3, ym0, ym1) + MatVec.halfPair(v3, yn0, yn1));
+            int n0 = a.get(a0 + k);
+            int n1 = a.get(a1 + k);
+            int n2 = b.get(b0 + k);
+            int n3 = b.get(b1 + k);
+            float x0 = x.get(2 * j);
+            float x1 = x.get(2 * j + 1);
+            float x2 = x.get(2 * k);
+            float x3 = x.get(2 * k + 1);
+            squares += (x0 * x0 + x1 * x1) + (x2 * x2 + x3 * x3);
+            float y0 = x0 * g.get(2 * j);
+            float y1 = x1 * g.get(2 * j + 1);
+            float y2 = x2 * g.get(2 * k);
+            float y3 = x3 * g.get(2 * k + 1);
+            s0 += MatVec.halfPair(p0, y0, y1) + MatVec.halfPair(n0, y2, y3);
+            s1 += MatVec.halfPair(p1, y0, y1) + MatVec.halfPair(n1, y2, y3);
+            s2 += MatVec.halfPair(p2, y0, y1) + MatVec.halfPair(n2, y2, y3);
+            s3 += MatVec.halfPair(p3, y0, y1) + MatVec.halfPair(n3, y2, y3);
         }
         for (; j < words; j += size) {
             float x0 = x.get(2 * j);

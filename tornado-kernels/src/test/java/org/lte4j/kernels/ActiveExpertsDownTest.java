@@ -18,7 +18,7 @@ import org.lte4j.runtime.selftest.RandomArrays;
 class ActiveExpertsDownTest {
 
     @ParameterizedTest(name = "dim={0} experts={1} size={2} local={3} active every {4}")
-    @CsvSource({"4, 1, 2, 32, 1", "97, 12, 32, 64, 2", "256, 40, 32, 64, 3", "64, 8, 8, 32, 1", "130, 10, 32, 128, 1000", "130, 64, 32, 32, 2"})
+    @CsvSource({"4, 1, 2, 32, 1", "97, 12, 32, 64, 2", "256, 40, 32, 64, 3", "64, 8, 8, 32, 1", "130, 10, 32, 128, 1000"})
     void onlyTheActiveExpertsColumnsCount(int dim, int experts, int expertSize, int local, int every) {
         RandomArrays r = new RandomArrays(dim * 7L + experts);
         int ffnDim = experts * expertSize;

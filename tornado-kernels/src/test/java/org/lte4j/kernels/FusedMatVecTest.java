@@ -46,7 +46,7 @@ class FusedMatVecTest {
     }
 
     @ParameterizedTest(name = "dim={0} heads={1} kvHeads={2} headDim={3} local={4}")
-    @CsvSource({"8, 1, 1, 4, 32", "264, 4, 2, 8, 64", "512, 4, 4, 16, 128", "130, 2, 1, 12, 32", "1040, 4, 2, 8, 64"})
+    @CsvSource({"8, 1, 1, 4, 32", "264, 4, 2, 8, 64", "512, 4, 4, 16, 128", "130, 2, 1, 12, 32"})
     void qkvMatchTheUnfusedSteps(int dim, int heads, int kvHeads, int headDim, int local) {
         RandomArrays r = new RandomArrays(dim * 31L + heads);
         int qDim = heads * headDim;
@@ -129,7 +129,7 @@ class FusedMatVecTest {
     }
 
     @ParameterizedTest(name = "dim={0} hidden={1} local={2}")
-    @CsvSource({"2, 1, 32", "264, 37, 64", "1024, 64, 256", "1040, 37, 64"})
+    @CsvSource({"2, 1, 32", "264, 37, 64", "1024, 64, 256"})
     void gateUpMatchTheUnfusedSteps(int dim, int hidden, int local) {
         RandomArrays r = new RandomArrays(dim * 17L + hidden);
         FloatArray x = r.floats(dim);

@@ -20,8 +20,7 @@ import org.lte4j.runtime.selftest.RandomArrays;
  */
 final class FusedMatVecChecks {
     private static final int LOCAL = 64;
-    /** 264 words a row: with L = 64 one pass of four words per item, then single words. */
-    private static final int DIM = 528;
+    private static final int DIM = 264;
     private static final float EPS = 1e-5f;
 
     private FusedMatVecChecks() {

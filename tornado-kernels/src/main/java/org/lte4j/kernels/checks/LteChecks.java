@@ -204,7 +204,7 @@ final class LteChecks {
         String kernel = "normedGateUpSiluF16PairsCompacting";
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
-            int dim = 528; // 264 words a row: with L = 64 a pass of four words per item, then single words
+            int dim = DIM;
             int expertSize = EXPERT_SIZE;
             int experts = EXPERTS;
             int neurons = experts * expertSize;
@@ -331,11 +331,10 @@ final class LteChecks {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM + 2; // not a multiple of 4: the last group has two rows
             int expertSize = EXPERT_SIZE;
-            int experts = 40; // about 20 active, 320 word slots: with L = 64 passes of four slots per item, then single ones
-            int ffnDim = experts * expertSize;
+            int ffnDim = EXPERTS * expertSize;
             IntArray down = MatVecChecks.packedHalves(r, dim, ffnDim);
             FloatArray hidden = r.floats(ffnDim);
-            IntArray[] active = randomActive(r, experts);
+            IntArray[] active = randomActive(r, EXPERTS);
             IntArray activeIds = active[0];
             IntArray activeCount = active[1];
             FloatArray out = r.floats(dim);
