@@ -1,12 +1,13 @@
 package org.lte4j.kernels;
 
 import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 
 /**
- * The fp16 GEMVs of a decoder layer with the small steps around them fused in, so that a layer
- * is five launches instead of fifteen. On an H200 each small kernel (RMSNorm, RoPE, the K/V
+ * The fp16 and Q8_0 GEMVs of a decoder layer with the small steps around them fused in, so that
+ * a layer is five launches instead of fifteen. On an H200 each small kernel (RMSNorm, RoPE, the K/V
  * store, SiLU, a residual add) costs 4-10 us of a 160 us layer whatever its size, while the
  * work it does is free inside a GEMV that already has every input in cache:
  * <ul>
@@ -18,10 +19,13 @@ import org.lte4j.runtime.api.KernelContext;
  *       two interleaved RoPE pairs of one head, so the group that computed them rotates them;
  *       k and v rows go straight into the cache at the token's position.</li>
  *   <li><b>SiLU into gate/up.</b> A group computes two gate rows and the same two up rows.</li>
- *   <li><b>The residual add</b> is {@link MatVec#gemvF16PairsFourRowsAddingInto}.</li>
+ *   <li><b>The residual add</b> is {@link MatVec#gemvF16PairsFourRowsAddingInto} (Q8_0:
+ *       {@link MatVec#gemvQ8_0SplitWordsFourRowsAddingInto}).</li>
  * </ul>
- * Weights are fp16 packed two per 32-bit word (low half first) as {@link MatVec#gemvF16PairsFourRows}
- * reads them, with its load pattern (eight words in flight per item). Results equal the unfused
+ * fp16 weights are packed two per 32-bit word (low half first) as {@link MatVec#gemvF16PairsFourRows}
+ * reads them, with its load pattern (eight words in flight per item); Q8_0 weights are split into
+ * quant words and scales as {@link MatVec#gemvQ8_0SplitWordsFourRows} reads them, with its load
+ * pattern (sixteen words in flight). Results equal the unfused
  * kernels up to float rounding: the norm's scale multiplies the dot instead of each x.
  * Grids are 1-D with L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}.
  */
@@ -63,6 +67,44 @@ public final class FusedMatVec {
         normedPartials(ctx, scratch, w, (long) r0 * words, (long) (r0 + 1) * words,
                 w, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
+        normedQkvEpilogue(ctx, scratch, part, r0, bq, bk, bv, position, inverseFrequencies, q, keyCache, valueCache, dim, kvDim, headDim, eps);
+    }
+
+    /**
+     * {@link #normedQkvRopeIntoCacheF16}'s q/k/v side in Q8_0: the same sums and epilogue over
+     * split Q8_0 rows ({@link MatVec#gemvQ8_0SplitWordsFourRows}'s layout and loads: four words of
+     * each row in flight). Same grid and requirements; {@code dim} a multiple of 32.
+     * Traffic: reads 34/32 * (qDim + 2 kvDim) * dim bytes of weights, writes 4 * (qDim + 2 kvDim).
+     */
+    public static void normedQkvRopeIntoCacheQ8_0(KernelContext ctx, FloatArray x, FloatArray normWeight,
+                                                  IntArray wqQuants, HalfArray wqScales, IntArray wkQuants, HalfArray wkScales,
+                                                  IntArray wvQuants, HalfArray wvScales, FloatArray bq, FloatArray bk, FloatArray bv,
+                                                  IntArray position, FloatArray inverseFrequencies,
+                                                  FloatArray q, FloatArray keyCache, FloatArray valueCache,
+                                                  int dim, int qDim, int kvDim, int headDim, float eps) {
+        float[] scratch = ctx.allocateFloatLocalArray(SUMS * GroupLimits.MAX_LOCAL_SIZE);
+        int words = dim / 4;
+        int qGroups = qDim / 4;
+        int kvGroups = kvDim / 4;
+        int group = ctx.groupIdx;
+        int part = group < qGroups ? 0 : group < qGroups + kvGroups ? 1 : 2;
+        int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
+        IntArray quants = part == 0 ? wqQuants : part == 1 ? wkQuants : wvQuants; // one call site, as in the fp16 kernel
+        HalfArray scales = part == 0 ? wqScales : part == 1 ? wkScales : wvScales;
+        normedPartialsQ8_0(ctx, scratch, quants, scales, (long) r0 * words, (long) (r0 + 1) * words,
+                quants, scales, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
+        GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
+        normedQkvEpilogue(ctx, scratch, part, r0, bq, bk, bv, position, inverseFrequencies, q, keyCache, valueCache, dim, kvDim, headDim, eps);
+    }
+
+    /**
+     * After the sums of rows {@code r0 .. r0+3} of q ({@code part} 0), k (1) or v (2) are
+     * reduced: scale by the norm, add the bias, rotate q and k by RoPE, and store q or the
+     * token's cache rows.
+     */
+    private static void normedQkvEpilogue(KernelContext ctx, float[] scratch, int part, int r0, FloatArray bq, FloatArray bk,
+                                          FloatArray bv, IntArray position, FloatArray inverseFrequencies, FloatArray q,
+                                          FloatArray keyCache, FloatArray valueCache, int dim, int kvDim, int headDim, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         if (lid < 4) {
@@ -113,6 +155,11 @@ public final class FusedMatVec {
         long second = (long) Math.min(h0 + 1, hidden - 1) * words;
         normedPartials(ctx, scratch, wGate, first, second, wUp, first, second, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
+        siluGateTimesUpOfSums(ctx, scratch, out, h0, dim, hidden, eps);
+    }
+
+    /** After the sums of gate rows h0, h0+1 and up rows h0, h0+1 are reduced: {@code out[h] = silu(gate) * up}, both scaled by the norm. */
+    private static void siluGateTimesUpOfSums(KernelContext ctx, float[] scratch, FloatArray out, int h0, int dim, int hidden, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         if (lid < 2 && h0 + lid < hidden) {
@@ -121,6 +168,24 @@ public final class FusedMatVec {
             float up = scratch[(2 + lid) * size] * scale;
             out.set(h0 + lid, Activations.silu(gate) * up);
         }
+    }
+
+    /**
+     * {@link #normedGateUpSiluF16} on split Q8_0 rows (four words of each row in flight). Same
+     * grid; {@code dim} a multiple of 32.
+     * Traffic: reads 2 * 34/32 * hidden * dim bytes of weights, writes 4 * hidden.
+     */
+    public static void normedGateUpSiluQ8_0(KernelContext ctx, FloatArray x, FloatArray normWeight, IntArray gateQuants,
+                                            HalfArray gateScales, IntArray upQuants, HalfArray upScales, FloatArray out,
+                                            int dim, int hidden, float eps) {
+        float[] scratch = ctx.allocateFloatLocalArray(SUMS * GroupLimits.MAX_LOCAL_SIZE);
+        int words = dim / 4;
+        int h0 = 2 * ctx.groupIdx;
+        long first = (long) h0 * words;
+        long second = (long) Math.min(h0 + 1, hidden - 1) * words;
+        normedPartialsQ8_0(ctx, scratch, gateQuants, gateScales, first, second, upQuants, upScales, first, second, x, normWeight, words);
+        GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
+        siluGateTimesUpOfSums(ctx, scratch, out, h0, dim, hidden, eps);
     }
 
     /**
@@ -179,5 +244,80 @@ public final class FusedMatVec {
         scratch[2 * size + lid] = s2;
         scratch[3 * size + lid] = s3;
         scratch[4 * size + lid] = squares;
+    }
+
+    /**
+     * {@link #normedPartials} over split Q8_0 rows ({@code a0, a1, b0, b1} are the rows' first
+     * word indices; {@code words = dim / 4}): four words of each row per iteration, sixteen quant
+     * loads in flight, as {@link MatVec#gemvQ8_0SplitWordsFourRows}.
+     */
+    static void normedPartialsQ8_0(KernelContext ctx, float[] scratch, IntArray aQuants, HalfArray aScales, long a0, long a1,
+                                   IntArray bQuants, HalfArray bScales, long b0, long b1, FloatArray x, FloatArray g, int words) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        float squares = 0f;
+        int j = lid;
+        for (; j + 3 * size < words; j += 4 * size) {
+            int k = j + size;
+            int m = k + size;
+            int n = m + size;
+            int p0 = aQuants.get(a0 + j);
+            int p1 = aQuants.get(a1 + j);
+            int p2 = bQuants.get(b0 + j);
+            int p3 = bQuants.get(b1 + j);
+            int q0 = aQuants.get(a0 + k);
+            int q1 = aQuants.get(a1 + k);
+            int q2 = bQuants.get(b0 + k);
+            int q3 = bQuants.get(b1 + k);
+            int u0 = aQuants.get(a0 + m);
+            int u1 = aQuants.get(a1 + m);
+            int u2 = bQuants.get(b0 + m);
+            int u3 = bQuants.get(b1 + m);
+            int v0 = aQuants.get(a0 + n);
+            int v1 = aQuants.get(a1 + n);
+            int v2 = bQuants.get(b0 + n);
+            int v3 = bQuants.get(b1 + n);
+            squares += (squaresOfWord(x, j) + squaresOfWord(x, k)) + (squaresOfWord(x, m) + squaresOfWord(x, n));
+            s0 += (weightedWordDot(p0, aScales, a0, x, g, j) + weightedWordDot(q0, aScales, a0, x, g, k))
+                    + (weightedWordDot(u0, aScales, a0, x, g, m) + weightedWordDot(v0, aScales, a0, x, g, n));
+            s1 += (weightedWordDot(p1, aScales, a1, x, g, j) + weightedWordDot(q1, aScales, a1, x, g, k))
+                    + (weightedWordDot(u1, aScales, a1, x, g, m) + weightedWordDot(v1, aScales, a1, x, g, n));
+            s2 += (weightedWordDot(p2, bScales, b0, x, g, j) + weightedWordDot(q2, bScales, b0, x, g, k))
+                    + (weightedWordDot(u2, bScales, b0, x, g, m) + weightedWordDot(v2, bScales, b0, x, g, n));
+            s3 += (weightedWordDot(p3, bScales, b1, x, g, j) + weightedWordDot(q3, bScales, b1, x, g, k))
+                    + (weightedWordDot(u3, bScales, b1, x, g, m) + weightedWordDot(v3, bScales, b1, x, g, n));
+        }
+        for (; j < words; j += size) {
+            squares += squaresOfWord(x, j);
+            s0 += weightedWordDot(aQuants.get(a0 + j), aScales, a0, x, g, j);
+            s1 += weightedWordDot(aQuants.get(a1 + j), aScales, a1, x, g, j);
+            s2 += weightedWordDot(bQuants.get(b0 + j), bScales, b0, x, g, j);
+            s3 += weightedWordDot(bQuants.get(b1 + j), bScales, b1, x, g, j);
+        }
+        scratch[lid] = s0;
+        scratch[size + lid] = s1;
+        scratch[2 * size + lid] = s2;
+        scratch[3 * size + lid] = s3;
+        scratch[4 * size + lid] = squares;
+    }
+
+    /** {@code x[4j]^2 + .. + x[4j+3]^2}. */
+    private static float squaresOfWord(FloatArray x, int j) {
+        float x0 = x.get(4 * j);
+        float x1 = x.get(4 * j + 1);
+        float x2 = x.get(4 * j + 2);
+        float x3 = x.get(4 * j + 3);
+        return (x0 * x0 + x1 * x1) + (x2 * x2 + x3 * x3);
+    }
+
+    /** Word j of a split Q8_0 row starting at word {@code rowWord}: its block scale times its quants dotted with {@code x * g} at 4j..4j+3. */
+    private static float weightedWordDot(int word, HalfArray scales, long rowWord, FloatArray x, FloatArray g, int j) {
+        int c = 4 * j;
+        return scales.get((rowWord + j) / 8) * MatVec.quadDot(word, x.get(c) * g.get(c), x.get(c + 1) * g.get(c + 1),
+                x.get(c + 2) * g.get(c + 2), x.get(c + 3) * g.get(c + 3));
     }
 }

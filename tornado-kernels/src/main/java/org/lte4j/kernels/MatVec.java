@@ -330,10 +330,42 @@ public final class MatVec {
     public static void gemvQ8_0SplitWordsFourRows(KernelContext ctx, IntArray quants, HalfArray scales, FloatArray x, FloatArray y,
                                                   int rows, int cols) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = ctx.groupIdx * 4;
+        fourRowPartialsQ8_0(ctx, scratch, quants, scales, x, r0, rows, cols);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < rows) {
+            y.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /**
+     * {@code acc[r] += sum_c W[r][c] x[c]}: {@link #gemvQ8_0SplitWordsFourRows} with the residual
+     * add folded in (the fused Q8_0 decode layer's output and down projections). Same grid;
+     * reads 4 * rows bytes more.
+     */
+    public static void gemvQ8_0SplitWordsFourRowsAddingInto(KernelContext ctx, IntArray quants, HalfArray scales, FloatArray x,
+                                                            FloatArray acc, int rows, int cols) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = ctx.groupIdx * 4;
+        fourRowPartialsQ8_0(ctx, scratch, quants, scales, x, r0, rows, cols);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < rows) {
+            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /**
+     * Item lid's partial dots of split Q8_0 rows {@code r0 .. r0+3} (clamped to the last row)
+     * with x, into {@code scratch[k * L + lid]}: four words of each row per iteration, sixteen
+     * loads in flight.
+     */
+    static void fourRowPartialsQ8_0(KernelContext ctx, float[] scratch, IntArray quants, HalfArray scales, FloatArray x,
+                                    int r0, int rows, int cols) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int words = cols / 4;
-        int r0 = ctx.groupIdx * 4;
         if (r0 < rows) {
             long b0 = (long) r0 * words;
             long b1 = (long) Math.min(r0 + 1, rows - 1) * words;
@@ -383,10 +415,6 @@ public final class MatVec {
             scratch[size + lid] = s1;
             scratch[2 * size + lid] = s2;
             scratch[3 * size + lid] = s3;
-        }
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        if (lid < 4 && r0 + lid < rows) {
-            y.set(r0 + lid, scratch[lid * size]);
         }
     }
 

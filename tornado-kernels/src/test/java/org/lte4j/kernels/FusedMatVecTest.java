@@ -2,8 +2,12 @@ package org.lte4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.lang.foreign.Arena;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.lte4j.kernels.checks.QuantizedInputs;
+import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
@@ -13,8 +17,8 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.selftest.RandomArrays;
 
 /**
- * The fused decoder-layer kernels on the JVM against the unfused steps written out in double:
- * RMSNorm, the projection, bias, RoPE, the cache store; SiLU(gate) * up.
+ * The fused decoder-layer kernels (fp16 and Q8_0 weights) on the JVM against the unfused steps
+ * written out in double: RMSNorm, the projection, bias, RoPE, the cache store; SiLU(gate) * up.
  */
 class FusedMatVecTest {
     private static final float EPS = 1e-5f;
@@ -33,21 +37,40 @@ class FusedMatVecTest {
         return out;
     }
 
+    /** A random {@code rows x dim} matrix in a kernel's storage, with its elements decoded. */
+    private record Matrix(IntArray words, HalfArray scales, Element at) {
+        interface Element {
+            double at(int row, int col);
+        }
+
+        /** fp16 packed two per word, or Q8_0 split into quant words and scales ({@code scales} null for fp16). */
+        static Matrix random(RandomArrays r, String format, int rows, int dim) {
+            if (format.equals("F16")) {
+                HalfArray h = r.halves(rows * dim);
+                return new Matrix(IntArray.wrap(h.segment()), null, (i, c) -> h.get((long) i * dim + c));
+            }
+            ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, dim);
+            Q8_0Split split = Q8_0Split.of(blocks, rows, dim, Arena.ofAuto());
+            return new Matrix(split.quants(), split.scales(), (i, c) -> JvmRun.q8_0(blocks, i, c, dim));
+        }
+    }
+
     /** Row r of {@code W xn} and its sum of |terms| (for the rounding allowance). */
-    private static double[] dot(HalfArray w, int r, double[] xn) {
+    private static double[] dot(Matrix w, int r, double[] xn) {
         double sum = 0;
         double abs = 0;
         for (int c = 0; c < xn.length; c++) {
-            double term = w.get((long) r * xn.length + c) * xn[c];
+            double term = w.at().at(r, c) * xn[c];
             sum += term;
             abs += Math.abs(term);
         }
         return new double[] {sum, abs};
     }
 
-    @ParameterizedTest(name = "dim={0} heads={1} kvHeads={2} headDim={3} local={4}")
-    @CsvSource({"8, 1, 1, 4, 32", "264, 4, 2, 8, 64", "512, 4, 4, 16, 128", "130, 2, 1, 12, 32"})
-    void qkvMatchTheUnfusedSteps(int dim, int heads, int kvHeads, int headDim, int local) {
+    @ParameterizedTest(name = "{0} dim={1} heads={2} kvHeads={3} headDim={4} local={5}")
+    @CsvSource({"F16, 8, 1, 1, 4, 32", "F16, 264, 4, 2, 8, 64", "F16, 512, 4, 4, 16, 128", "F16, 130, 2, 1, 12, 32",
+            "Q8_0, 32, 1, 1, 4, 32", "Q8_0, 288, 4, 2, 8, 16", "Q8_0, 1056, 4, 2, 12, 64"})
+    void qkvMatchTheUnfusedSteps(String format, int dim, int heads, int kvHeads, int headDim, int local) {
         RandomArrays r = new RandomArrays(dim * 31L + heads);
         int qDim = heads * headDim;
         int kvDim = kvHeads * headDim;
@@ -55,9 +78,9 @@ class FusedMatVecTest {
         int pos = 2;
         FloatArray x = r.floats(dim);
         FloatArray g = r.floats(dim);
-        HalfArray hq = r.halves(qDim * dim);
-        HalfArray hk = r.halves(kvDim * dim);
-        HalfArray hv = r.halves(kvDim * dim);
+        Matrix hq = Matrix.random(r, format, qDim, dim);
+        Matrix hk = Matrix.random(r, format, kvDim, dim);
+        Matrix hv = Matrix.random(r, format, kvDim, dim);
         FloatArray bq = r.floats(qDim);
         FloatArray bk = r.floats(kvDim);
         FloatArray bv = r.floats(kvDim);
@@ -69,13 +92,19 @@ class FusedMatVecTest {
         FloatArray values = r.floats(context * kvDim);
         double[] keysBefore = JvmRun.toDoubles(keys);
         double[] valuesBefore = JvmRun.toDoubles(values);
-        IntArray wq = IntArray.wrap(hq.segment());
-        IntArray wk = IntArray.wrap(hk.segment());
-        IntArray wv = IntArray.wrap(hv.segment());
+        IntArray wq = hq.words();
+        IntArray wk = hk.words();
+        IntArray wv = hv.words();
+        HalfArray sq = hq.scales();
+        HalfArray sk = hk.scales();
+        HalfArray sv = hv.scales();
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("qkv", () -> FusedMatVec.normedQkvRopeIntoCacheF16(ctx, x, g, wq, wk, wv, bq, bk, bv,
-                        position, frequencies, q, keys, values, dim, qDim, kvDim, headDim, EPS))
-                .withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local)));
+        Task qkv = format.equals("F16")
+                ? Task.of("qkv", () -> FusedMatVec.normedQkvRopeIntoCacheF16(ctx, x, g, wq, wk, wv,
+                        bq, bk, bv, position, frequencies, q, keys, values, dim, qDim, kvDim, headDim, EPS))
+                : Task.of("qkv", () -> FusedMatVec.normedQkvRopeIntoCacheQ8_0(ctx, x, g, wq, sq, wk, sk, wv, sv,
+                        bq, bk, bv, position, frequencies, q, keys, values, dim, qDim, kvDim, headDim, EPS));
+        JvmRun.execute(qkv.withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local)));
 
         double[] xn = normed(x, g, dim);
         JvmRun.assertClose(rotated(hq, bq, xn, frequencies, pos, qDim, headDim, false), q, tolerances(hq, xn, qDim), "q");
@@ -98,7 +127,7 @@ class FusedMatVecTest {
     }
 
     /** {@code W xn + b}, each head's interleaved pairs rotated by {@code pos * f[i]} unless {@code plain}. */
-    private static double[] rotated(HalfArray w, FloatArray b, double[] xn, FloatArray f, int pos, int rows, int headDim, boolean plain) {
+    private static double[] rotated(Matrix w, FloatArray b, double[] xn, FloatArray f, int pos, int rows, int headDim, boolean plain) {
         double[] y = new double[rows];
         for (int i = 0; i < rows; i++) {
             y[i] = dot(w, i, xn)[0] + b.get(i);
@@ -118,7 +147,7 @@ class FusedMatVecTest {
     }
 
     /** Rounding allowance per row: a rotated value mixes two rows, each an fp32 sum with a bias. */
-    private static double[] tolerances(HalfArray w, double[] xn, int rows) {
+    private static double[] tolerances(Matrix w, double[] xn, int rows) {
         double[] t = new double[rows];
         for (int i = 0; i < rows; i += 2) {
             double pair = 2 * JvmRun.sumTolerance(dot(w, i, xn)[1] + dot(w, i + 1, xn)[1] + 2);
@@ -128,20 +157,24 @@ class FusedMatVecTest {
         return t;
     }
 
-    @ParameterizedTest(name = "dim={0} hidden={1} local={2}")
-    @CsvSource({"2, 1, 32", "264, 37, 64", "1024, 64, 256"})
-    void gateUpMatchTheUnfusedSteps(int dim, int hidden, int local) {
+    @ParameterizedTest(name = "{0} dim={1} hidden={2} local={3}")
+    @CsvSource({"F16, 2, 1, 32", "F16, 264, 37, 64", "F16, 1024, 64, 256", "Q8_0, 32, 1, 32", "Q8_0, 1056, 37, 64", "Q8_0, 4096, 8, 256"})
+    void gateUpMatchTheUnfusedSteps(String format, int dim, int hidden, int local) {
         RandomArrays r = new RandomArrays(dim * 17L + hidden);
         FloatArray x = r.floats(dim);
         FloatArray g = r.floats(dim);
-        HalfArray hGate = r.halves(hidden * dim);
-        HalfArray hUp = r.halves(hidden * dim);
+        Matrix hGate = Matrix.random(r, format, hidden, dim);
+        Matrix hUp = Matrix.random(r, format, hidden, dim);
         FloatArray out = new FloatArray(hidden);
-        IntArray gate = IntArray.wrap(hGate.segment());
-        IntArray up = IntArray.wrap(hUp.segment());
+        IntArray gate = hGate.words();
+        IntArray up = hUp.words();
+        HalfArray gateScales = hGate.scales();
+        HalfArray upScales = hUp.scales();
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("gateUp", () -> FusedMatVec.normedGateUpSiluF16(ctx, x, g, gate, up, out, dim, hidden, EPS))
-                .withGrid(WorkerGrid.of((hidden + 1) / 2 * local, local)));
+        Task gateUp = format.equals("F16")
+                ? Task.of("gateUp", () -> FusedMatVec.normedGateUpSiluF16(ctx, x, g, gate, up, out, dim, hidden, EPS))
+                : Task.of("gateUp", () -> FusedMatVec.normedGateUpSiluQ8_0(ctx, x, g, gate, gateScales, up, upScales, out, dim, hidden, EPS));
+        JvmRun.execute(gateUp.withGrid(WorkerGrid.of((hidden + 1) / 2 * local, local)));
 
         double[] xn = normed(x, g, dim);
         double[] expected = new double[hidden];

@@ -1,5 +1,7 @@
 package org.lte4j.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.lang.foreign.Arena;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -144,6 +146,15 @@ class MatVecTest {
         JvmRun.execute(Task.of("gemv", () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, x, y, rows, cols))
                 .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local)));
         check((i, c) -> JvmRun.q8_0(blocks, i, c, cols), x, y, rows, cols);
+
+        // the residual-adding kernel adds exactly the same sums
+        FloatArray acc = r.floats(rows);
+        double[] before = JvmRun.toDoubles(acc);
+        JvmRun.execute(Task.of("gemv+", () -> MatVec.gemvQ8_0SplitWordsFourRowsAddingInto(ctx, quants, scales, x, acc, rows, cols))
+                .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local)));
+        for (int i = 0; i < rows; i++) {
+            assertEquals((float) before[i] + y.get(i), acc.get(i), 0f, "row " + i + " added");
+        }
     }
 
     @ParameterizedTest(name = "rows={0} cols={1} local={2} groups={3}")

@@ -8,6 +8,7 @@ import org.lte4j.model.llama.LayerWeights;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.WorkerGrid;
@@ -53,20 +54,31 @@ public final class DenseFeedForward implements DeviceFeedForward {
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
         DeviceMatrix wDown = weights.matrix(lw.wDown());
-        if (!DeviceMatrix.allPackedHalves(wGate, wUp, wDown)) {
+        if (!DeviceMatrix.allFusable(wGate, wUp, wDown)) {
             return false;
         }
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
         String l = "l" + layer + ".";
-        IntArray gateW = wGate.packedHalves();
-        IntArray upW = wUp.packedHalves();
         FloatArray in = residual;
         FloatArray hiddenOut = gate;
         int dim = wGate.cols();
         int hidden = wGate.rows();
         KernelContext ctx = new KernelContext();
-        graph.task(Task.of(l + "ffn_norm_gate_up_swiglu", () -> FusedMatVec.normedGateUpSiluF16(ctx, in, normWeight, gateW, upW,
-                hiddenOut, dim, hidden, eps)).withGrid(WorkerGrid.of((hidden + 1) / 2 * local, local)));
+        Task gateUp;
+        if (wGate.format() == WeightFormat.Q8_0) {
+            IntArray gateQuants = wGate.splitQuants();
+            HalfArray gateScales = wGate.splitScales();
+            IntArray upQuants = wUp.splitQuants();
+            HalfArray upScales = wUp.splitScales();
+            gateUp = Task.of(l + "ffn_norm_gate_up_swiglu", () -> FusedMatVec.normedGateUpSiluQ8_0(ctx, in, normWeight, gateQuants,
+                    gateScales, upQuants, upScales, hiddenOut, dim, hidden, eps));
+        } else {
+            IntArray gateW = wGate.packedHalves();
+            IntArray upW = wUp.packedHalves();
+            gateUp = Task.of(l + "ffn_norm_gate_up_swiglu", () -> FusedMatVec.normedGateUpSiluF16(ctx, in, normWeight, gateW, upW,
+                    hiddenOut, dim, hidden, eps));
+        }
+        graph.task(gateUp.withGrid(WorkerGrid.of((hidden + 1) / 2 * local, local)));
         graph.task(wDown.gemvAddingInto(l + "ffn_down_residual", gate, residual, local));
         return true;
     }

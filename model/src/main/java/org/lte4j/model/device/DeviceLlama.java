@@ -17,6 +17,7 @@ import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.llama.LlamaWeights;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.NativeArray;
@@ -41,7 +42,7 @@ import org.lte4j.runtime.graph.TaskGraph;
  * the model's interleaved-pair rotation by its own inverse frequencies (Llama-3 scaling
  * included), and Qwen2's q/k/v biases are added by a kernel after the projections.
  *
- * <p>With {@link DecodeOptions#fuseLayerSteps()} (the default) an fp16 layer is five launches:
+ * <p>With {@link DecodeOptions#fuseLayerSteps()} (the default) an fp16 or Q8_0 layer is five launches:
  * RMSNorm + q/k/v + RoPE + K/V store, attention, output projection + residual, RMSNorm + gate/up
  * + SiLU, down projection + residual ({@link FusedMatVec}); other formats run the steps one by one.
  *
@@ -193,7 +194,7 @@ public final class DeviceLlama implements AutoCloseable {
         FloatArray attnNorm = weights.vector(lw.attnNorm());
         FloatArray ffnNorm = weights.vector(lw.ffnNorm());
         String n = "l" + l + ".";
-        boolean fuse = options.fuseLayerSteps() && config.headDim() % 4 == 0 && DeviceMatrix.allPackedHalves(wq, wk, wv, wo);
+        boolean fuse = options.fuseLayerSteps() && config.headDim() % 4 == 0 && DeviceMatrix.allFusable(wq, wk, wv, wo);
         TaskGraph g = new TaskGraph("layer " + l)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, attnNorm, ffnNorm)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION,
@@ -268,13 +269,10 @@ public final class DeviceLlama implements AutoCloseable {
         }
     }
 
-    /** RMSNorm, the q/k/v projections (and biases), RoPE and the K/V store of layer {@code l} in one fp16 kernel. */
+    /** RMSNorm, the q/k/v projections (and biases), RoPE and the K/V store of layer {@code l} in one fp16 or Q8_0 kernel. */
     private Task normedQkvRopeIntoCache(String name, FloatArray normWeight, DeviceMatrix wq, DeviceMatrix wk, DeviceMatrix wv,
                                        FloatArray bq, FloatArray bk, FloatArray bv, int l) {
         FloatArray in = x;
-        IntArray q16 = wq.packedHalves();
-        IntArray k16 = wk.packedHalves();
-        IntArray v16 = wv.packedHalves();
         IntArray pos = position;
         FloatArray frequencies = weights.vector(modelWeights.ropeInvFreq());
         FloatArray query = q;
@@ -286,9 +284,24 @@ public final class DeviceLlama implements AutoCloseable {
         int headDim = config.headDim();
         float eps = config.rmsEps();
         KernelContext ctx = new KernelContext();
-        return Task.of(name, () -> FusedMatVec.normedQkvRopeIntoCacheF16(ctx, in, normWeight, q16, k16, v16, bq, bk, bv,
-                        pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim, eps))
-                .withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local));
+        Task task;
+        if (wq.format() == WeightFormat.Q8_0) {
+            IntArray qQuants = wq.splitQuants();
+            HalfArray qScales = wq.splitScales();
+            IntArray kQuants = wk.splitQuants();
+            HalfArray kScales = wk.splitScales();
+            IntArray vQuants = wv.splitQuants();
+            HalfArray vScales = wv.splitScales();
+            task = Task.of(name, () -> FusedMatVec.normedQkvRopeIntoCacheQ8_0(ctx, in, normWeight, qQuants, qScales, kQuants, kScales,
+                    vQuants, vScales, bq, bk, bv, pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim, eps));
+        } else {
+            IntArray q16 = wq.packedHalves();
+            IntArray k16 = wk.packedHalves();
+            IntArray v16 = wv.packedHalves();
+            task = Task.of(name, () -> FusedMatVec.normedQkvRopeIntoCacheF16(ctx, in, normWeight, q16, k16, v16, bq, bk, bv,
+                    pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim, eps));
+        }
+        return task.withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local));
     }
 
     private Task add(String name, FloatArray acc, FloatArray delta) {

@@ -116,16 +116,54 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, L
     }
 
     /**
-     * {@code acc += this * in} in one kernel (a residual add folded into the GEMV); fp16 only
-     * ({@link #readsPackedHalves}).
+     * {@code acc += this * in} in one kernel (a residual add folded into the GEMV); fp16 and Q8_0
+     * ({@link #fusable}).
      */
     public Task gemvAddingInto(String taskName, FloatArray in, FloatArray acc, int local) {
-        IntArray w = packedHalves();
         int rows = this.rows;
         int cols = this.cols;
         KernelContext ctx = new KernelContext();
-        return Task.of(taskName, () -> MatVec.gemvF16PairsFourRowsAddingInto(ctx, w, in, acc, rows, cols))
-                .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
+        Task task = switch (format) {
+            case F16 -> {
+                IntArray w = packedHalves();
+                yield Task.of(taskName, () -> MatVec.gemvF16PairsFourRowsAddingInto(ctx, w, in, acc, rows, cols));
+            }
+            case Q8_0 -> {
+                IntArray quants = splitQuants();
+                HalfArray scales = splitScales();
+                yield Task.of(taskName, () -> MatVec.gemvQ8_0SplitWordsFourRowsAddingInto(ctx, quants, scales, in, acc, rows, cols));
+            }
+            case F32 -> throw new IllegalStateException(name + " is F32: no fused kernels read it");
+        };
+        return task.withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
+    }
+
+    /** Whether the fused decode kernels ({@code FusedMatVec}, the adding GEMVs) read this matrix: fp16 or Q8_0. */
+    public boolean fusable() {
+        return format == WeightFormat.F16 || format == WeightFormat.Q8_0;
+    }
+
+    /** Whether the matrices are all {@link #fusable} and of one format (one fused kernel reads them together). */
+    public static boolean allFusable(DeviceMatrix... matrices) {
+        return matrices[0].fusable() && java.util.Arrays.stream(matrices).allMatch(m -> m.format == matrices[0].format);
+    }
+
+    /** The Q8_0 quants as 32-bit words (four per word), as the split-word kernels read them. */
+    public IntArray splitQuants() {
+        requireQ8_0();
+        return (IntArray) gemvArrays.get(0);
+    }
+
+    /** The Q8_0 block scales (fp16), as the split-word kernels read them. */
+    public HalfArray splitScales() {
+        requireQ8_0();
+        return (HalfArray) gemvArrays.get(1);
+    }
+
+    private void requireQ8_0() {
+        if (format != WeightFormat.Q8_0) {
+            throw new IllegalStateException(name + " is " + format + ", not Q8_0");
+        }
     }
 
     /** Whether the GEMV reads fp16 weights packed two per 32-bit word (what the fused kernels read). */

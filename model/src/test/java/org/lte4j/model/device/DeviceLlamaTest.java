@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.lte4j.model.hf.HfToGguf;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
@@ -135,19 +135,25 @@ class DeviceLlamaTest {
     }
 
     /**
-     * An fp16 model (Qwen2: q/k/v biases) decodes to the same logits with the layer steps fused
-     * into the GEMVs as with every step its own kernel, and the fused step really is five
-     * launches per layer (plus the embedding row and the output norm, logits and argmax).
+     * An fp16 model (Qwen2: q/k/v biases) and a Q8_0 GGUF decode to the same logits with the
+     * layer steps fused into the GEMVs as with every step its own kernel, and the fused step
+     * really is five launches per layer (plus the embedding row and the output norm, logits and
+     * argmax).
      */
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"jvm", "opencl"})
-    void fusedFp16LayersMatchTheSeparateSteps(String spec) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"jvm, F16", "opencl, F16", "jvm, Q8_0", "opencl, Q8_0"})
+    void fusedLayersMatchTheSeparateSteps(String spec, String type) throws Exception {
         Device device = device(spec);
-        HfReference ref = HfReference.load("qwen2_fp16");
+        HfReference ref = HfReference.load(type.equals("F16") ? "qwen2_fp16" : "llama_gqa");
+        Path source = ref.folder();
+        if (type.equals("Q8_0")) {
+            source = dir.resolve("q8.gguf");
+            HfToGguf.convert(ref.folder(), source, GgmlType.Q8_0);
+        }
         // the work-group GEMVs explicitly: CPU OpenCL defaults to the barrier-free ones, unfused
         DecodeOptions fused = DecodeOptions.defaults(device, 64).withGemv(DecodeOptions.GemvSplit.GROUPS_OF_ROWS)
                 .withFusedLayerSteps(true).withProfiling(true);
-        try (LlamaModel model = LlamaModel.load(ref.folder());
+        try (LlamaModel model = LlamaModel.load(source);
              DeviceLlama together = DeviceLlama.create(model, device, fused);
              DeviceLlama apart = DeviceLlama.create(model, device, fused.withFusedLayerSteps(false))) {
             int layers = model.config().nLayers();

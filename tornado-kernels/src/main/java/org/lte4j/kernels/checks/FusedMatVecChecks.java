@@ -5,7 +5,9 @@ import static org.lte4j.kernels.checks.Check.prepared;
 import java.util.List;
 
 import org.lte4j.kernels.FusedMatVec;
+import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.WorkerGrid;
@@ -21,6 +23,8 @@ import org.lte4j.runtime.selftest.RandomArrays;
 final class FusedMatVecChecks {
     private static final int LOCAL = 64;
     private static final int DIM = 264;
+    /** Q8_0 rows of 1056 (264 words): with L = 64 one pass of four words per item, then single words. */
+    private static final int Q8_0_DIM = 1056;
     private static final float EPS = 1e-5f;
 
     private FusedMatVecChecks() {
@@ -66,6 +70,57 @@ final class FusedMatVecChecks {
                     Task t = Task.of("normedGateUpSiluF16", () -> FusedMatVec.normedGateUpSiluF16(ctx, x, norm, gate, up, out, DIM, hidden, EPS))
                             .withGrid(WorkerGrid.of((hidden + 1) / 2 * LOCAL, LOCAL));
                     return prepared(t, 1e-5, List.of(x, norm, gate, up), out);
+                }),
+                Check.of(FusedMatVec.class, "normedQkvRopeIntoCacheQ8_0", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int headDim = 8;
+                    int qDim = 4 * headDim;
+                    int kvDim = 2 * headDim;
+                    int context = 5;
+                    FloatArray x = r.floats(Q8_0_DIM);
+                    FloatArray norm = r.floats(Q8_0_DIM);
+                    Q8_0Split wq = MatVecChecks.randomSplitQ8_0(r, qDim, Q8_0_DIM);
+                    Q8_0Split wk = MatVecChecks.randomSplitQ8_0(r, kvDim, Q8_0_DIM);
+                    Q8_0Split wv = MatVecChecks.randomSplitQ8_0(r, kvDim, Q8_0_DIM);
+                    IntArray qQuants = wq.quants();
+                    HalfArray qScales = wq.scales();
+                    IntArray kQuants = wk.quants();
+                    HalfArray kScales = wk.scales();
+                    IntArray vQuants = wv.quants();
+                    HalfArray vScales = wv.scales();
+                    FloatArray bq = r.floats(qDim);
+                    FloatArray bk = r.floats(kvDim);
+                    FloatArray bv = r.floats(kvDim);
+                    IntArray position = IntArray.of(3);
+                    FloatArray frequencies = r.floats(headDim / 2);
+                    FloatArray q = new FloatArray(qDim);
+                    FloatArray keys = r.floats(context * kvDim);
+                    FloatArray values = r.floats(context * kvDim);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("normedQkvRopeIntoCacheQ8_0", () -> FusedMatVec.normedQkvRopeIntoCacheQ8_0(ctx, x, norm,
+                                    qQuants, qScales, kQuants, kScales, vQuants, vScales, bq, bk, bv,
+                                    position, frequencies, q, keys, values, Q8_0_DIM, qDim, kvDim, headDim, EPS))
+                            .withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5, List.of(x, norm, qQuants, qScales, kQuants, kScales, vQuants, vScales, bq, bk, bv,
+                            position, frequencies), q, keys, values);
+                }),
+                Check.of(FusedMatVec.class, "normedGateUpSiluQ8_0", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int hidden = 37;
+                    FloatArray x = r.floats(Q8_0_DIM);
+                    FloatArray norm = r.floats(Q8_0_DIM);
+                    Q8_0Split gate = MatVecChecks.randomSplitQ8_0(r, hidden, Q8_0_DIM);
+                    Q8_0Split up = MatVecChecks.randomSplitQ8_0(r, hidden, Q8_0_DIM);
+                    IntArray gateQuants = gate.quants();
+                    HalfArray gateScales = gate.scales();
+                    IntArray upQuants = up.quants();
+                    HalfArray upScales = up.scales();
+                    FloatArray out = new FloatArray(hidden);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("normedGateUpSiluQ8_0", () -> FusedMatVec.normedGateUpSiluQ8_0(ctx, x, norm, gateQuants,
+                                    gateScales, upQuants, upScales, out, Q8_0_DIM, hidden, EPS))
+                            .withGrid(WorkerGrid.of((hidden + 1) / 2 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5, List.of(x, norm, gateQuants, gateScales, upQuants, upScales), out);
                 }));
     }
 }

@@ -39,6 +39,13 @@ final class MatVecChecks {
         }
     }
 
+    /** Random GGML Q8_0 blocks split as the word-loading kernels read them. */
+    static Q8_0Split randomSplitQ8_0(RandomArrays r, int rows, int cols) {
+        try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
+            return Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
+        }
+    }
+
     static List<KernelCheck> all() {
         return List.of(
                 Check.of(MatVec.class, "gemvF32", seed -> {
@@ -132,10 +139,7 @@ final class MatVecChecks {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS; // not a multiple of 4: the last group has one row
                     int cols = 1280; // 320 words: one pass of four words per item, then one of single words
-                    Q8_0Split w;
-                    try (ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols)) {
-                        w = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
-                    }
+                    Q8_0Split w = randomSplitQ8_0(r, rows, cols);
                     IntArray quants = w.quants();
                     HalfArray scales = w.scales();
                     FloatArray x = r.floats(cols);
@@ -144,6 +148,21 @@ final class MatVecChecks {
                     Task t = Task.of("gemvQ8_0SplitWordsFourRows", () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, x, y, rows, cols))
                             .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-5, List.of(quants, scales, x), y); // only the summation order differs
+                }),
+                Check.of(MatVec.class, "gemvQ8_0SplitWordsFourRowsAddingInto", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 1280;
+                    Q8_0Split w = randomSplitQ8_0(r, rows, cols);
+                    IntArray quants = w.quants();
+                    HalfArray scales = w.scales();
+                    FloatArray x = r.floats(cols);
+                    FloatArray acc = r.floats(rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("gemvQ8_0SplitWordsFourRowsAddingInto",
+                                    () -> MatVec.gemvQ8_0SplitWordsFourRowsAddingInto(ctx, quants, scales, x, acc, rows, cols))
+                            .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-5, List.of(quants, scales, x), acc);
                 }),
                 Check.of(MatVec.class, "gemvQ8_0", seed -> {
                     RandomArrays r = new RandomArrays(seed);
