@@ -24,7 +24,10 @@ public final class Router {
      * so {@code w . RMSNorm(x) = s * (w . (x * normWeight))}; every group also sums x^2 over its
      * slice and the groups of the first four experts write those sums after the logits, at
      * {@code partialLogits[slices * experts + s]}, from which the compaction gets s
-     * ({@link #sliceNormScale}) without a norm launch. An input that is normed already passes
+     * ({@link #sliceNormScale}) without a norm launch; those groups also write the weighted input
+     * {@code weightedInput[c] = x[c] * normWeight[c]} of their slice, so that the fp16 gate/up
+     * that follows ({@link Experts#normedGateUpSiluF16PairsCompacting}) loads one vector instead
+     * of two and neither multiplies nor squares again. An input that is normed already passes
      * weights of 1 (exact) and compacts with scale 1 ({@link #compactActiveExpertsSummingSlices}).
      * No sigmoid: compaction compares logits with the threshold's logit
      * ({@code sigmoid(z) > tau} exactly when {@code z > ln(tau / (1 - tau))}), which also keeps
@@ -39,10 +42,10 @@ public final class Router {
      * L a power of two from 4 to {@link GroupLimits#MAX_LOCAL_SIZE}; group g does experts
      * {@code 4 * (g % ceil(experts / 4)) ..} over slice {@code g / ceil(experts / 4)}.
      * Traffic: reads 4 * experts * dim bytes of weights (x and normWeight once per group, from
-     * cache), writes 4 * (experts + 1) * slices.
+     * cache), writes 4 * (experts + 1) * slices + 4 * dim.
      */
     public static void logitsFourExpertsSplitK(KernelContext ctx, FloatArray w, FloatArray x, FloatArray normWeight, FloatArray partialLogits,
-                                               int experts, int dim, int slices) {
+                                               FloatArray weightedInput, int experts, int dim, int slices) {
         float[] scratch = ctx.allocateFloatLocalArray(5 * GroupLimits.MAX_LOCAL_SIZE);
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
@@ -60,6 +63,7 @@ public final class Router {
         float s2 = 0f;
         float s3 = 0f;
         float squares = 0f;
+        boolean writesInput = e0 == 0; // uniform per group
         int c = slice * run + lid;
         for (; c + size < end; c += 2 * size) {
             int k = c + size;
@@ -68,6 +72,10 @@ public final class Router {
             squares += xc * xc + xk * xk;
             float yc = xc * normWeight.get(c);
             float yk = xk * normWeight.get(k);
+            if (writesInput) {
+                weightedInput.set(c, yc);
+                weightedInput.set(k, yk);
+            }
             s0 += w.get(b0 + c) * yc + w.get(b0 + k) * yk;
             s1 += w.get(b1 + c) * yc + w.get(b1 + k) * yk;
             s2 += w.get(b2 + c) * yc + w.get(b2 + k) * yk;
@@ -77,6 +85,9 @@ public final class Router {
             float xc = x.get(c);
             squares += xc * xc;
             float yc = xc * normWeight.get(c);
+            if (writesInput) {
+                weightedInput.set(c, yc);
+            }
             s0 += w.get(b0 + c) * yc;
             s1 += w.get(b1 + c) * yc;
             s2 += w.get(b2 + c) * yc;

@@ -150,7 +150,8 @@ class LteBalancedFfnTest {
         };
         // fixed grids sized for all experts, as a captured decode step launches them
         Task[] tasks = new Task[3 + downTasks.length];
-        tasks[0] = Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, ones, partialLogits, experts, dim, slices))
+        FloatArray weightedInput = new FloatArray(dim);
+        tasks[0] = Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, ones, partialLogits, weightedInput, experts, dim, slices))
                 .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL));
         tasks[1] = Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partialLogits, slices, minLogit, ids, activeCount, experts))
                 .withGrid(WorkerGrid.of(LOCAL, LOCAL));

@@ -47,14 +47,18 @@ class SplitRouterAndLaneSumTest {
             }
         }
         FloatArray partials = r.floats(slices * (experts + 1)); // every slot is overwritten
+        FloatArray weightedInput = r.floats(dim); // every element is overwritten
         IntArray ids = new IntArray(experts);
         IntArray count = new IntArray(1);
         KernelContext ctx = new KernelContext();
         JvmRun.execute(
-                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, w, x, normWeight, partials, experts, dim, slices))
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, w, x, normWeight, partials, weightedInput, experts, dim, slices))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
                 Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partials, slices, minLogit, ids, count, experts))
                         .withGrid(WorkerGrid.of(local, local)));
+        for (int c = 0; c < dim; c++) {
+            assertEquals(x.get(c) * normWeight.get(c), weightedInput.get(c), 0f, "weighted input " + c);
+        }
         int run = (dim + slices - 1) / slices;
         for (int s = 0; s < slices; s++) { // each slice's sum of x^2, after the logits
             double squares = 0;
@@ -218,11 +222,13 @@ class SplitRouterAndLaneSumTest {
         IntArray g = LteBalancedFfnTest.packedHalves(gate);
         IntArray u = LteBalancedFfnTest.packedHalves(up);
         IntArray d = LteBalancedFfnTest.packedHalves(down);
+        FloatArray weightedInput = new FloatArray(dim);
         KernelContext ctx = new KernelContext();
         JvmRun.execute(
-                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, partialLogits, experts, dim, slices))
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, partialLogits, weightedInput, experts,
+                                dim, slices))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
-                Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, x, normWeight, partialLogits, slices,
+                Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, weightedInput, partialLogits, slices,
                                 minLogit, ids, activeCount, hidden, dim, expertSize, experts, eps, 1))
                         .withGrid(WorkerGrid.of(neurons / 2 * local, local)),
                 Task.of("down", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, d, hidden, ids, activeCount, x, dim, neurons, expertSize))
@@ -248,8 +254,8 @@ class SplitRouterAndLaneSumTest {
      * the slices' sums of squares is above the threshold (compared in double where not within
      * rounding of it; the squares put the scale near {@code 1 / sqrt(meanSquare)}, so with
      * {@code scaleDecides} some expert is on only unscaled or only scaled), every listed neuron is
-     * the scalar double SwiGLU of its rows on {@code RMSNorm(x) * normWeight} (x's own norm,
-     * not the router's squares), and no other neuron is written.
+     * the scalar double SwiGLU of its rows on the weighted input times that scale (the router's
+     * squares: the kernel takes the norm from them), and no other neuron is written.
      */
     @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3} minLogit={4} meanSquare={5} pairs per group={7}")
     @CsvSource({"12, 96, 3, 16, 0.05, 4, true, 1", "40, 64, 2, 8, 0, 0.25, false, 2", "9, 34, 1, 4, -5, 1, false, 4",
@@ -264,6 +270,10 @@ class SplitRouterAndLaneSumTest {
         float[] up = halves(r, neurons * dim);
         FloatArray x = r.floats(dim);
         FloatArray normWeight = r.floats(dim);
+        FloatArray weightedInput = new FloatArray(dim); // x * normWeight, as the router leaves it
+        for (int i = 0; i < dim; i++) {
+            weightedInput.set(i, x.get(i) * normWeight.get(i));
+        }
         FloatArray partialLogits = r.floats(slices * (experts + 1));
         double squares = 0;
         for (int s = 0; s < slices; s++) { // positive sums of squares adding to about meanSquare * dim
@@ -280,10 +290,13 @@ class SplitRouterAndLaneSumTest {
         IntArray ids = new IntArray(experts);
         IntArray count = IntArray.of(-1);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, x, normWeight, partialLogits,
+        JvmRun.execute(Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, weightedInput, partialLogits,
                         slices, minLogit, ids, count, hidden, dim, expertSize, experts, eps, pairs))
                 .withGrid(WorkerGrid.of(neurons / (2 * pairs) * local, local)));
-        FloatArray xn = normed(x, normWeight, eps);
+        FloatArray xn = new FloatArray(dim);
+        for (int i = 0; i < dim; i++) {
+            xn.set(i, (float) (weightedInput.get(i) * scale));
+        }
         int slot = 0;
         int decidedByScale = 0;
         for (int e = 0; e < experts; e++) {

@@ -80,6 +80,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final FloatArray ones;
     // shared by all layers (layers run one after another)
     private final FloatArray partialLogits;
+    /** The router's input times the norm weight, which the fp16 gate/up reads. */
+    private final FloatArray weightedInput;
     private final IntArray activeIds;
     private final FloatArray hidden;
     private final FloatArray partials;
@@ -115,6 +117,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.ones = new FloatArray(dim);
         ones.fill(1f);
         this.partialLogits = new FloatArray((long) routerSlices * (expertCount + 1)); // logits, then the slices' sums of squares
+        this.weightedInput = new FloatArray(dim);
         this.activeIds = new IntArray(expertCount);
         this.hidden = new FloatArray(model.config().hiddenDim());
         this.partials = new FloatArray((long) maxChunks * dim);
@@ -194,7 +197,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int size = expertSize;
         int experts = expertCount;
         int pairs = size % (2 * GATE_UP_PAIRS_PER_GROUP) == 0 ? GATE_UP_PAIRS_PER_GROUP : 1;
-        graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, residual, normWeight,
+        FloatArray y = weightedInput;
+        graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, y,
                         z, slices, min, ids, count, h, width, size, experts, eps, pairs))
                 .withGrid(WorkerGrid.of(experts * size / (2 * pairs) * local, local)));
         appendDown(graph, l, layer, residual, true);
@@ -220,16 +224,17 @@ public final class SparseFeedForward implements DeviceFeedForward {
         appendDown(graph, l, layer, out, adding);
     }
 
-    /** The split-K router's logits of {@code x * normWeight} and its slices' sums of squares, into {@link #partialLogits}. */
+    /** The split-K router's logits of {@code x * normWeight} and its slices' sums of squares, into {@link #partialLogits} (and {@code x * normWeight} into {@link #weightedInput}). */
     private Task router(TaskGraph graph, String name, int layer, FloatArray x, FloatArray normWeight) {
         FloatArray router = experts.router(layer);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, router);
         KernelContext ctx = new KernelContext();
         FloatArray z = partialLogits;
+        FloatArray y = weightedInput;
         int experts = expertCount;
         int width = dim;
         int slices = routerSlices;
-        return Task.of(name, () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, z, experts, width, slices))
+        return Task.of(name, () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, z, y, experts, width, slices))
                 .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local));
     }
 
@@ -368,6 +373,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
     public void close() {
         ones.close();
         partialLogits.close();
+        weightedInput.close();
         activeIds.close();
         hidden.close();
         partials.close();

@@ -45,9 +45,10 @@ final class LteChecks {
                     FloatArray x = r.floats(dim);
                     FloatArray normWeight = r.floats(dim);
                     FloatArray partialLogits = new FloatArray(slices * (experts + 1)); // logits, then each slice's sum of x^2
+                    FloatArray weightedInput = new FloatArray(dim);
                     KernelContext ctx = new KernelContext();
                     Task t = Task.of("logitsFourExpertsSplitK", () -> Router.logitsFourExpertsSplitK(ctx, w, x, normWeight, partialLogits,
-                                    experts, dim, slices))
+                                    weightedInput, experts, dim, slices))
                             .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL));
                     double largest = 1;
                     for (int i = 0; i < dim; i++) {
@@ -56,7 +57,7 @@ final class LteChecks {
                     try (FloatArray y = weighted(x, normWeight, 1)) {
                         largest = Math.max(largest, Weights.of(w, dim).maxAbsRowDot(experts, dim, y));
                     }
-                    return prepared(t, 1e-5 * largest, List.of(w, x, normWeight), partialLogits);
+                    return prepared(t, 1e-5 * largest, List.of(w, x, normWeight), partialLogits, weightedInput);
                 }),
                 Check.of(Router.class, "compactActiveExpertsSummingSlices", seed -> {
                     RandomArrays r = new RandomArrays(seed);
@@ -213,33 +214,34 @@ final class LteChecks {
             float eps = 1e-5f;
             IntArray gate = MatVecChecks.packedHalves(r, neurons, dim);
             IntArray up = MatVecChecks.packedHalves(r, neurons, dim);
-            FloatArray x = r.floats(dim);
-            FloatArray normWeight = r.floats(dim);
+            FloatArray weightedInput = r.floats(dim); // x * normWeight, as the router leaves it
             FloatArray partialLogits = r.floats(slices * (experts + 1));
+            double squares = 0;
             for (int s = 0; s < slices; s++) { // sums of squares are positive: a norm scale around 1
                 long at = (long) slices * experts + s;
                 partialLogits.set(at, (float) dim / slices * (0.5f + Math.abs(partialLogits.get(at))));
+                squares += partialLogits.get(at);
             }
             IntArray activeIds = new IntArray(experts);
             IntArray activeCount = new IntArray(1);
             FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
             KernelContext ctx = new KernelContext();
-            Task t = Task.of(kernel, () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, gate, up, x, normWeight, partialLogits,
+            Task t = Task.of(kernel, () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, gate, up, weightedInput, partialLogits,
                             slices, minLogit, activeIds, activeCount, hidden, dim, expertSize, experts, eps, 2))
                     .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
-            double squares = 0;
-            for (int i = 0; i < dim; i++) {
-                squares += (double) x.get(i) * x.get(i);
-            }
             Weights g = packedHalfWeights(gate, dim);
             Weights u = packedHalfWeights(up, dim);
             double s;
             double m;
-            try (FloatArray xn = weighted(x, normWeight, 1 / Math.sqrt(squares / dim + eps))) {
+            try (FloatArray xn = new FloatArray(dim)) { // the normed input: the weighted input times the norm's scale
+                double scale = 1 / Math.sqrt(squares / dim + eps);
+                for (int i = 0; i < dim; i++) {
+                    xn.set(i, (float) (weightedInput.get(i) * scale));
+                }
                 s = Math.max(g.maxAbsRowDot(neurons, dim, xn), u.maxAbsRowDot(neurons, dim, xn));
                 m = Math.max(g.maxAbsRowValue(neurons, dim, xn), u.maxAbsRowValue(neurons, dim, xn));
             }
-            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, normWeight, partialLogits), hidden,
+            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, weightedInput, partialLogits), hidden,
                     activeIds, activeCount);
         });
     }
