@@ -158,8 +158,9 @@ public final class Experts {
      * packed pairs (two halves per 32-bit word, the layout of {@link MatVec#gemvF16Pairs}; view a
      * {@code HalfArray} with {@code IntArray.wrap(halves.segment())}), {@code pairsPerGroup} pairs
      * of neurons per work-group, one pair at a time: four rows (gate n0, gate n0+1, up n0, up n0+1)
-     * share each input load, eight loads in flight. More pairs per group pay the routing decision
-     * below (a dependent round trip before the first weight load) fewer times.
+     * share each input load, eight loads in flight ({@link MatVec#twoPlusTwoRowPartialsF16}).
+     * More pairs per group pay the routing decision below (a dependent round trip before the
+     * first weight load) fewer times.
      * It routes for itself, so the decode needs no compaction launch before it: group g works on
      * expert {@code g / (expertSize / (2 pairsPerGroup))} when that expert's logit (its slices
      * added in ascending order, times the norm's scale) is above {@code minLogit}; and group 0
@@ -198,7 +199,7 @@ public final class Experts {
         int first = expert * expertSize + (ctx.groupIdx - expert * groupsPerExpert) * neuronsPerGroup;
         for (int n0 = first; n0 < first + neuronsPerGroup; n0 += 2) {
             long row = (long) n0 * words;
-            pairPartials(ctx, scratch, gateW, upW, row, row + words, weightedInput, words);
+            MatVec.twoPlusTwoRowPartialsF16(ctx, scratch, gateW, row, row + words, upW, row, row + words, weightedInput, words);
             GroupReduce.sumFourInPlace(ctx, scratch, true);
             if (lid < 2) {
                 float gate = scratch[lid * size] * routerScale;
@@ -208,54 +209,6 @@ public final class Experts {
             ctx.localBarrier(); // the next pair overwrites scratch
         }
     }
-
-    /**
-     * Item lid's partial dots of gate rows and up rows at word offsets {@code r0} and {@code r1}
-     * with {@code y}, into {@code scratch[k * L + lid]} (gate r0, gate r1, up r0, up r1): two
-     * words per row per iteration, eight loads in flight, as {@link MatVec#gemvF16PairsFourRows}.
-     */
-    private static void pairPartials(KernelContext ctx, float[] scratch, IntArray gateW, IntArray upW, long r0, long r1,
-                                     FloatArray y, int words) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int j = lid;
-        for (; j + size < words; j += 2 * size) {
-            int k = j + size;
-            int p0 = gateW.get(r0 + j);
-            int p1 = gateW.get(r1 + j);
-            int p2 = upW.get(r0 + j);
-            int p3 = upW.get(r1 + j);
-            int n0 = gateW.get(r0 + k);
-            int n1 = gateW.get(r1 + k);
-            int n2 = upW.get(r0 + k);
-            int n3 = upW.get(r1 + k);
-            float y0 = y.get(2 * j);
-            float y1 = y.get(2 * j + 1);
-            float y2 = y.get(2 * k);
-            float y3 = y.get(2 * k + 1);
-            s0 += MatVec.halfPair(p0, y0, y1) + MatVec.halfPair(n0, y2, y3);
-            s1 += MatVec.halfPair(p1, y0, y1) + MatVec.halfPair(n1, y2, y3);
-            s2 += MatVec.halfPair(p2, y0, y1) + MatVec.halfPair(n2, y2, y3);
-            s3 += MatVec.halfPair(p3, y0, y1) + MatVec.halfPair(n3, y2, y3);
-        }
-        for (; j < words; j += size) {
-            float y0 = y.get(2 * j);
-            float y1 = y.get(2 * j + 1);
-            s0 += MatVec.halfPair(gateW.get(r0 + j), y0, y1);
-            s1 += MatVec.halfPair(gateW.get(r1 + j), y0, y1);
-            s2 += MatVec.halfPair(upW.get(r0 + j), y0, y1);
-            s3 += MatVec.halfPair(upW.get(r1 + j), y0, y1);
-        }
-        scratch[lid] = s0;
-        scratch[size + lid] = s1;
-        scratch[2 * size + lid] = s2;
-        scratch[3 * size + lid] = s3;
-    }
-
 
     /**
      * {@link #gateUpSiluActiveQ8_0} on Q8_0 rows split into int8 quants loaded as 32-bit words

@@ -156,55 +156,62 @@ public final class MatVec {
 
     /**
      * Item lid's partial dots of rows {@code r0 .. r0+3} (clamped to the last row) with x, into
-     * {@code scratch[k * L + lid]}; nothing when {@code r0 >= rows}. Two words per row per
-     * iteration keep eight weight loads in flight; each x pair loaded serves four rows.
+     * {@code scratch[k * L + lid]}; nothing when {@code r0 >= rows}.
      */
     static void fourRowPartialsF16(KernelContext ctx, float[] scratch, IntArray w, FloatArray x, int r0, int rows, int cols) {
+        if (r0 < rows) {
+            int words = cols / 2;
+            twoPlusTwoRowPartialsF16(ctx, scratch, w, (long) r0 * words, (long) Math.min(r0 + 1, rows - 1) * words,
+                    w, (long) Math.min(r0 + 2, rows - 1) * words, (long) Math.min(r0 + 3, rows - 1) * words, x, words);
+        }
+    }
+
+    /**
+     * Item lid's partial dots with x of four packed fp16 rows, two of {@code a} and two of
+     * {@code b} at word offsets {@code a0, a1, b0, b1} (one matrix twice, or gate and up rows),
+     * into {@code scratch[k * L + lid]}. Two words per row per iteration keep eight weight loads
+     * in flight; each x pair loaded serves four rows.
+     */
+    static void twoPlusTwoRowPartialsF16(KernelContext ctx, float[] scratch, IntArray a, long a0, long a1, IntArray b, long b0,
+                                         long b1, FloatArray x, int words) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
-        int words = cols / 2;
-        if (r0 < rows) {
-            long b0 = (long) r0 * words;
-            long b1 = (long) Math.min(r0 + 1, rows - 1) * words;
-            long b2 = (long) Math.min(r0 + 2, rows - 1) * words;
-            long b3 = (long) Math.min(r0 + 3, rows - 1) * words;
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            int j = lid;
-            for (; j + size < words; j += 2 * size) {
-                int k = j + size;
-                int a0 = w.get(b0 + j);
-                int a1 = w.get(b1 + j);
-                int a2 = w.get(b2 + j);
-                int a3 = w.get(b3 + j);
-                int c0 = w.get(b0 + k);
-                int c1 = w.get(b1 + k);
-                int c2 = w.get(b2 + k);
-                int c3 = w.get(b3 + k);
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                float x2 = x.get(2 * k);
-                float x3 = x.get(2 * k + 1);
-                s0 += halfPair(a0, x0, x1) + halfPair(c0, x2, x3);
-                s1 += halfPair(a1, x0, x1) + halfPair(c1, x2, x3);
-                s2 += halfPair(a2, x0, x1) + halfPair(c2, x2, x3);
-                s3 += halfPair(a3, x0, x1) + halfPair(c3, x2, x3);
-            }
-            for (; j < words; j += size) {
-                float x0 = x.get(2 * j);
-                float x1 = x.get(2 * j + 1);
-                s0 += halfPair(w.get(b0 + j), x0, x1);
-                s1 += halfPair(w.get(b1 + j), x0, x1);
-                s2 += halfPair(w.get(b2 + j), x0, x1);
-                s3 += halfPair(w.get(b3 + j), x0, x1);
-            }
-            scratch[lid] = s0;
-            scratch[size + lid] = s1;
-            scratch[2 * size + lid] = s2;
-            scratch[3 * size + lid] = s3;
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int j = lid;
+        for (; j + size < words; j += 2 * size) {
+            int k = j + size;
+            int p0 = a.get(a0 + j);
+            int p1 = a.get(a1 + j);
+            int p2 = b.get(b0 + j);
+            int p3 = b.get(b1 + j);
+            int n0 = a.get(a0 + k);
+            int n1 = a.get(a1 + k);
+            int n2 = b.get(b0 + k);
+            int n3 = b.get(b1 + k);
+            float x0 = x.get(2 * j);
+            float x1 = x.get(2 * j + 1);
+            float x2 = x.get(2 * k);
+            float x3 = x.get(2 * k + 1);
+            s0 += halfPair(p0, x0, x1) + halfPair(n0, x2, x3);
+            s1 += halfPair(p1, x0, x1) + halfPair(n1, x2, x3);
+            s2 += halfPair(p2, x0, x1) + halfPair(n2, x2, x3);
+            s3 += halfPair(p3, x0, x1) + halfPair(n3, x2, x3);
         }
+        for (; j < words; j += size) {
+            float x0 = x.get(2 * j);
+            float x1 = x.get(2 * j + 1);
+            s0 += halfPair(a.get(a0 + j), x0, x1);
+            s1 += halfPair(a.get(a1 + j), x0, x1);
+            s2 += halfPair(b.get(b0 + j), x0, x1);
+            s3 += halfPair(b.get(b1 + j), x0, x1);
+        }
+        scratch[lid] = s0;
+        scratch[size + lid] = s1;
+        scratch[2 * size + lid] = s2;
+        scratch[3 * size + lid] = s3;
     }
 
     /**
