@@ -56,8 +56,11 @@ public final class FusedMatVec {
                                                  int dim, int qDim, int kvDim, int headDim, float eps) {
         float[] scratch = ctx.allocateFloatLocalArray(SUMS * GroupLimits.MAX_LOCAL_SIZE);
         int words = dim / 2;
-        int part = qkvPart(ctx.groupIdx, qDim, kvDim);
-        int r0 = qkvFirstRow(ctx.groupIdx, part, qDim, kvDim);
+        int qGroups = qDim / 4;
+        int kvGroups = kvDim / 4;
+        int group = ctx.groupIdx;
+        int part = group < qGroups ? 0 : group < qGroups + kvGroups ? 1 : 2;
+        int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
         // One call site with the matrix chosen here: with a call in each of three branches,
         // PoCL 3.1 returned wrong sums (the barriers after them are reached from three paths).
         IntArray w = part == 0 ? wq : part == 1 ? wk : wv;
@@ -81,26 +84,17 @@ public final class FusedMatVec {
                                                   int dim, int qDim, int kvDim, int headDim, float eps) {
         float[] scratch = ctx.allocateFloatLocalArray(SUMS * GroupLimits.MAX_LOCAL_SIZE);
         int words = dim / 4;
-        int part = qkvPart(ctx.groupIdx, qDim, kvDim);
-        int r0 = qkvFirstRow(ctx.groupIdx, part, qDim, kvDim);
+        int qGroups = qDim / 4;
+        int kvGroups = kvDim / 4;
+        int group = ctx.groupIdx;
+        int part = group < qGroups ? 0 : group < qGroups + kvGroups ? 1 : 2;
+        int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
         IntArray quants = part == 0 ? wqQuants : part == 1 ? wkQuants : wvQuants; // one call site, as in the fp16 kernel
         HalfArray scales = part == 0 ? wqScales : part == 1 ? wkScales : wvScales;
         normedPartialsQ8_0(ctx, scratch, quants, scales, (long) r0 * words, (long) (r0 + 1) * words,
                 quants, scales, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
         normedQkvEpilogue(ctx, scratch, part, r0, bq, bk, bv, position, inverseFrequencies, q, keyCache, valueCache, dim, kvDim, headDim, eps);
-    }
-
-    /** Which matrix work-group {@code group} of a fused q/k/v kernel reads: q (0), k (1) or v (2). */
-    private static int qkvPart(int group, int qDim, int kvDim) {
-        int qGroups = qDim / 4;
-        return group < qGroups ? 0 : group < qGroups + kvDim / 4 ? 1 : 2;
-    }
-
-    /** The first of the four rows, within its matrix ({@link #qkvPart}), that work-group {@code group} computes. */
-    private static int qkvFirstRow(int group, int part, int qDim, int kvDim) {
-        int qGroups = qDim / 4;
-        return 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvDim / 4);
     }
 
     /**
