@@ -43,23 +43,8 @@ public final class BF16Tensor extends Tensor {
     }
 
     /** Raw bf16 bits as bytes (the runtime has no bf16 array type); two bytes per element, LE. */
-    /**
-     * Four inputs at a time, each in its own accumulator with exactly {@link #dot}'s operations:
-     * every weight vector is loaded (and converted) once for four tokens, and the four independent
-     * fma chains overlap instead of waiting on one accumulator.
-     */
     @Override
-    void dotBatch(int row, float[] xs, int count, float[] outs) {
-        int t = 0;
-        for (; t + 4 <= count; t += 4) {
-            dot4(row, xs, t, outs);
-        }
-        for (; t < count; t++) {
-            outs[t * rows + row] = dot(row, xs, t * cols);
-        }
-    }
-
-    private void dot4(int row, float[] xs, int t, float[] outs) {
+    void dotFourInputs(int row, float[] xs, int t, float[] outs) {
         MemorySegment data = segment();
         long base = (long) row * cols * 2;
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;

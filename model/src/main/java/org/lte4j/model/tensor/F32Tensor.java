@@ -76,23 +76,8 @@ public final class F32Tensor extends Tensor {
         dst[dstIndex + 3 * stride] = s3;
     }
 
-    /**
-     * Four inputs at a time, each in its own accumulator with exactly {@link #dot}'s operations:
-     * every weight vector is loaded (and converted) once for four tokens, and the four independent
-     * fma chains overlap instead of waiting on one accumulator.
-     */
     @Override
-    void dotBatch(int row, float[] xs, int count, float[] outs) {
-        int t = 0;
-        for (; t + 4 <= count; t += 4) {
-            dot4(row, xs, t, outs);
-        }
-        for (; t < count; t++) {
-            outs[t * rows + row] = dot(row, xs, t * cols);
-        }
-    }
-
-    private void dot4(int row, float[] xs, int t, float[] outs) {
+    void dotFourInputs(int row, float[] xs, int t, float[] outs) {
         VectorSpecies<Float> sp = F_SPECIES;
         MemorySegment data = segment();
         long base = (long) row * cols * 4;

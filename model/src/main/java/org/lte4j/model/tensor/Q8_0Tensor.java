@@ -114,23 +114,8 @@ public final class Q8_0Tensor extends Tensor {
         return FloatVector.broadcast(F, Float.float16ToFloat(data.get(F16Tensor.LE, blockOffset)));
     }
 
-    /**
-     * Four inputs at a time, each in its own accumulator with exactly {@link #dot}'s operations:
-     * every weight vector is loaded (and converted) once for four tokens, and the four independent
-     * fma chains overlap instead of waiting on one accumulator.
-     */
     @Override
-    void dotBatch(int row, float[] xs, int count, float[] outs) {
-        int t = 0;
-        for (; t + 4 <= count; t += 4) {
-            dot4(row, xs, t, outs);
-        }
-        for (; t < count; t++) {
-            outs[t * rows + row] = dot(row, xs, t * cols);
-        }
-    }
-
-    private void dot4(int row, float[] xs, int t, float[] outs) {
+    void dotFourInputs(int row, float[] xs, int t, float[] outs) {
         MemorySegment data = segment();
         int blocks = cols / BLOCK;
         long base = (long) row * blocks * BLOCK_BYTES;

@@ -270,14 +270,28 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
     }
 
     /**
-     * {@code outs[t * rows + row] = dot(row, xs, t * cols)} for {@code t < count}. The row stays in
-     * cache across the tokens; a storage type may override this to convert the row once, with the
-     * same per-token operations as {@link #dot}.
+     * {@code outs[t * rows + row] = dot(row, xs, t * cols)} for {@code t < count}, four inputs at
+     * a time ({@link #dotFourInputs}) while the row is in cache.
      */
-    void dotBatch(int row, float[] xs, int count, float[] outs) {
-        for (int t = 0; t < count; t++) {
+    private void dotBatch(int row, float[] xs, int count, float[] outs) {
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            dotFourInputs(row, xs, t, outs);
+        }
+        for (; t < count; t++) {
             outs[t * rows + row] = dot(row, xs, t * cols);
         }
+    }
+
+    /**
+     * The results of row {@code row} for inputs {@code t .. t+3} into their token-major places. A
+     * storage type overrides this to load (and convert) each weight vector once for the four
+     * inputs, each in its own accumulator with exactly {@link #dot}'s operations, so that the
+     * four independent fma chains overlap instead of waiting on one accumulator.
+     */
+    void dotFourInputs(int row, float[] xs, int t, float[] outs) {
+        store4(outs, t, row, dot(row, xs, t * cols), dot(row, xs, (t + 1) * cols), dot(row, xs, (t + 2) * cols),
+                dot(row, xs, (t + 3) * cols));
     }
 
     /** Results of row {@code row} for tokens {@code t .. t + 3} into their token-major places. */
