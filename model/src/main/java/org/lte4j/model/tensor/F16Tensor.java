@@ -5,12 +5,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.NativeArray;
 
 /** IEEE binary16, little-endian. */
-public final class F16Tensor extends Tensor {
+public final class F16Tensor extends TwoByteFloatTensor {
     static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     F16Tensor(String name, long[] shape, MemorySegment data) {
@@ -23,54 +22,13 @@ public final class F16Tensor extends Tensor {
     }
 
     @Override
-    public float get(long index) {
-        return Float.float16ToFloat(segment().get(LE, index * 2));
+    FloatVector widen(ShortVector bits) {
+        return Fp16.halfToFloat(bits);
     }
 
     @Override
-    public float dot(int row, float[] x, int xOffset) {
-        MemorySegment data = segment();
-        long base = (long) row * cols * 2;
-        FloatVector acc = FloatVector.zero(Fp16.F);
-        int step = Fp16.F.length();
-        int i = 0;
-        for (int upper = Fp16.F.loopBound(cols); i < upper; i += step) {
-            ShortVector h = ShortVector.fromMemorySegment(Fp16.S, data, base + i * 2L, ByteOrder.LITTLE_ENDIAN);
-            acc = Fp16.halfToFloat(h).fma(FloatVector.fromArray(Fp16.F, x, xOffset + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < cols; i++) {
-            sum += Float.float16ToFloat(data.get(LE, base + i * 2L)) * x[xOffset + i];
-        }
-        return sum;
-    }
-
-    @Override
-    void dotFourInputs(int row, float[] xs, int t, float[] outs) {
-        MemorySegment data = segment();
-        long base = (long) row * cols * 2;
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a0 = FloatVector.zero(Fp16.F), a1 = a0, a2 = a0, a3 = a0;
-        int step = Fp16.F.length();
-        int i = 0;
-        for (int upper = Fp16.F.loopBound(cols); i < upper; i += step) {
-            ShortVector h = ShortVector.fromMemorySegment(Fp16.S, data, base + i * 2L, ByteOrder.LITTLE_ENDIAN);
-            FloatVector w = Fp16.halfToFloat(h);
-            a0 = w.fma(FloatVector.fromArray(Fp16.F, xs, x0 + i), a0);
-            a1 = w.fma(FloatVector.fromArray(Fp16.F, xs, x1 + i), a1);
-            a2 = w.fma(FloatVector.fromArray(Fp16.F, xs, x2 + i), a2);
-            a3 = w.fma(FloatVector.fromArray(Fp16.F, xs, x3 + i), a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; i < cols; i++) {
-            float w = Float.float16ToFloat(data.get(LE, base + i * 2L));
-            s0 += w * xs[x0 + i];
-            s1 += w * xs[x1 + i];
-            s2 += w * xs[x2 + i];
-            s3 += w * xs[x3 + i];
-        }
-        store4(outs, t, row, s0, s1, s2, s3);
+    float widen(short bits) {
+        return Float.float16ToFloat(bits);
     }
 
     @Override

@@ -20,7 +20,7 @@ import org.lte4j.runtime.api.NativeArray;
  * dequantisation formulas; the accumulation order differs from a scalar loop, so results agree with
  * a scalar reference to float rounding, not bit for bit.
  */
-public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor {
+public abstract sealed class Tensor permits F32Tensor, TwoByteFloatTensor, Q8_0Tensor, Q4_0Tensor {
     static final VectorSpecies<Float> F_SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Products with fewer multiply-adds than this run on the calling thread. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
