@@ -153,8 +153,9 @@ public final class Experts {
      * leaves: the weighted input {@code x * normWeight} and, after the partial logits, the
      * slices' sums of x^2, whose norm scale {@code 1 / sqrt(mean(x^2) + eps)}
      * ({@link Router#sliceNormScale}) multiplies the dots at the end; so the group neither loads
-     * {@code x} and {@code normWeight} separately nor sums squares (on the H200 this kernel issued
-     * instructions at 61% of the SMs' rate against 47% of DRAM bandwidth). Weights are read as
+     * {@code x} and {@code normWeight} separately nor sums squares (on the H200 the kernel that did
+     * issued instructions at 61% of the SMs' rate against 47% of DRAM bandwidth; this one measured
+     * the same at 50% sparsity and 5% faster at 80%, docs/PERF.md). Weights are read as
      * packed pairs (two halves per 32-bit word, the layout of {@link MatVec#gemvF16Pairs}; view a
      * {@code HalfArray} with {@code IntArray.wrap(halves.segment())}), {@code pairsPerGroup} pairs
      * of neurons per work-group, one pair at a time: four rows (gate n0, gate n0+1, up n0, up n0+1)
