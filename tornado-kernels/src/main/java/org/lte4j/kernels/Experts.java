@@ -516,6 +516,113 @@ public final class Experts {
     }
 
     /**
+     * {@link #downActiveF16PairsFourRows} over the model's own Q8_0 down matrix split into quant
+     * words and block scales ({@link Q8_0Split}, as {@link MatVec#gemvQ8_0SplitWordsFourRows}
+     * reads it): with an expert size that is a multiple of 32, an expert's columns of a row are
+     * whole blocks, so the active experts' bytes are read and nothing else, without an
+     * expert-major copy, split-K partials or a second kernel to sum them. Four slots of each row
+     * in flight per item (sixteen quant loads), as the Q8_0 GEMV. Requires {@code expertSize} a
+     * multiple of 32. Grid: {@code (ceil(dim / 4) * L, L)}.
+     * Traffic: reads 34/32 * dim * expertSize * activeCount bytes of weights, writes 4 * dim.
+     */
+    public static void downActiveQ8_0FourRows(KernelContext ctx, IntArray quants, HalfArray scales, FloatArray hidden,
+                                              IntArray activeIds, IntArray activeCount, FloatArray out, int dim, int ffnDim,
+                                              int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = 4 * ctx.groupIdx;
+        activeFourRowPartialsQ8_0(ctx, scratch, quants, scales, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < dim) {
+            out.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /** {@code acc += } what {@link #downActiveQ8_0FourRows} computes. Same grid and traffic, plus 4 * dim bytes read. */
+    public static void downActiveQ8_0FourRowsAddingInto(KernelContext ctx, IntArray quants, HalfArray scales, FloatArray hidden,
+                                                        IntArray activeIds, IntArray activeCount, FloatArray acc, int dim,
+                                                        int ffnDim, int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = 4 * ctx.groupIdx;
+        activeFourRowPartialsQ8_0(ctx, scratch, quants, scales, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < dim) {
+            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /**
+     * Item lid's partial dots of split Q8_0 rows {@code r0 .. r0+3} (clamped to the last row)
+     * with the active experts' part of {@code hidden}, into {@code scratch[k * L + lid]}. Slot s
+     * is quant word {@code s % (expertSize/4)} of active expert {@code s / (expertSize/4)}; four
+     * slots per iteration.
+     */
+    static void activeFourRowPartialsQ8_0(KernelContext ctx, float[] scratch, IntArray quants, HalfArray scales, FloatArray hidden,
+                                          IntArray activeIds, IntArray activeCount, int r0, int rows, int ffnDim, int expertSize) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        if (r0 < rows) {
+            int rowWords = ffnDim / 4;
+            int expertWords = expertSize / 4;
+            int slots = activeCount.get(0) * expertWords;
+            long b0 = (long) r0 * rowWords;
+            long b1 = (long) Math.min(r0 + 1, rows - 1) * rowWords;
+            long b2 = (long) Math.min(r0 + 2, rows - 1) * rowWords;
+            long b3 = (long) Math.min(r0 + 3, rows - 1) * rowWords;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int j = lid;
+            for (; j + 3 * size < slots; j += 4 * size) {
+                int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
+                int k = j + size;
+                int ck = activeIds.get(k / expertWords) * expertWords + k % expertWords;
+                int m = k + size;
+                int cm = activeIds.get(m / expertWords) * expertWords + m % expertWords;
+                int n = m + size;
+                int cn = activeIds.get(n / expertWords) * expertWords + n % expertWords;
+                int q0 = quants.get(b0 + cj);
+                int q1 = quants.get(b1 + cj);
+                int q2 = quants.get(b2 + cj);
+                int q3 = quants.get(b3 + cj);
+                int p0 = quants.get(b0 + ck);
+                int p1 = quants.get(b1 + ck);
+                int p2 = quants.get(b2 + ck);
+                int p3 = quants.get(b3 + ck);
+                int u0 = quants.get(b0 + cm);
+                int u1 = quants.get(b1 + cm);
+                int u2 = quants.get(b2 + cm);
+                int u3 = quants.get(b3 + cm);
+                int v0 = quants.get(b0 + cn);
+                int v1 = quants.get(b1 + cn);
+                int v2 = quants.get(b2 + cn);
+                int v3 = quants.get(b3 + cn);
+                s0 += (MatVec.scaledWordDot(q0, scales, b0, hidden, cj) + MatVec.scaledWordDot(p0, scales, b0, hidden, ck))
+                        + (MatVec.scaledWordDot(u0, scales, b0, hidden, cm) + MatVec.scaledWordDot(v0, scales, b0, hidden, cn));
+                s1 += (MatVec.scaledWordDot(q1, scales, b1, hidden, cj) + MatVec.scaledWordDot(p1, scales, b1, hidden, ck))
+                        + (MatVec.scaledWordDot(u1, scales, b1, hidden, cm) + MatVec.scaledWordDot(v1, scales, b1, hidden, cn));
+                s2 += (MatVec.scaledWordDot(q2, scales, b2, hidden, cj) + MatVec.scaledWordDot(p2, scales, b2, hidden, ck))
+                        + (MatVec.scaledWordDot(u2, scales, b2, hidden, cm) + MatVec.scaledWordDot(v2, scales, b2, hidden, cn));
+                s3 += (MatVec.scaledWordDot(q3, scales, b3, hidden, cj) + MatVec.scaledWordDot(p3, scales, b3, hidden, ck))
+                        + (MatVec.scaledWordDot(u3, scales, b3, hidden, cm) + MatVec.scaledWordDot(v3, scales, b3, hidden, cn));
+            }
+            for (; j < slots; j += size) {
+                int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
+                s0 += MatVec.scaledWordDot(quants.get(b0 + cj), scales, b0, hidden, cj);
+                s1 += MatVec.scaledWordDot(quants.get(b1 + cj), scales, b1, hidden, cj);
+                s2 += MatVec.scaledWordDot(quants.get(b2 + cj), scales, b2, hidden, cj);
+                s3 += MatVec.scaledWordDot(quants.get(b3 + cj), scales, b3, hidden, cj);
+            }
+            scratch[lid] = s0;
+            scratch[size + lid] = s1;
+            scratch[2 * size + lid] = s2;
+            scratch[3 * size + lid] = s3;
+        }
+    }
+
+    /**
      * Item lid's partial dots of rows {@code r0 .. r0+3} (clamped to the last row) with the
      * active experts' part of {@code hidden}, into {@code scratch[k * L + lid]}. The items walk
      * the active columns word by word (slot s is word {@code s % (expertSize/2)} of active expert

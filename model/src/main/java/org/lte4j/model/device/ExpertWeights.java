@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.model.llama.LlamaModel;
-import org.lte4j.model.sparse.ExpertMajorDown;
 import org.lte4j.model.sparse.ExpertRouter;
 import org.lte4j.model.sparse.LteModel;
 import org.lte4j.model.tensor.GgmlType;
@@ -27,9 +27,10 @@ import org.lte4j.runtime.api.NativeArray;
  *   <li>F16 with an even expert size: the model's own {@code [dim, ffnDim]} matrix, no copy (an
  *       expert's columns are contiguous in every row), read as packed pairs by a row-blocked
  *       kernel;</li>
- *   <li>Q8_0 and Q4_0 with an expert size that is a multiple of 32: grouped by expert,
- *       {@code [experts * dim, expertSize]}, whole blocks copied ({@link ExpertMajorDown}); Q4_0
- *       then widened to Q8_0 as DeviceMatrix does;</li>
+ *   <li>Q8_0 and Q4_0 with an expert size that is a multiple of 32: the model's own
+ *       {@code [dim, ffnDim]} matrix (Q4_0 widened to Q8_0 as DeviceMatrix does) split into quant
+ *       words and block scales ({@link Q8_0Split}), where an expert's columns of a row are whole
+ *       blocks, read by a row-blocked kernel;</li>
  *   <li>everything else (F32, BF16, other expert sizes): transposed fp32.</li>
  * </ul>
  * Memory: except for F16, one more ffn_down per layer, owned here and freed by {@link #close()}.
@@ -37,10 +38,21 @@ import org.lte4j.runtime.api.NativeArray;
 public final class ExpertWeights implements AutoCloseable {
 
     /** How a layer's down projection is laid out on the device, i.e. which down kernel reads it. */
-    public enum DownLayout { TRANSPOSED_F32, ROWS_F16_PAIRS, EXPERT_MAJOR_Q8_0 }
+    public enum DownLayout { TRANSPOSED_F32, ROWS_F16_PAIRS, ROWS_Q8_0_SPLIT }
 
-    /** One layer's down projection: the bytes the kernel reads ({@code data}), and their size. */
-    public record Down(DownLayout layout, NativeArray data, long bytes) {
+    /**
+     * One layer's down projection: the arrays the kernel reads ({@code data}, and for split Q8_0
+     * the block scales, else null), and their size in bytes.
+     */
+    public record Down(DownLayout layout, NativeArray data, NativeArray scales, long bytes) {
+        Down(DownLayout layout, NativeArray data, long bytes) {
+            this(layout, data, null, bytes);
+        }
+
+        /** Every array the kernel reads, for one upload. */
+        public NativeArray[] arrays() {
+            return scales == null ? new NativeArray[] {data} : new NativeArray[] {data, scales};
+        }
     }
 
     private static final int TILE = 64;
@@ -124,13 +136,10 @@ public final class ExpertWeights implements AutoCloseable {
         int hidden = down.cols();
         GgmlType type = down.type();
         boolean wholeBlocks = expertSize % 32 == 0;
-        if (type == GgmlType.Q8_0 && wholeBlocks) {
-            Tensor t = ExpertMajorDown.of(down, expertSize, arena);
-            return new Down(DownLayout.EXPERT_MAJOR_Q8_0, ByteArray.wrap(t.segment()), t.segment().byteSize());
-        }
-        if (type == GgmlType.Q4_0 && wholeBlocks) {
-            MemorySegment q8 = WeightConversion.q4_0ToQ8_0(ExpertMajorDown.of(down, expertSize, arena), arena);
-            return new Down(DownLayout.EXPERT_MAJOR_Q8_0, ByteArray.wrap(q8), q8.byteSize());
+        if ((type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && wholeBlocks) {
+            ByteArray blocks = ByteArray.wrap(type == GgmlType.Q8_0 ? down.segment() : WeightConversion.q4_0ToQ8_0(down, arena));
+            Q8_0Split split = Q8_0Split.of(blocks, dim, hidden, arena);
+            return new Down(DownLayout.ROWS_Q8_0_SPLIT, split.quants(), split.scales(), blocks.byteSize());
         }
         if (type == GgmlType.F16 && expertSize % 2 == 0) {
             return new Down(DownLayout.ROWS_F16_PAIRS, IntArray.wrap(down.segment()), down.segment().byteSize());

@@ -241,7 +241,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
     /** The down projection over the listed experts, written to or added into {@code out}, in the layout of {@link ExpertWeights}. */
     private void appendDown(TaskGraph graph, String l, int layer, FloatArray out, boolean adding) {
         ExpertWeights.Down down = experts.down(layer);
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, down.data());
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, down.arrays());
         KernelContext ctx = new KernelContext();
         IntArray count = counts[layer];
         IntArray ids = activeIds;
@@ -267,11 +267,15 @@ public final class SparseFeedForward implements DeviceFeedForward {
                         .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536)));
                 graph.task(sumOfPartials(l + "ffn_down_sum", out, count, adding));
             }
-            case EXPERT_MAJOR_Q8_0 -> {
-                ByteArray d = (ByteArray) down.data();
-                graph.task(Task.of(l + "ffn_down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, h, ids, count, p, width, size, chunks))
-                        .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536)));
-                graph.task(sumOfPartials(l + "ffn_down_sum", out, count, adding));
+            case ROWS_Q8_0_SPLIT -> { // four whole output rows per group, as fp16
+                IntArray quants = (IntArray) down.data();
+                HalfArray scales = (HalfArray) down.scales();
+                WorkerGrid grid = WorkerGrid.of((width + 3) / 4 * local, local);
+                graph.task(adding
+                        ? Task.of(l + "ffn_down_residual", () -> Experts.downActiveQ8_0FourRowsAddingInto(ctx, quants, scales, h, ids, count,
+                                out, width, ffnDim, size)).withGrid(grid)
+                        : Task.of(l + "ffn_down", () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, h, ids, count, out, width,
+                                ffnDim, size)).withGrid(grid));
             }
         }
     }

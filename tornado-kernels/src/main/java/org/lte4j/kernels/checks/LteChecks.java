@@ -80,6 +80,8 @@ final class LteChecks {
                 balancedDownCheck("downPartialsBalancedQ8_0ExpertMajor", Format.Q8_0),
                 activeRowsDownCheck("downActiveF16PairsFourRows"),
                 activeRowsDownCheck("downActiveF16PairsFourRowsAddingInto"),
+                activeRowsDownQ8_0Check("downActiveQ8_0FourRows"),
+                activeRowsDownQ8_0Check("downActiveQ8_0FourRowsAddingInto"),
                 gateUpCheck("gateUpSiluActiveF32", Format.F32),
                 gateUpCheck("gateUpSiluActiveF16", Format.F16),
                 gateUpCheck("gateUpSiluActiveQ8_0", Format.Q8_0));
@@ -349,6 +351,35 @@ final class LteChecks {
             t = t.withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
             return prepared(t, 1e-5 * Math.max(1, packedHalfWeights(down, ffnDim).maxAbsRowDot(dim, ffnDim, hidden)),
                     List.of(down, hidden, activeIds, activeCount), out);
+        });
+    }
+
+    /** The row-blocked down projection over the active experts of the model's own Q8_0 matrix, split; writing or adding. */
+    private static KernelCheck activeRowsDownQ8_0Check(String kernel) {
+        return Check.of(Experts.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM + 2; // not a multiple of 4: the last group has two rows
+            int expertSize = EXPERT_SIZE;
+            int experts = 80; // about 40 active, 320 word slots: with L = 64 a pass of four slots per item, then single ones
+            int ffnDim = experts * expertSize;
+            ByteArray blocks = QuantizedInputs.randomQ8_0(r, dim, ffnDim);
+            Q8_0Split split = Q8_0Split.of(blocks, dim, ffnDim, Arena.ofAuto());
+            IntArray quants = split.quants();
+            HalfArray scales = split.scales();
+            FloatArray hidden = r.floats(ffnDim);
+            IntArray[] active = randomActive(r, experts);
+            IntArray activeIds = active[0];
+            IntArray activeCount = active[1];
+            FloatArray out = r.floats(dim);
+            KernelContext ctx = new KernelContext();
+            Task t = kernel.endsWith("AddingInto")
+                    ? Task.of(kernel, () -> Experts.downActiveQ8_0FourRowsAddingInto(ctx, quants, scales, hidden, activeIds, activeCount, out,
+                            dim, ffnDim, expertSize))
+                    : Task.of(kernel, () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, hidden, activeIds, activeCount, out,
+                            dim, ffnDim, expertSize));
+            t = t.withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
+            return prepared(t, 1e-5 * Math.max(1, Weights.ofQ8_0(blocks, ffnDim).maxAbsRowDot(dim, ffnDim, hidden)),
+                    List.of(quants, scales, hidden, activeIds, activeCount), out);
         });
     }
 }
