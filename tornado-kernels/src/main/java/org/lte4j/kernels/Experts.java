@@ -357,51 +357,6 @@ public final class Experts {
     }
 
     /**
-     * Split-K down projection over the active experts with GGML Q8_0 weights grouped by expert
-     * ({@code [experts * dim, expertSize]}, model/sparse {@code ExpertMajorDown}: row
-     * {@code e * dim + i} is expert e's slice of output row i, whole 34-byte blocks copied from
-     * {@code ffn_down}, so no value is requantised). Slices and chunks as in
-     * {@link #downPartialsBalancedF32}; item (chunk k, output i) adds, for each of its
-     * slices, the slice's eight quants of row {@code e * dim + i} times the block scale times the
-     * slice's activations. Neighbouring items read neighbouring rows. Requires {@code expertSize}
-     * a multiple of 32.
-     * Grid: 1-D covering {@code maxChunks * dim} items (fewer loop).
-     * Traffic: reads 34/32 * count * expertSize * dim bytes of weights, writes 4 * chunks * dim.
-     */
-    public static void downPartialsBalancedQ8_0ExpertMajor(KernelContext ctx, ByteArray down, FloatArray hidden,
-                                                           IntArray activeIds, IntArray activeCount, FloatArray partials,
-                                                           int dim, int expertSize, int maxChunks) {
-        int slicesPerExpert = expertSize / DOWN_SLICE;
-        int slices = activeCount.get(0) * slicesPerExpert;
-        int perChunk = slicesPerBalancedChunk(slices, maxChunks);
-        int items = balancedChunks(slices, maxChunks) * dim;
-        int blocksPerRow = expertSize / MatVec.Q8_0_BLOCK;
-        int slicesPerBlock = MatVec.Q8_0_BLOCK / DOWN_SLICE;
-        for (int t = ctx.globalIdx; t < items; t += ctx.globalGroupSizeX) {
-            int chunk = t / dim;
-            int i = t - chunk * dim;
-            int first = chunk * perChunk;
-            int end = Math.min(first + perChunk, slices);
-            float acc = 0f;
-            for (int u = first; u < end; u++) {
-                int slot = u / slicesPerExpert;
-                int e = activeIds.get(slot);
-                int k = u - slot * slicesPerExpert; // slice within the expert
-                int b = k / slicesPerBlock;
-                long block = (((long) e * dim + i) * blocksPerRow + b) * MatVec.Q8_0_BLOCK_BYTES;
-                long q = block + 2 + (k - b * slicesPerBlock) * DOWN_SLICE;
-                int n = e * expertSize + k * DOWN_SLICE;
-                float s = ((down.get(q) * hidden.get(n) + down.get(q + 1) * hidden.get(n + 1))
-                        + (down.get(q + 2) * hidden.get(n + 2) + down.get(q + 3) * hidden.get(n + 3)))
-                        + ((down.get(q + 4) * hidden.get(n + 4) + down.get(q + 5) * hidden.get(n + 5))
-                        + (down.get(q + 6) * hidden.get(n + 6) + down.get(q + 7) * hidden.get(n + 7)));
-                acc += down.getHalf(block) * s;
-            }
-            partials.set(t, acc);
-        }
-    }
-
-    /**
      * Lane {@code lane}'s share of output i's chunk sum: chunks {@code lane, lane + lanes, ...}
      * below {@code chunks}, added in that order in two accumulators (two loads in flight); 0 for
      * an item past the outputs ({@code i >= dim}).

@@ -141,11 +141,15 @@ class LteBalancedFfnTest {
                                 maxChunks)).withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE)),
                         ctx, partials, activeCount, out, residual, dim, maxChunks, lanes, sumGrid);
             }
-            case Q8_0 -> {
-                ByteArray d = expertMajorBlocks(rawQ8_0.get(down), dim, neurons);
-                yield splitKDown(Task.of("down", () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, hidden, ids, activeCount, partials, dim,
-                                EXPERT_SIZE, maxChunks)).withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE)),
-                        ctx, partials, activeCount, out, residual, dim, maxChunks, lanes, sumGrid);
+            case Q8_0 -> { // the same over the model's own Q8_0 matrix, split into quant words and scales
+                Q8_0Split d = Q8_0Split.of(rawQ8_0.get(down), dim, neurons, Arena.ofAuto());
+                IntArray quants = d.quants();
+                HalfArray scales = d.scales();
+                yield new Task[] {
+                        Task.of("down", () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, hidden, ids, activeCount, out, dim, neurons,
+                                EXPERT_SIZE)).withGrid(rowsGrid),
+                        Task.of("down+", () -> Experts.downActiveQ8_0FourRowsAddingInto(ctx, quants, scales, hidden, ids, activeCount, residual,
+                                dim, neurons, EXPERT_SIZE)).withGrid(rowsGrid)};
             }
         };
         // fixed grids sized for all experts, as a captured decode step launches them
@@ -337,17 +341,5 @@ class LteBalancedFfnTest {
             MemorySegment.copy(h.segment(), 0, w.segment(), 0, h.byteSize());
             return w;
         }
-    }
-
-    /** Q8_0 {@code [dim, neurons]} (one block per expert slice of a row) regrouped to {@code [experts * dim, 32]} by block copies. */
-    private static ByteArray expertMajorBlocks(ByteArray down, int dim, int neurons) {
-        int experts = neurons / EXPERT_SIZE;
-        ByteArray out = new ByteArray(down.getSize());
-        for (int e = 0; e < experts; e++) {
-            for (int i = 0; i < dim; i++) {
-                MemorySegment.copy(down.segment(), ((long) i * experts + e) * 34, out.segment(), ((long) e * dim + i) * 34, 34);
-            }
-        }
-        return out;
     }
 }

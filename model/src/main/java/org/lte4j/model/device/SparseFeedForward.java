@@ -39,12 +39,13 @@ import org.lte4j.runtime.graph.TaskGraph;
  * {@code ffn_compact} ({@link Router#compactActiveExpertsSummingSlices}), {@code ffn_gate_up}
  * over the list ({@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons},
  * {@link Experts#gateUpSiluActiveF32}, {@link Experts#gateUpSiluActiveF16}, ...), and the down
- * projection: fp16 as above, written or added; F32 and Q8_0 split-K over the active experts into
- * at most {@code maxChunks} partial vectors ({@link Experts#downPartialsBalancedF32},
- * {@link Experts#downPartialsBalancedQ8_0ExpertMajor}, on the layouts of {@link ExpertWeights}),
- * then {@code ffn_down_sum}, the partials summed in a fixed order over {@link #SUM_LANES} lanes
- * per output, written to {@code out} ({@link Experts#sumDownPartialsAcrossLanes}) or added into
- * the residual stream ({@link Experts#addDownPartialsAcrossLanes}).
+ * projection: fp16 as above and Q8_0 the same way over the model's own split Q8_0 matrix
+ * ({@link Experts#downActiveQ8_0FourRows}), written or added; F32 (and other layouts of
+ * {@link ExpertWeights}) split-K over the active experts into at most {@code maxChunks} partial
+ * vectors ({@link Experts#downPartialsBalancedF32}), then {@code ffn_down_sum}, the partials
+ * summed in a fixed order over {@link #SUM_LANES} lanes per output, written to {@code out}
+ * ({@link Experts#sumDownPartialsAcrossLanes}) or added into the residual stream
+ * ({@link Experts#addDownPartialsAcrossLanes}).
  * Every grid is fixed and sized for all experts; work past the active count is skipped on the
  * device, so the host never waits for the router and the token step can be captured once. The
  * active count of every layer stays on the device ({@link #activeCount}); reading it back costs a

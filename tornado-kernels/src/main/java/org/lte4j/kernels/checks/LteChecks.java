@@ -76,8 +76,7 @@ final class LteChecks {
                 laneSumCheck("addDownPartialsAcrossLanes"),
                 normedSelfRoutingGateUpCheck(),
                 gateUpSplitWordsCheck(),
-                balancedDownCheck("downPartialsBalancedF32", Format.F32),
-                balancedDownCheck("downPartialsBalancedQ8_0ExpertMajor", Format.Q8_0),
+                balancedDownCheck("downPartialsBalancedF32"),
                 activeRowsDownCheck("downActiveF16PairsFourRows"),
                 activeRowsDownCheck("downActiveF16PairsFourRowsAddingInto"),
                 activeRowsDownQ8_0Check("downActiveQ8_0FourRows"),
@@ -279,11 +278,8 @@ final class LteChecks {
         });
     }
 
-    /**
-     * Balanced split-K down kernels: F32 transposed ({@code neurons x dim}), Q8_0 grouped by
-     * expert ({@code [experts * dim, expertSize]}).
-     */
-    private static KernelCheck balancedDownCheck(String kernel, Format format) {
+    /** The balanced split-K down kernel over F32 transposed ({@code neurons x dim}). */
+    private static KernelCheck balancedDownCheck(String kernel) {
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM;
@@ -296,27 +292,11 @@ final class LteChecks {
             IntArray activeCount = active[1];
             FloatArray partials = new FloatArray(maxChunks * dim);
             KernelContext ctx = new KernelContext();
-            NativeArray down;
-            Weights at; // at(n, i): neuron n's weight for output i
-            Task t;
-            switch (format) {
-                case F32 -> {
-                    FloatArray d = r.floats(neurons * dim);
-                    down = d;
-                    at = Weights.of(d, dim);
-                    t = Task.of(kernel, () -> Experts.downPartialsBalancedF32(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, maxChunks))
-                            .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
-                }
-                case Q8_0 -> {
-                    ByteArray d = QuantizedInputs.randomQ8_0(r, EXPERTS * dim, expertSize);
-                    down = d;
-                    Weights rows = Weights.ofQ8_0(d, expertSize);
-                    at = (n, i) -> rows.at(n / expertSize * dim + i, n % expertSize);
-                    t = Task.of(kernel, () -> Experts.downPartialsBalancedQ8_0ExpertMajor(ctx, d, hidden, activeIds, activeCount, partials, dim, expertSize, maxChunks))
-                            .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
-                }
-                default -> throw new IllegalStateException();
-            }
+            FloatArray down = r.floats(neurons * dim);
+            Weights at = Weights.of(down, dim); // at(n, i): neuron n's weight for output i
+            Task t = Task.of(kernel, () -> Experts.downPartialsBalancedF32(ctx, down, hidden, activeIds, activeCount, partials, dim, expertSize,
+                            maxChunks))
+                    .withGrid(WorkerGrid.covering((long) maxChunks * dim, LOCAL, Integer.MAX_VALUE));
             double scale = 0;
             for (int i = 0; i < dim; i++) {
                 double s = 0;
