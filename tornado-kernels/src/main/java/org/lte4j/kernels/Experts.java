@@ -212,51 +212,6 @@ public final class Experts {
     }
 
     /**
-     * {@link #normedGateUpSiluF16PairsCompacting} on split Q8_0 gate and up rows (quant words and
-     * block scales, {@link Q8_0Split}): the same routing, compaction and norm scale from the
-     * router's outputs, so a Q8_0 sparse FFN layer is three launches too (router, this, the
-     * row-blocked {@link #downActiveQ8_0FourRowsAddingInto}) instead of five with a separate
-     * RMSNorm and compaction. Rows are read four words at a time
-     * ({@link MatVec#twoPlusTwoRowPartialsQ8_0}). The routing prologue is the fp16 kernel's,
-     * written out again rather than shared, because a helper for the fused q/k/v kernels' prologue
-     * measured 6% slower on the H200. Requires {@code dim} a multiple of 32 and
-     * {@code expertSize} a multiple of {@code 2 * pairsPerGroup}. Same grid as the fp16 kernel.
-     * Traffic: reads 2 * 34/32 * count * expertSize * dim bytes of weights, writes as the fp16 kernel.
-     */
-    public static void normedGateUpSiluQ8_0Compacting(KernelContext ctx, IntArray gateQuants, HalfArray gateScales, IntArray upQuants,
-                                                      HalfArray upScales, FloatArray weightedInput, FloatArray partialLogits, int slices,
-                                                      float minLogit, IntArray activeIds, IntArray activeCount, FloatArray hidden,
-                                                      int dim, int expertSize, int experts, float eps, int pairsPerGroup) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        float routerScale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
-        if (ctx.groupIdx == 0) { // uniform per group: all of group 0 meets the scan's barriers
-            Router.compactActive(ctx, scratch, partialLogits, slices, routerScale, minLogit, activeIds, activeCount, experts);
-        }
-        int neuronsPerGroup = 2 * pairsPerGroup;
-        int groupsPerExpert = expertSize / neuronsPerGroup;
-        int expert = ctx.groupIdx / groupsPerExpert;
-        if (!Router.isActive(partialLogits, slices, experts, expert, routerScale, minLogit)) {
-            return; // uniform per group: no item of it reaches a barrier
-        }
-        int words = dim / 4;
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int first = expert * expertSize + (ctx.groupIdx - expert * groupsPerExpert) * neuronsPerGroup;
-        for (int n0 = first; n0 < first + neuronsPerGroup; n0 += 2) {
-            long row = (long) n0 * words;
-            MatVec.twoPlusTwoRowPartialsQ8_0(ctx, scratch, gateQuants, gateScales, row, row + words, upQuants, upScales, row, row + words,
-                    weightedInput, words);
-            GroupReduce.sumFourInPlace(ctx, scratch, true);
-            if (lid < 2) {
-                float gate = scratch[lid * size] * routerScale;
-                float up = scratch[(2 + lid) * size] * routerScale;
-                hidden.set(n0 + lid, Activations.silu(gate) * up);
-            }
-            ctx.localBarrier(); // the next pair overwrites scratch
-        }
-    }
-
-    /**
      * {@link #gateUpSiluActiveQ8_0} on Q8_0 rows split into int8 quants loaded as 32-bit words
      * (four weights per load) and fp16 block scales ({@link Q8_0Split}, the form the dense Q8_0
      * GEMV {@link MatVec#gemvQ8_0SplitWordsFourRows} reads), four neurons per work-group sharing

@@ -365,71 +365,64 @@ public final class MatVec {
 
     /**
      * Item lid's partial dots of split Q8_0 rows {@code r0 .. r0+3} (clamped to the last row)
-     * with x, into {@code scratch[k * L + lid]}; nothing when {@code r0 >= rows}.
+     * with x, into {@code scratch[k * L + lid]}: four words of each row per iteration, sixteen
+     * loads in flight.
      */
     static void fourRowPartialsQ8_0(KernelContext ctx, float[] scratch, IntArray quants, HalfArray scales, FloatArray x,
                                     int r0, int rows, int cols) {
-        if (r0 < rows) {
-            int words = cols / 4;
-            twoPlusTwoRowPartialsQ8_0(ctx, scratch, quants, scales, (long) r0 * words, (long) Math.min(r0 + 1, rows - 1) * words,
-                    quants, scales, (long) Math.min(r0 + 2, rows - 1) * words, (long) Math.min(r0 + 3, rows - 1) * words, x, words);
-        }
-    }
-
-    /**
-     * Item lid's partial dots with x of four split Q8_0 rows, two of {@code a} and two of
-     * {@code b} starting at words {@code a0, a1, b0, b1} (one matrix twice, or gate and up rows),
-     * into {@code scratch[k * L + lid]}: four words of each row per iteration, sixteen quant loads
-     * in flight.
-     */
-    static void twoPlusTwoRowPartialsQ8_0(KernelContext ctx, float[] scratch, IntArray aQuants, HalfArray aScales, long a0, long a1,
-                                          IntArray bQuants, HalfArray bScales, long b0, long b1, FloatArray x, int words) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int j = lid;
-        for (; j + 3 * size < words; j += 4 * size) {
-            int k = j + size;
-            int m = k + size;
-            int n = m + size;
-            int q0 = aQuants.get(a0 + j);
-            int q1 = aQuants.get(a1 + j);
-            int q2 = bQuants.get(b0 + j);
-            int q3 = bQuants.get(b1 + j);
-            int p0 = aQuants.get(a0 + k);
-            int p1 = aQuants.get(a1 + k);
-            int p2 = bQuants.get(b0 + k);
-            int p3 = bQuants.get(b1 + k);
-            int u0 = aQuants.get(a0 + m);
-            int u1 = aQuants.get(a1 + m);
-            int u2 = bQuants.get(b0 + m);
-            int u3 = bQuants.get(b1 + m);
-            int v0 = aQuants.get(a0 + n);
-            int v1 = aQuants.get(a1 + n);
-            int v2 = bQuants.get(b0 + n);
-            int v3 = bQuants.get(b1 + n);
-            s0 += scaledWordDot(q0, aScales, a0, x, j) + scaledWordDot(p0, aScales, a0, x, k)
-                    + scaledWordDot(u0, aScales, a0, x, m) + scaledWordDot(v0, aScales, a0, x, n);
-            s1 += scaledWordDot(q1, aScales, a1, x, j) + scaledWordDot(p1, aScales, a1, x, k)
-                    + scaledWordDot(u1, aScales, a1, x, m) + scaledWordDot(v1, aScales, a1, x, n);
-            s2 += scaledWordDot(q2, bScales, b0, x, j) + scaledWordDot(p2, bScales, b0, x, k)
-                    + scaledWordDot(u2, bScales, b0, x, m) + scaledWordDot(v2, bScales, b0, x, n);
-            s3 += scaledWordDot(q3, bScales, b1, x, j) + scaledWordDot(p3, bScales, b1, x, k)
-                    + scaledWordDot(u3, bScales, b1, x, m) + scaledWordDot(v3, bScales, b1, x, n);
+        int words = cols / 4;
+        if (r0 < rows) {
+            long b0 = (long) r0 * words;
+            long b1 = (long) Math.min(r0 + 1, rows - 1) * words;
+            long b2 = (long) Math.min(r0 + 2, rows - 1) * words;
+            long b3 = (long) Math.min(r0 + 3, rows - 1) * words;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int j = lid;
+            for (; j + 3 * size < words; j += 4 * size) {
+                int k = j + size;
+                int m = k + size;
+                int n = m + size;
+                int q0 = quants.get(b0 + j);
+                int q1 = quants.get(b1 + j);
+                int q2 = quants.get(b2 + j);
+                int q3 = quants.get(b3 + j);
+                int p0 = quants.get(b0 + k);
+                int p1 = quants.get(b1 + k);
+                int p2 = quants.get(b2 + k);
+                int p3 = quants.get(b3 + k);
+                int u0 = quants.get(b0 + m);
+                int u1 = quants.get(b1 + m);
+                int u2 = quants.get(b2 + m);
+                int u3 = quants.get(b3 + m);
+                int v0 = quants.get(b0 + n);
+                int v1 = quants.get(b1 + n);
+                int v2 = quants.get(b2 + n);
+                int v3 = quants.get(b3 + n);
+                s0 += scaledWordDot(q0, scales, b0, x, j) + scaledWordDot(p0, scales, b0, x, k)
+                        + scaledWordDot(u0, scales, b0, x, m) + scaledWordDot(v0, scales, b0, x, n);
+                s1 += scaledWordDot(q1, scales, b1, x, j) + scaledWordDot(p1, scales, b1, x, k)
+                        + scaledWordDot(u1, scales, b1, x, m) + scaledWordDot(v1, scales, b1, x, n);
+                s2 += scaledWordDot(q2, scales, b2, x, j) + scaledWordDot(p2, scales, b2, x, k)
+                        + scaledWordDot(u2, scales, b2, x, m) + scaledWordDot(v2, scales, b2, x, n);
+                s3 += scaledWordDot(q3, scales, b3, x, j) + scaledWordDot(p3, scales, b3, x, k)
+                        + scaledWordDot(u3, scales, b3, x, m) + scaledWordDot(v3, scales, b3, x, n);
+            }
+            for (; j < words; j += size) {
+                s0 += scaledWordDot(quants.get(b0 + j), scales, b0, x, j);
+                s1 += scaledWordDot(quants.get(b1 + j), scales, b1, x, j);
+                s2 += scaledWordDot(quants.get(b2 + j), scales, b2, x, j);
+                s3 += scaledWordDot(quants.get(b3 + j), scales, b3, x, j);
+            }
+            scratch[lid] = s0;
+            scratch[size + lid] = s1;
+            scratch[2 * size + lid] = s2;
+            scratch[3 * size + lid] = s3;
         }
-        for (; j < words; j += size) {
-            s0 += scaledWordDot(aQuants.get(a0 + j), aScales, a0, x, j);
-            s1 += scaledWordDot(aQuants.get(a1 + j), aScales, a1, x, j);
-            s2 += scaledWordDot(bQuants.get(b0 + j), bScales, b0, x, j);
-            s3 += scaledWordDot(bQuants.get(b1 + j), bScales, b1, x, j);
-        }
-        scratch[lid] = s0;
-        scratch[size + lid] = s1;
-        scratch[2 * size + lid] = s2;
-        scratch[3 * size + lid] = s3;
     }
 
     /**

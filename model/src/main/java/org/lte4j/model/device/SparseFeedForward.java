@@ -17,8 +17,8 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.graph.TaskGraph;
 
 /**
- * The LTE sparse FFN on the device (DESIGN.md section 5). In a decoder with fp16 or Q8_0 gate,
- * up and down ({@link #appendNormingAndAddingInto}) a layer is three launches, the FFN's RMSNorm folded
+ * The LTE sparse FFN on the device (DESIGN.md section 5). In a decoder with fp16 gate, up and
+ * down ({@link #appendNormingAndAddingInto}) a layer is three launches, the FFN's RMSNorm folded
  * into the first two as the dense fp16 layer folds it ({@link org.lte4j.kernels.FusedMatVec}):
  * <ol>
  *   <li>{@code ffn_norm_router}: router logits of the raw residual times the norm weight, split
@@ -29,13 +29,12 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       logit is above the threshold's logit ({@code sigmoid(z) > tau} exactly when
  *       {@code z > ln(tau / (1 - tau))}) listed on the device, and {@code silu(gate xn) * up xn}
  *       for their neurons only, one group per {@link #GATE_UP_PAIRS_PER_GROUP} neuron pairs of all
- *       experts (inactive ones return at once), {@link Experts#normedGateUpSiluF16PairsCompacting}
- *       ({@link Experts#normedGateUpSiluQ8_0Compacting});</li>
+ *       experts (inactive ones return at once), {@link Experts#normedGateUpSiluF16PairsCompacting};</li>
  *   <li>{@code ffn_down_residual}: four whole output rows per group over the active experts'
  *       columns of the model's own matrix, added into the residual stream,
- *       {@link Experts#downActiveF16PairsFourRowsAddingInto} ({@link Experts#downActiveQ8_0FourRowsAddingInto}).</li>
+ *       {@link Experts#downActiveF16PairsFourRowsAddingInto}.</li>
  * </ol>
- * Elsewhere (F32, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
+ * Elsewhere (F32, Q8_0, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
  * the decoder has normed) the same router runs with norm weights of 1, then
  * {@code ffn_compact} ({@link Router#compactActiveExpertsSummingSlices}), {@code ffn_gate_up}
  * over the list ({@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons},
@@ -179,17 +178,16 @@ public final class SparseFeedForward implements DeviceFeedForward {
         DeviceMatrix gate = weights.matrix(lw.wGate());
         DeviceMatrix up = weights.matrix(lw.wUp());
         ExpertWeights.Down down = experts.down(layer);
-        boolean f16 = DeviceMatrix.allPackedHalves(gate, up) && down.layout() == ExpertWeights.DownLayout.ROWS_F16_PAIRS
-                && dim % 2 == 0 && expertSize % 2 == 0;
-        boolean q8_0 = gate.format() == WeightFormat.Q8_0 && up.format() == WeightFormat.Q8_0
-                && down.layout() == ExpertWeights.DownLayout.ROWS_Q8_0_SPLIT;
-        if (!(f16 || q8_0)) {
+        if (!(DeviceMatrix.allPackedHalves(gate, up) && down.layout() == ExpertWeights.DownLayout.ROWS_F16_PAIRS
+                && dim % 2 == 0 && expertSize % 2 == 0)) {
             return false;
         }
         String l = "l" + layer + ".";
         graph.task(router(graph, l + "ffn_norm_router", layer, residual, normWeight));
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
         KernelContext ctx = new KernelContext();
+        IntArray g = gate.packedHalves();
+        IntArray u = up.packedHalves();
         FloatArray z = partialLogits;
         int slices = routerSlices;
         float min = minLogit;
@@ -201,21 +199,9 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int experts = expertCount;
         int pairs = size % (2 * GATE_UP_PAIRS_PER_GROUP) == 0 ? GATE_UP_PAIRS_PER_GROUP : 1;
         FloatArray y = weightedInput;
-        Task gateUp;
-        if (f16) {
-            IntArray g = gate.packedHalves();
-            IntArray u = up.packedHalves();
-            gateUp = Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, y,
-                    z, slices, min, ids, count, h, width, size, experts, eps, pairs));
-        } else {
-            IntArray gq = gate.splitQuants();
-            HalfArray gs = gate.splitScales();
-            IntArray uq = up.splitQuants();
-            HalfArray us = up.splitScales();
-            gateUp = Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluQ8_0Compacting(ctx, gq, gs, uq, us, y,
-                    z, slices, min, ids, count, h, width, size, experts, eps, pairs));
-        }
-        graph.task(gateUp.withGrid(WorkerGrid.of(experts * size / (2 * pairs) * local, local)));
+        graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, y,
+                        z, slices, min, ids, count, h, width, size, experts, eps, pairs))
+                .withGrid(WorkerGrid.of(experts * size / (2 * pairs) * local, local)));
         appendDown(graph, l, layer, residual, true);
         return true;
     }

@@ -30,7 +30,7 @@ final class FusedMatVecChecks {
      * Q8_0 gate/up (silu(gate) * up of two 1056-term sums in another order). One wrong term in a
      * row moves an output by orders of magnitude more.
      */
-    static final double Q8_0_TOLERANCE = 4e-5;
+    private static final double Q8_0_TOLERANCE = 4e-5;
     private static final float EPS = 1e-5f;
 
     private FusedMatVecChecks() {

@@ -75,7 +75,6 @@ final class LteChecks {
                 laneSumCheck("sumDownPartialsAcrossLanes"),
                 laneSumCheck("addDownPartialsAcrossLanes"),
                 normedSelfRoutingGateUpCheck(),
-                normedSelfRoutingGateUpQ8_0Check(),
                 gateUpSplitWordsCheck(),
                 balancedDownCheck("downPartialsBalancedF32"),
                 activeRowsDownCheck("downActiveF16PairsFourRows"),
@@ -361,47 +360,6 @@ final class LteChecks {
             t = t.withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
             return prepared(t, 1e-5 * Math.max(1, Weights.ofQ8_0(blocks, ffnDim).maxAbsRowDot(dim, ffnDim, hidden)),
                     List.of(quants, scales, hidden, activeIds, activeCount), out);
-        });
-    }
-
-    /**
-     * The Q8_0 self-routing gate/up, as {@link #normedSelfRoutingGateUpCheck} with split Q8_0 rows
-     * of 1056 (264 words: with L = 64 a pass of four words per item, then single words).
-     */
-    private static KernelCheck normedSelfRoutingGateUpQ8_0Check() {
-        String kernel = "normedGateUpSiluQ8_0Compacting";
-        return Check.of(Experts.class, kernel, seed -> {
-            RandomArrays r = new RandomArrays(seed);
-            int dim = 1056;
-            int expertSize = EXPERT_SIZE;
-            int experts = EXPERTS;
-            int neurons = experts * expertSize;
-            int slices = 3;
-            float minLogit = 0.05f;
-            float eps = 1e-5f;
-            ByteArray gateBlocks = QuantizedInputs.randomQ8_0(r, neurons, dim);
-            ByteArray upBlocks = QuantizedInputs.randomQ8_0(r, neurons, dim);
-            Q8_0Split gate = Q8_0Split.of(gateBlocks, neurons, dim, Arena.ofAuto());
-            Q8_0Split up = Q8_0Split.of(upBlocks, neurons, dim, Arena.ofAuto());
-            IntArray gq = gate.quants();
-            HalfArray gs = gate.scales();
-            IntArray uq = up.quants();
-            HalfArray us = up.scales();
-            FloatArray weightedInput = r.floats(dim); // x * normWeight, as the router leaves it
-            FloatArray partialLogits = r.floats(slices * (experts + 1));
-            for (int s = 0; s < slices; s++) { // sums of squares are positive: a norm scale around 1
-                long at = (long) slices * experts + s;
-                partialLogits.set(at, (float) dim / slices * (0.5f + Math.abs(partialLogits.get(at))));
-            }
-            IntArray activeIds = new IntArray(experts);
-            IntArray activeCount = new IntArray(1);
-            FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
-            KernelContext ctx = new KernelContext();
-            Task t = Task.of(kernel, () -> Experts.normedGateUpSiluQ8_0Compacting(ctx, gq, gs, uq, us, weightedInput, partialLogits,
-                            slices, minLogit, activeIds, activeCount, hidden, dim, expertSize, experts, eps, 2))
-                    .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
-            return prepared(t, FusedMatVecChecks.Q8_0_TOLERANCE, List.of(gq, gs, uq, us, weightedInput, partialLogits), hidden,
-                    activeIds, activeCount);
         });
     }
 }
