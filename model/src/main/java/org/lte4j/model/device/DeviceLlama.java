@@ -340,13 +340,15 @@ public final class DeviceLlama implements AutoCloseable {
         int headDim = config.headDim();
         int context = maxContext;
         KernelContext ctx = new KernelContext();
-        Task task = switch (options.attention()) {
+        return switch (options.attention()) {
             case PER_POSITION_ITEM -> Task.of(name, () -> Attention.attendOneQuery(ctx, query, keys, values, scratch, out, pos,
-                    heads, kvHeads, headDim, context));
+                    heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * local, local));
+            // the largest group: a head's positions are its rows' serial rounds (32 lanes each), so
+            // 1024 items walk them in a quarter of the rounds of 256 (one group per head only
+            // fills 32 of the H200's 132 SMs, and each round is a dependent trip to memory)
             case LANES_PER_POSITION -> Task.of(name, () -> Attention.attendOneQueryLanesPerPosition(ctx, query, keys, values, scratch, out, pos,
-                    heads, kvHeads, headDim, context));
+                    heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * vectorLocal, vectorLocal));
         };
-        return task.withGrid(WorkerGrid.of(heads * local, local));
     }
 
     private Task argmax(String name, FloatArray in, IntArray result) {

@@ -71,6 +71,13 @@ final class CEmitter {
         for (Map.Entry<String, IrType> v : f.variables().entrySet()) {
             b.append("    ").append(type(v.getValue())).append(' ').append(v.getKey()).append(";\n");
         }
+        // On compute capability 9.0 and later the CUDA backend launches kernels as programmatic
+        // dependents of the one before them, so a kernel's blocks may be placed while that kernel
+        // still runs: every CUDA kernel waits for it (lte_await_preceding) at its first statement,
+        // before it touches memory.
+        if (f.kernel() && !cl) {
+            b.append("    ").append(call("lte_await_preceding")).append("();\n");
+        }
         // Labels only where something jumps (fall-through to the next block needs none).
         Set<Integer> targets = new HashSet<>();
         List<IrFunction.Block> blocks = f.blocks();

@@ -22,7 +22,8 @@ final class CSupport {
 
     private static final List<String> ORDER = List.of("lte_f2i", "lte_f2l", "lte_d2i", "lte_d2l", "lte_fmin", "lte_fmax",
             "lte_dmin", "lte_dmax", "lte_roundf", "lte_round", "lte_f2h", "lte_h2f", "lte_byte_half", "lte_ctz", "lte_ctzl",
-            "lte_atomic_add_float", "lte_imin", "lte_imax", "lte_lmin", "lte_lmax", "lte_iabs", "lte_labs");
+            "lte_atomic_add_float", "lte_imin", "lte_imax", "lte_lmin", "lte_lmax", "lte_iabs", "lte_labs",
+            "lte_await_preceding");
 
     static String emit(Set<String> used, Target target) {
         Map<String, Boolean> all = new LinkedHashMap<>();
@@ -160,6 +161,16 @@ final class CSupport {
             case "lte_lmax" -> "Q LONG lte_lmax(LONG a, LONG b) { return a > b ? a : b; }\n";
             case "lte_iabs" -> "Q int lte_iabs(int a) { return a < 0 ? -a : a; }\n";
             case "lte_labs" -> "Q LONG lte_labs(LONG a) { return a < 0 ? -a : a; }\n";
+            case "lte_await_preceding" -> """
+                    /* Dependent launch (compute 9.0+): wait until the grid launched before this one has completed and its
+                       writes are visible, then let the next grid be placed. Returns at once for a plain launch. */
+                    Q void lte_await_preceding() {
+                    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+                        asm volatile("griddepcontrol.wait;" ::: "memory");
+                        asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+                    #endif
+                    }
+                    """;
             default -> throw new IllegalArgumentException(name);
         };
         return s.replace("ASUINT", asUint).replace("ASINT", asInt).replace("ASFLOATU", asFloatU).replace("ASFLOAT", asFloat)

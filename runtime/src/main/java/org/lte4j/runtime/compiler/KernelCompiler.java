@@ -49,7 +49,7 @@ import java.lang.classfile.TypeKind;
  */
 public final class KernelCompiler {
     /** Bumped whenever the generated code changes for the same input, to invalidate disk caches. */
-    private static final String COMPILER_VERSION = "lte4j-kernel-compiler-1";
+    private static final String COMPILER_VERSION = "lte4j-kernel-compiler-3";
 
     private KernelCompiler() {
     }

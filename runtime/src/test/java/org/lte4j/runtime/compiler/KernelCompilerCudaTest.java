@@ -37,5 +37,21 @@ class KernelCompilerCudaTest {
         assertFalse(k.source().contains("#include"), "NVRTC has no include path");
         String ptx = Nvcc.ptx(nvcc, k);
         assertTrue(ptx.contains(".entry " + k.entryName()), "the entry keeps its C name");
+        // Dependent launch: the kernel may be placed while its predecessor runs, so on sm_90 it must
+        // wait for that grid before its first load or store of global memory.
+        int waits = ptx.indexOf("griddepcontrol.wait");
+        assertTrue(waits >= 0, "every kernel waits for the grid before it:\n" + ptx);
+        for (String access : new String[] {"ld.global", "st.global", "atom.global", "red.global"}) {
+            int first = ptx.indexOf(access);
+            assertTrue(first < 0 || first > waits, access + " before griddepcontrol.wait:\n" + ptx);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void openClKernelsHaveNoDependentLaunchWait(String name) {
+        Map<Integer, Object> specs = name.equals("reduceGroupsSized") ? Map.of(4, 128) : Map.of();
+        GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, name), Target.OPENCL_C, specs);
+        assertFalse(k.source().contains("griddepcontrol"), "an OpenCL queue runs kernels in order: " + k.source());
     }
 }

@@ -6,6 +6,7 @@ import static org.lwjgl.cuda.CU.CUDA_ERROR_OUT_OF_MEMORY;
 import static org.lwjgl.cuda.CU.CUDA_SUCCESS;
 import static org.lwjgl.cuda.CU.CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK;
 import static org.lwjgl.cuda.CU.CU_FUNC_ATTRIBUTE_NUM_REGS;
+import static org.lwjgl.cuda.CU.CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
 import static org.lwjgl.cuda.CU.CU_MEMHOSTREGISTER_PORTABLE;
 import static org.lwjgl.cuda.CU.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL;
 import static org.lwjgl.cuda.CU.CU_STREAM_NON_BLOCKING;
@@ -18,6 +19,7 @@ import static org.lwjgl.cuda.CU.cuGraphExecDestroy;
 import static org.lwjgl.cuda.CU.cuGraphInstantiateWithFlags;
 import static org.lwjgl.cuda.CU.cuGraphLaunch;
 import static org.lwjgl.cuda.CU.cuLaunchKernel;
+import static org.lwjgl.cuda.CU.cuLaunchKernelEx;
 import static org.lwjgl.cuda.CU.cuMemAlloc;
 import static org.lwjgl.cuda.CU.cuMemFree;
 import static org.lwjgl.cuda.CU.cuMemGetInfo;
@@ -61,6 +63,8 @@ import org.lte4j.runtime.compiler.GeneratedKernel;
 import org.lte4j.runtime.compiler.KernelCompiler;
 import org.lte4j.runtime.compiler.Target;
 import org.lwjgl.PointerBuffer;
+import org.lwjgl.cuda.CUlaunchAttribute;
+import org.lwjgl.cuda.CUlaunchConfig;
 import org.lwjgl.system.MemoryStack;
 import org.lwjgl.system.MemoryUtil;
 
@@ -381,14 +385,41 @@ public final class CudaDevice implements Device {
         try (MemoryStack stack = MemoryStack.stackPush()) {
             PointerBuffer params = KernelArguments.pack(g, args, this, stack);
             long start = timingStart();
-            int rc = cuLaunchKernel(k.function(), shape.gridX(), shape.gridY(), 1, shape.blockX(), shape.blockY(), 1, 0,
+            boolean dependent = info.computeMajor() >= DEPENDENT_LAUNCH_MAJOR && k.awaitsPredecessor();
+            int rc = dependent
+                    ? cuLaunchKernelEx(dependentLaunch(shape, stack), k.function(), params, null)
+                    : cuLaunchKernel(k.function(), shape.gridX(), shape.gridY(), 1, shape.blockX(), shape.blockY(), 1, 0,
                     stream, params, null);
             if (rc != CUDA_SUCCESS) {
-                throw failure(rc, "cuLaunchKernel", "launching " + g.entryName() + " with " + shape.gridX() + "x"
+                throw failure(rc, dependent ? "cuLaunchKernelEx" : "cuLaunchKernel", "launching " + g.entryName() + " with " + shape.gridX() + "x"
                         + shape.gridY() + " blocks of " + shape.blockX() + "x" + shape.blockY() + " threads on " + spec());
             }
             timingEnd(start, ProfileRecord.Kind.KERNEL, g.entryName(), 0);
         }
+    }
+
+    /**
+     * Compute capability from which kernels launch as programmatic dependents of the kernel before
+     * them in the stream (Hopper's griddepcontrol): a launch may start its blocks while the previous
+     * grid drains, instead of after it has ended.
+     */
+    static final int DEPENDENT_LAUNCH_MAJOR = 9;
+
+    /**
+     * A launch that lets the kernel start before the previous one in the stream has finished. Safe
+     * because every CUDA kernel begins by waiting for its predecessor's grid to complete and its
+     * memory to be visible ({@code griddepcontrol.wait}, emitted by the kernel compiler before any
+     * other statement): what overlaps is only the launch and the blocks' placement on the SMs, which
+     * otherwise leave a gap between every two kernels of a decode step. Recorded as a programmatic
+     * edge when the stream is being captured into a CUDA graph.
+     */
+    private CUlaunchConfig dependentLaunch(LaunchShape shape, MemoryStack stack) {
+        CUlaunchAttribute.Buffer attributes = CUlaunchAttribute.calloc(1, stack);
+        attributes.get(0).id(CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION).value().programmaticStreamSerializationAllowed(1);
+        return CUlaunchConfig.calloc(stack)
+                .gridDimX(shape.gridX()).gridDimY(shape.gridY()).gridDimZ(1)
+                .blockDimX(shape.blockX()).blockDimY(shape.blockY()).blockDimZ(1)
+                .sharedMemBytes(0).hStream(stream).attrs(attributes);
     }
 
     /** Without a grid, a loop-style kernel covers its loop bound argument. */

@@ -13,6 +13,7 @@ public final class CudaKernel implements DeviceKernel {
     private final int maxThreadsPerBlock;
     private final int registers;
     private final String architecture;
+    private final boolean awaitsPredecessor;
     private volatile boolean closed;
     private WorkerGrid lastGrid; // decode launches the same kernel with the same grid over and over
     private LaunchShape lastShape;
@@ -26,6 +27,7 @@ public final class CudaKernel implements DeviceKernel {
         this.maxThreadsPerBlock = maxThreadsPerBlock;
         this.registers = registers;
         this.architecture = architecture;
+        this.awaitsPredecessor = generated.source().contains("griddepcontrol.wait");
     }
 
     @Override
@@ -45,6 +47,15 @@ public final class CudaKernel implements DeviceKernel {
     /** {@code sm_90} (CUBIN) or {@code compute_90} (PTX, JIT-compiled by the driver). */
     public String architecture() {
         return architecture;
+    }
+
+    /**
+     * Whether the kernel begins by waiting for the grid launched before it ({@code griddepcontrol.wait},
+     * which the kernel compiler emits into every kernel), so that it may be launched as a
+     * programmatic dependent; hand-written CUDA C without it launches plainly.
+     */
+    boolean awaitsPredecessor() {
+        return awaitsPredecessor;
     }
 
     /** The launch shape for {@code grid}, remembered for the next launch with the same grid. */
