@@ -35,7 +35,9 @@ import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
  * profiled pass over the same positions gives the kernel time and the host overhead = that
  * pass's wall time minus its kernel time (launch and queue cost the device does not see). A
  * captured step cannot be profiled inside: its overhead is its wall time minus the kernel time
- * of the uncaptured pass.
+ * of the uncaptured pass. That difference is negative where the device overlaps consecutive
+ * kernels (CUDA's dependent launches on compute 9.0+): the profiled pass times each kernel alone,
+ * the captured step lets the next one start while the last drains.
  *
  * <p>Prompt prefill on the device: {@value #PROMPT_TOKENS} prompt tokens run in batches of
  * {@link DevicePrefill#DEFAULT_BATCH} ({@link DeviceLlama#prefillGreedy}) against the same
