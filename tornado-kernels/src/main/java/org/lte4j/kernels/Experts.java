@@ -218,8 +218,8 @@ public final class Experts {
      * each x load, eight word loads in flight. Requires {@code dim} a multiple of 32 and
      * {@code expertSize} a multiple of 4.
      * Grid: exactly one group per four neurons of all experts, {@code WorkerGrid.of(experts * expertSize / 4 * L, L)},
-     * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}; groups past the active count read
-     * nothing (they only pass the reduction's barriers).
+     * L a power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}; groups past the active count
+     * return at once (the whole group, before any barrier).
      * Traffic: reads 2 * 34/32 * count * expertSize * dim bytes of weights.
      */
     public static void gateUpSiluActiveQ8_0SplitWordsFourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales,
@@ -227,67 +227,101 @@ public final class Experts {
                                                                  IntArray activeIds, IntArray activeCount, FloatArray hidden,
                                                                  int dim, int expertSize) {
         float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
         int groupsPerExpert = expertSize / 4;
         int slot = ctx.groupIdx / groupsPerExpert;
-        boolean active = slot < activeCount.get(0); // uniform per group; barriers below are met by all
-        int n0 = 0;
-        if (active) {
-            n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 4;
-            int words = dim / 4;
-            int blocks = dim / MatVec.Q8_0_BLOCK;
-            long q0 = (long) n0 * words;
-            long q1 = q0 + words;
-            long q2 = q1 + words;
-            long q3 = q2 + words;
-            long d0 = (long) n0 * blocks;
-            long d1 = d0 + blocks;
-            long d2 = d1 + blocks;
-            long d3 = d2 + blocks;
-            float g0 = 0f;
-            float g1 = 0f;
-            float g2 = 0f;
-            float g3 = 0f;
-            float u0 = 0f;
-            float u1 = 0f;
-            float u2 = 0f;
-            float u3 = 0f;
-            for (int j = lid; j < words; j += size) {
-                int a0 = gateQuants.get(q0 + j);
-                int a1 = gateQuants.get(q1 + j);
-                int a2 = gateQuants.get(q2 + j);
-                int a3 = gateQuants.get(q3 + j);
-                int c0 = upQuants.get(q0 + j);
-                int c1 = upQuants.get(q1 + j);
-                int c2 = upQuants.get(q2 + j);
-                int c3 = upQuants.get(q3 + j);
-                int b = j / 8;
-                float x0 = x.get(4 * j);
-                float x1 = x.get(4 * j + 1);
-                float x2 = x.get(4 * j + 2);
-                float x3 = x.get(4 * j + 3);
-                g0 += gateScales.get(d0 + b) * MatVec.quadDot(a0, x0, x1, x2, x3);
-                g1 += gateScales.get(d1 + b) * MatVec.quadDot(a1, x0, x1, x2, x3);
-                g2 += gateScales.get(d2 + b) * MatVec.quadDot(a2, x0, x1, x2, x3);
-                g3 += gateScales.get(d3 + b) * MatVec.quadDot(a3, x0, x1, x2, x3);
-                u0 += upScales.get(d0 + b) * MatVec.quadDot(c0, x0, x1, x2, x3);
-                u1 += upScales.get(d1 + b) * MatVec.quadDot(c1, x0, x1, x2, x3);
-                u2 += upScales.get(d2 + b) * MatVec.quadDot(c2, x0, x1, x2, x3);
-                u3 += upScales.get(d3 + b) * MatVec.quadDot(c3, x0, x1, x2, x3);
-            }
-            scratch[lid] = g0;
-            scratch[size + lid] = g1;
-            scratch[2 * size + lid] = g2;
-            scratch[3 * size + lid] = g3;
-            scratch[4 * size + lid] = u0;
-            scratch[5 * size + lid] = u1;
-            scratch[6 * size + lid] = u2;
-            scratch[7 * size + lid] = u3;
+        if (slot >= activeCount.get(0)) {
+            return; // uniform per group: no item of it reaches a barrier
         }
-        GroupReduce.sumRowsInPlace(ctx, scratch, 8, active);
-        if (active && lid < 4) {
-            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(4 + lid) * size]);
+        int n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 4;
+        gateUpSiluQ8_0FourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, x, 1f, hidden, n0, dim);
+    }
+
+    /**
+     * {@link #gateUpSiluActiveQ8_0SplitWordsFourNeurons} with the FFN's RMSNorm folded in, as the
+     * fp16 sparse layer folds it ({@link #normedGateUpSiluF16PairsCompacting}): the input is the
+     * weighted input {@code x * normWeight} that {@link Router#logitsFourExpertsSplitK} wrote, the
+     * list is the one {@link Router#compactActiveExpertsOfNormedSlices} made from the same
+     * logits, and both dots are scaled by the norm's {@code 1 / sqrt(mean(x^2) + eps)}
+     * ({@link Router#sliceNormScale}, from the slices' sums of squares after the logits), so a
+     * Q8_0 sparse layer needs no RMSNorm launch. Same grid, requirements and traffic.
+     */
+    public static void normedGateUpSiluActiveQ8_0SplitWordsFourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales,
+                                                                       IntArray upQuants, HalfArray upScales, FloatArray weightedInput,
+                                                                       FloatArray partialLogits, int slices, int experts, float eps,
+                                                                       IntArray activeIds, IntArray activeCount, FloatArray hidden,
+                                                                       int dim, int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
+        int groupsPerExpert = expertSize / 4;
+        int slot = ctx.groupIdx / groupsPerExpert;
+        if (slot >= activeCount.get(0)) {
+            return; // uniform per group: no item of it reaches a barrier
+        }
+        int n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 4;
+        float scale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
+        gateUpSiluQ8_0FourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, weightedInput, scale, hidden, n0, dim);
+    }
+
+    /**
+     * The body of the split Q8_0 gate/up kernels: neurons {@code n0 .. n0+3},
+     * {@code hidden[n] = silu(scale * gate_n . x) * (scale * up_n . x)}. Every item of the group calls it.
+     */
+    static void gateUpSiluQ8_0FourNeurons(KernelContext ctx, float[] scratch, IntArray gateQuants, HalfArray gateScales,
+                                          IntArray upQuants, HalfArray upScales, FloatArray x, float scale, FloatArray hidden,
+                                          int n0, int dim) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int words = dim / 4;
+        int blocks = dim / MatVec.Q8_0_BLOCK;
+        long q0 = (long) n0 * words;
+        long q1 = q0 + words;
+        long q2 = q1 + words;
+        long q3 = q2 + words;
+        long d0 = (long) n0 * blocks;
+        long d1 = d0 + blocks;
+        long d2 = d1 + blocks;
+        long d3 = d2 + blocks;
+        float g0 = 0f;
+        float g1 = 0f;
+        float g2 = 0f;
+        float g3 = 0f;
+        float u0 = 0f;
+        float u1 = 0f;
+        float u2 = 0f;
+        float u3 = 0f;
+        for (int j = lid; j < words; j += size) {
+            int a0 = gateQuants.get(q0 + j);
+            int a1 = gateQuants.get(q1 + j);
+            int a2 = gateQuants.get(q2 + j);
+            int a3 = gateQuants.get(q3 + j);
+            int c0 = upQuants.get(q0 + j);
+            int c1 = upQuants.get(q1 + j);
+            int c2 = upQuants.get(q2 + j);
+            int c3 = upQuants.get(q3 + j);
+            int b = j / 8;
+            float x0 = x.get(4 * j);
+            float x1 = x.get(4 * j + 1);
+            float x2 = x.get(4 * j + 2);
+            float x3 = x.get(4 * j + 3);
+            g0 += gateScales.get(d0 + b) * MatVec.quadDot(a0, x0, x1, x2, x3);
+            g1 += gateScales.get(d1 + b) * MatVec.quadDot(a1, x0, x1, x2, x3);
+            g2 += gateScales.get(d2 + b) * MatVec.quadDot(a2, x0, x1, x2, x3);
+            g3 += gateScales.get(d3 + b) * MatVec.quadDot(a3, x0, x1, x2, x3);
+            u0 += upScales.get(d0 + b) * MatVec.quadDot(c0, x0, x1, x2, x3);
+            u1 += upScales.get(d1 + b) * MatVec.quadDot(c1, x0, x1, x2, x3);
+            u2 += upScales.get(d2 + b) * MatVec.quadDot(c2, x0, x1, x2, x3);
+            u3 += upScales.get(d3 + b) * MatVec.quadDot(c3, x0, x1, x2, x3);
+        }
+        scratch[lid] = g0;
+        scratch[size + lid] = g1;
+        scratch[2 * size + lid] = g2;
+        scratch[3 * size + lid] = g3;
+        scratch[4 * size + lid] = u0;
+        scratch[5 * size + lid] = u1;
+        scratch[6 * size + lid] = u2;
+        scratch[7 * size + lid] = u3;
+        GroupReduce.sumRowsInPlace(ctx, scratch, 8, true);
+        if (lid < 4) {
+            hidden.set(n0 + lid, Activations.silu(scratch[lid * size] * scale) * (scratch[(4 + lid) * size] * scale));
         }
     }
 

@@ -184,4 +184,20 @@ public final class Router {
         float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
         compactActive(ctx, scratch, partialLogits, slices, 1f, minLogit, activeIds, activeCount, experts);
     }
+
+    /**
+     * {@link #compactActiveExpertsSummingSlices} for a router that ran on the raw residual times
+     * the norm weight ({@link #logitsFourExpertsSplitK} with the FFN's RMSNorm folded in): every
+     * logit is scaled by the norm's {@code 1 / sqrt(mean(x^2) + eps)} ({@link #sliceNormScale},
+     * from the slices' sums of squares after the logits) before it is compared with
+     * {@code minLogit}, as {@link Experts#normedGateUpSiluActiveQ8_0SplitWordsFourNeurons} scales
+     * its dots. Grid: exactly one group, {@code WorkerGrid.of(L, L)}. Traffic: as there, plus
+     * 4 * slices bytes of squares per item.
+     */
+    public static void compactActiveExpertsOfNormedSlices(KernelContext ctx, FloatArray partialLogits, int slices, float minLogit,
+                                                          IntArray activeIds, IntArray activeCount, int experts, int dim, float eps) {
+        float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        float scale = sliceNormScale(partialLogits, slices, experts, dim, eps);
+        compactActive(ctx, scratch, partialLogits, slices, scale, minLogit, activeIds, activeCount, experts);
+    }
 }

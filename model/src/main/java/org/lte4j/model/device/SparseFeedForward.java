@@ -34,7 +34,12 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       columns of the model's own matrix, added into the residual stream,
  *       {@link Experts#downActiveF16PairsFourRowsAddingInto}.</li>
  * </ol>
- * Elsewhere (F32, Q8_0, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
+ * Q8_0 folds the norm the same way in four launches: the router as above, {@code ffn_norm_compact}
+ * (the list, from the logits scaled by the norm, {@link Router#compactActiveExpertsOfNormedSlices}),
+ * {@code ffn_norm_gate_up} over the list on the router's weighted input
+ * ({@link Experts#normedGateUpSiluActiveQ8_0SplitWordsFourNeurons}; over a list rather than routing
+ * for itself, which measured slower for Q8_0 on the H200, docs/PERF.md) and the down as below.
+ * Elsewhere (F32, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
  * the decoder has normed) the same router runs with norm weights of 1, then
  * {@code ffn_compact} ({@link Router#compactActiveExpertsSummingSlices}), {@code ffn_gate_up}
  * over the list ({@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons},
@@ -168,9 +173,11 @@ public final class SparseFeedForward implements DeviceFeedForward {
     }
 
     /**
-     * {@code residual += FFN(RMSNorm(residual) * normWeight)} in three launches for fp16 gate, up
-     * and down with even widths (see the class comment); false, appending nothing, otherwise (the
-     * decoder then norms into a vector and calls {@link #appendAddingInto}).
+     * {@code residual += FFN(RMSNorm(residual) * normWeight)} with the norm folded into the
+     * router and the gate/up (see the class comment): three launches for fp16 gate, up and down
+     * with even widths, four for split Q8_0 ones (the router, the compaction with the norm's scale,
+     * the gate/up over the list, the down); false, appending nothing, otherwise (the decoder then
+     * norms into a vector and calls {@link #appendAddingInto}).
      */
     @Override
     public boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
@@ -178,16 +185,17 @@ public final class SparseFeedForward implements DeviceFeedForward {
         DeviceMatrix gate = weights.matrix(lw.wGate());
         DeviceMatrix up = weights.matrix(lw.wUp());
         ExpertWeights.Down down = experts.down(layer);
-        if (!(DeviceMatrix.allPackedHalves(gate, up) && down.layout() == ExpertWeights.DownLayout.ROWS_F16_PAIRS
-                && dim % 2 == 0 && expertSize % 2 == 0)) {
+        boolean f16 = DeviceMatrix.allPackedHalves(gate, up) && down.layout() == ExpertWeights.DownLayout.ROWS_F16_PAIRS
+                && dim % 2 == 0 && expertSize % 2 == 0;
+        boolean q8_0 = gate.format() == WeightFormat.Q8_0 && up.format() == WeightFormat.Q8_0
+                && down.layout() == ExpertWeights.DownLayout.ROWS_Q8_0_SPLIT && expertSize % 4 == 0;
+        if (!(f16 || q8_0)) {
             return false;
         }
         String l = "l" + layer + ".";
         graph.task(router(graph, l + "ffn_norm_router", layer, residual, normWeight));
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
         KernelContext ctx = new KernelContext();
-        IntArray g = gate.packedHalves();
-        IntArray u = up.packedHalves();
         FloatArray z = partialLogits;
         int slices = routerSlices;
         float min = minLogit;
@@ -197,11 +205,26 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int width = dim;
         int size = expertSize;
         int experts = expertCount;
-        int pairs = size % (2 * GATE_UP_PAIRS_PER_GROUP) == 0 ? GATE_UP_PAIRS_PER_GROUP : 1;
         FloatArray y = weightedInput;
-        graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, y,
-                        z, slices, min, ids, count, h, width, size, experts, eps, pairs))
-                .withGrid(WorkerGrid.of(experts * size / (2 * pairs) * local, local)));
+        if (f16) {
+            IntArray g = gate.packedHalves();
+            IntArray u = up.packedHalves();
+            int pairs = size % (2 * GATE_UP_PAIRS_PER_GROUP) == 0 ? GATE_UP_PAIRS_PER_GROUP : 1;
+            graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, y,
+                            z, slices, min, ids, count, h, width, size, experts, eps, pairs))
+                    .withGrid(WorkerGrid.of(experts * size / (2 * pairs) * local, local)));
+        } else { // Q8_0: the gate/up runs over a compacted list, whose active groups are the grid's first
+            graph.task(Task.of(l + "ffn_norm_compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, z, slices, min, ids, count,
+                            experts, width, eps))
+                    .withGrid(WorkerGrid.of(local, local)));
+            IntArray gq = gate.splitQuants();
+            HalfArray gs = gate.splitScales();
+            IntArray uq = up.splitQuants();
+            HalfArray us = up.splitScales();
+            graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us,
+                            y, z, slices, experts, eps, ids, count, h, width, size))
+                    .withGrid(WorkerGrid.of(experts * size / 4 * local, local)));
+        }
         appendDown(graph, l, layer, residual, true);
         return true;
     }

@@ -59,6 +59,20 @@ final class LteChecks {
                     }
                     return prepared(t, 1e-5 * largest, List.of(w, x, normWeight), partialLogits, weightedInput);
                 }),
+                Check.of(Router.class, "compactActiveExpertsOfNormedSlices", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int experts = 301;
+                    int slices = 4;
+                    int dim = 512;
+                    FloatArray partialLogits = withSumsOfSquares(r.floats(slices * (experts + 1)), slices, experts, dim);
+                    IntArray activeIds = new IntArray(experts);
+                    IntArray activeCount = new IntArray(1);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("compactActiveExpertsOfNormedSlices", () -> Router.compactActiveExpertsOfNormedSlices(ctx, partialLogits,
+                                    slices, 0.1f, activeIds, activeCount, experts, dim, 1e-5f))
+                            .withGrid(WorkerGrid.of(LOCAL, LOCAL));
+                    return prepared(t, 0, List.of(partialLogits), activeIds, activeCount);
+                }),
                 Check.of(Router.class, "compactActiveExpertsSummingSlices", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int experts = 301;
@@ -75,7 +89,8 @@ final class LteChecks {
                 laneSumCheck("sumDownPartialsAcrossLanes"),
                 laneSumCheck("addDownPartialsAcrossLanes"),
                 normedSelfRoutingGateUpCheck(),
-                gateUpSplitWordsCheck(),
+                gateUpSplitWordsCheck("gateUpSiluActiveQ8_0SplitWordsFourNeurons"),
+                gateUpSplitWordsCheck("normedGateUpSiluActiveQ8_0SplitWordsFourNeurons"),
                 balancedDownCheck("downPartialsBalancedF32"),
                 activeRowsDownCheck("downActiveF16PairsFourRows"),
                 activeRowsDownCheck("downActiveF16PairsFourRowsAddingInto"),
@@ -216,12 +231,10 @@ final class LteChecks {
             IntArray gate = MatVecChecks.packedHalves(r, neurons, dim);
             IntArray up = MatVecChecks.packedHalves(r, neurons, dim);
             FloatArray weightedInput = r.floats(dim); // x * normWeight, as the router leaves it
-            FloatArray partialLogits = r.floats(slices * (experts + 1));
+            FloatArray partialLogits = withSumsOfSquares(r.floats(slices * (experts + 1)), slices, experts, dim);
             double squares = 0;
-            for (int s = 0; s < slices; s++) { // sums of squares are positive: a norm scale around 1
-                long at = (long) slices * experts + s;
-                partialLogits.set(at, (float) dim / slices * (0.5f + Math.abs(partialLogits.get(at))));
-                squares += partialLogits.get(at);
+            for (int s = 0; s < slices; s++) {
+                squares += partialLogits.get((long) slices * experts + s);
             }
             IntArray activeIds = new IntArray(experts);
             IntArray activeCount = new IntArray(1);
@@ -247,19 +260,27 @@ final class LteChecks {
         });
     }
 
-    private static KernelCheck gateUpSplitWordsCheck() {
-        String kernel = "gateUpSiluActiveQ8_0SplitWordsFourNeurons";
+    /**
+     * The split Q8_0 gate/up over a list of active experts, on a plain input or (the normed kernel)
+     * on a weighted input whose norm scale comes from the slices' sums of squares after the
+     * partial logits.
+     */
+    private static KernelCheck gateUpSplitWordsCheck(String kernel) {
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM;
             int expertSize = EXPERT_SIZE;
-            int neurons = EXPERTS * expertSize;
+            int experts = EXPERTS;
+            int neurons = experts * expertSize;
+            int slices = 3;
+            float eps = 1e-5f;
             ByteArray gateBlocks = QuantizedInputs.randomQ8_0(r, neurons, dim);
             ByteArray upBlocks = QuantizedInputs.randomQ8_0(r, neurons, dim);
             Q8_0Split gate = Q8_0Split.of(gateBlocks, neurons, dim, Arena.ofAuto());
             Q8_0Split up = Q8_0Split.of(upBlocks, neurons, dim, Arena.ofAuto());
             FloatArray x = r.floats(dim);
-            IntArray[] active = randomActive(r, EXPERTS);
+            FloatArray partialLogits = withSumsOfSquares(r.floats(slices * (experts + 1)), slices, experts, dim);
+            IntArray[] active = randomActive(r, experts);
             IntArray activeIds = active[0];
             IntArray activeCount = active[1];
             FloatArray hidden = new FloatArray(neurons);
@@ -268,14 +289,44 @@ final class LteChecks {
             HalfArray gs = gate.scales();
             IntArray uq = up.quants();
             HalfArray us = up.scales();
-            Task t = Task.of(kernel, () -> Experts.gateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us, x, activeIds, activeCount, hidden, dim, expertSize))
-                    .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
+            boolean normed = kernel.startsWith("normed");
+            Task t = normed
+                    ? Task.of(kernel, () -> Experts.normedGateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us, x, partialLogits,
+                            slices, experts, eps, activeIds, activeCount, hidden, dim, expertSize))
+                    : Task.of(kernel, () -> Experts.gateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us, x, activeIds, activeCount,
+                            hidden, dim, expertSize));
+            t = t.withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
             Weights g = Weights.ofQ8_0(gateBlocks, dim);
             Weights u = Weights.ofQ8_0(upBlocks, dim);
-            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
-            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
-            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gq, gs, uq, us, x, activeIds, activeCount), hidden);
+            double squares = 0;
+            for (int s = 0; s < slices; s++) {
+                squares += partialLogits.get((long) slices * experts + s);
+            }
+            double s;
+            double m;
+            try (FloatArray ones = new FloatArray(dim)) {
+                ones.fill(1f);
+                FloatArray xn = weighted(x, ones, normed ? 1 / Math.sqrt(squares / dim + eps) : 1);
+                s = Math.max(g.maxAbsRowDot(neurons, dim, xn), u.maxAbsRowDot(neurons, dim, xn));
+                m = Math.max(g.maxAbsRowValue(neurons, dim, xn), u.maxAbsRowValue(neurons, dim, xn));
+                xn.close();
+            }
+            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gq, gs, uq, us, x, partialLogits, activeIds, activeCount),
+                    hidden);
         });
+    }
+
+    /**
+     * {@code partialLogits} with the slices' sums of squares (after the {@code slices * experts}
+     * logits) made positive, about {@code dim / slices} each: a norm scale near 1, as the router
+     * leaves them.
+     */
+    private static FloatArray withSumsOfSquares(FloatArray partialLogits, int slices, int experts, int dim) {
+        for (int s = 0; s < slices; s++) {
+            long at = (long) slices * experts + s;
+            partialLogits.set(at, (float) dim / slices * (0.5f + Math.abs(partialLogits.get(at))));
+        }
+        return partialLogits;
     }
 
     /** The balanced split-K down kernel over F32 transposed ({@code neurons x dim}). */
