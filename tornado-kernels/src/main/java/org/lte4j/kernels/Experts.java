@@ -227,12 +227,10 @@ public final class Experts {
                                                                  IntArray activeIds, IntArray activeCount, FloatArray hidden,
                                                                  int dim, int expertSize) {
         float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
-        int groupsPerExpert = expertSize / 4;
-        int slot = ctx.groupIdx / groupsPerExpert;
-        if (slot >= activeCount.get(0)) {
+        int n0 = listedFourNeurons(ctx, activeIds, activeCount, expertSize);
+        if (n0 < 0) {
             return; // uniform per group: no item of it reaches a barrier
         }
-        int n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 4;
         gateUpSiluQ8_0FourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, x, 1f, hidden, n0, dim);
     }
 
@@ -251,14 +249,26 @@ public final class Experts {
                                                                        IntArray activeIds, IntArray activeCount, FloatArray hidden,
                                                                        int dim, int expertSize) {
         float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
+        int n0 = listedFourNeurons(ctx, activeIds, activeCount, expertSize);
+        if (n0 < 0) {
+            return; // uniform per group: no item of it reaches a barrier
+        }
+        float scale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
+        gateUpSiluQ8_0FourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, weightedInput, scale, hidden, n0, dim);
+    }
+
+    /**
+     * The first of the four neurons that group g of the split Q8_0 gate/up kernels works on: its
+     * part of the expert in slot {@code g / (expertSize / 4)} of the active list, or -1 when that
+     * slot is past the active count (the same for every item of the group).
+     */
+    static int listedFourNeurons(KernelContext ctx, IntArray activeIds, IntArray activeCount, int expertSize) {
         int groupsPerExpert = expertSize / 4;
         int slot = ctx.groupIdx / groupsPerExpert;
         if (slot >= activeCount.get(0)) {
-            return; // uniform per group: no item of it reaches a barrier
+            return -1;
         }
-        int n0 = activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 4;
-        float scale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
-        gateUpSiluQ8_0FourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, weightedInput, scale, hidden, n0, dim);
+        return activeIds.get(slot) * expertSize + (ctx.groupIdx - slot * groupsPerExpert) * 4;
     }
 
     /**
