@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.lte4j.model.hf.HfModelLoader;
+import org.lte4j.model.tensor.FloatVectors;
 import org.lte4j.model.tensor.Tensor;
 
 /**
@@ -308,12 +309,9 @@ public class LlamaModel implements AutoCloseable {
         int kvo = (h / c.groupSize()) * hd;
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t <= pos; t++) {
-            float dot = 0;
-            int ko = t * kvDim + kvo;
-            for (int i = 0; i < hd; i++) {
-                dot += q[qo + i] * keys[ko + i];
-            }
-            float score = dot * scale;
+            // vector lanes: a scalar sum here was one chain of 64 dependent adds per position, about
+            // a tenth of a 110M F32 token on 2 cores at 100 positions (JFR samples)
+            float score = FloatVectors.dot(q, qo, keys, t * kvDim + kvo, hd) * scale;
             scores[so + t] = score;
             max = Math.max(max, score);
         }
@@ -328,11 +326,7 @@ public class LlamaModel implements AutoCloseable {
             out[oo + i] = 0;
         }
         for (int t = 0; t <= pos; t++) {
-            float a = scores[so + t] * inv;
-            int vo = t * kvDim + kvo;
-            for (int i = 0; i < hd; i++) {
-                out[oo + i] += a * values[vo + i];
-            }
+            FloatVectors.axpy(scores[so + t] * inv, values, t * kvDim + kvo, out, oo, hd);
         }
     }
 

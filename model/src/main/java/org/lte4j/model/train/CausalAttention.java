@@ -1,5 +1,7 @@
 package org.lte4j.model.train;
 
+import org.lte4j.model.tensor.FloatVectors;
+
 /**
  * Causal multi-head attention with grouped-query heads on rows laid out as {@code [batch][seq]}.
  * Query head h reads key/value head {@code h / (heads / kvHeads)}. Forward keeps the softmax
@@ -24,7 +26,7 @@ public final class CausalAttention {
                         int qo = (b * seq + t) * qw + h * headDim;
                         float max = Float.NEGATIVE_INFINITY;
                         for (int s = 0; s <= t; s++) {
-                            float d = Linear.dot(q, qo, k, (b * seq + s) * kw + kh * headDim, headDim) * scale;
+                            float d = FloatVectors.dot(q, qo, k, (b * seq + s) * kw + kh * headDim, headDim) * scale;
                             row[s] = d;
                             if (d > max) max = d;
                         }
@@ -40,7 +42,7 @@ public final class CausalAttention {
                         for (int s = 0; s <= t; s++) {
                             float p = row[s] * invSum;
                             probs[po + s] = p;
-                            Linear.axpy(p, v, (b * seq + s) * kw + kh * headDim, out, oo, headDim);
+                            FloatVectors.axpy(p, v, (b * seq + s) * kw + kh * headDim, out, oo, headDim);
                         }
                     }
                 }
@@ -71,17 +73,17 @@ public final class CausalAttention {
                         float dot = 0f;
                         for (int s = 0; s <= t; s++) {
                             int vo = (b * seq + s) * kw + kh * headDim;
-                            dp[s] = Linear.dot(dOut, qo, v, vo, headDim);
+                            dp[s] = FloatVectors.dot(dOut, qo, v, vo, headDim);
                             dot += dp[s] * probs[po + s];
-                            Linear.axpy(probs[po + s], dOut, qo, dv, vo, headDim);
+                            FloatVectors.axpy(probs[po + s], dOut, qo, dv, vo, headDim);
                         }
                         java.util.Arrays.fill(dq, qo, qo + headDim, 0f);
                         for (int s = 0; s <= t; s++) {
                             float ds = probs[po + s] * (dp[s] - dot) * scale;
                             if (ds == 0f) continue;
                             int ko = (b * seq + s) * kw + kh * headDim;
-                            Linear.axpy(ds, k, ko, dq, qo, headDim);
-                            Linear.axpy(ds, q, qo, dk, ko, headDim);
+                            FloatVectors.axpy(ds, k, ko, dq, qo, headDim);
+                            FloatVectors.axpy(ds, q, qo, dk, ko, headDim);
                         }
                     }
                 }

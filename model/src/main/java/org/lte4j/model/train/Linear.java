@@ -3,6 +3,8 @@ package org.lte4j.model.train;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import org.lte4j.model.tensor.FloatVectors;
+
 /**
  * Dense layer kernels for row-major activations {@code X[n][in]} and weights stored as llama.cpp
  * stores them, {@code W[out][in]} (one row per output). Forward is {@code Y = X W^T}; the two
@@ -73,35 +75,6 @@ public final class Linear {
         }
     }
 
-    /** Dot product of {@code len} floats, its lanes summed in a fixed order (deterministic). */
-    public static float dot(float[] a, int ao, float[] b, int bo, int len) {
-        int i = 0, bound = S.loopBound(len);
-        float s = 0f;
-        if (bound > 0) {
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < bound; i += L) {
-                acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-            }
-            float[] lanes = LANES.get();
-            acc.intoArray(lanes, 0);
-            for (int k = 0; k < L; k++) s += lanes[k];
-        }
-        for (; i < len; i++) s += a[ao + i] * b[bo + i];
-        return s;
-    }
-
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
-
-    /** {@code y[yo..] += alpha * x[xo..]} over {@code len} floats. */
-    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {
-        FloatVector av = FloatVector.broadcast(S, alpha);
-        int i = 0, bound = S.loopBound(len);
-        for (; i < bound; i += L) {
-            FloatVector.fromArray(S, x, xo + i).fma(av, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
-        }
-        for (; i < len; i++) y[yo + i] += alpha * x[xo + i];
-    }
-
     /**
      * {@code dx[n][in] (+)= dy[n][out] . w[out][in]}. When {@code accumulate} is false dx is
      * overwritten.
@@ -115,7 +88,7 @@ public final class Linear {
                 int yo = r * out;
                 for (int o = 0; o < out; o++) {
                     float g = dy[yo + o];
-                    if (g != 0f) axpy(g, w, o * in, dx, xo, in);
+                    if (g != 0f) FloatVectors.axpy(g, w, o * in, dx, xo, in);
                 }
             }
         });
@@ -131,7 +104,7 @@ public final class Linear {
                     for (int o = o0; o < out; o++) {
                         for (int r = 0; r < n; r++) {
                             float g = dy[r * out + o];
-                            if (g != 0f) axpy(g, x, r * in, dw, o * in, in);
+                            if (g != 0f) FloatVectors.axpy(g, x, r * in, dw, o * in, in);
                         }
                     }
                     continue;

@@ -1,5 +1,7 @@
 package org.lte4j.model.train;
 
+import org.lte4j.model.tensor.FloatVectors;
+
 /**
  * RMSNorm over rows: {@code y = x / sqrt(mean(x^2) + eps) * w}. Forward keeps the reciprocal
  * RMS of every row for the backward pass.
@@ -13,7 +15,7 @@ public final class RmsNorm {
         par.forRange(n, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * dim;
-                float ss = Linear.dot(x, o, x, o, dim);
+                float ss = FloatVectors.dot(x, o, x, o, dim);
                 float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
                 invRms[r] = inv;
                 for (int i = 0; i < dim; i++) y[o + i] = x[o + i] * inv * w[i];

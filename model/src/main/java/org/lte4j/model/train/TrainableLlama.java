@@ -2,6 +2,8 @@ package org.lte4j.model.train;
 
 import java.util.Arrays;
 
+import org.lte4j.model.tensor.FloatVectors;
+
 /**
  * A Llama decoder in fp32 with hand-written backward passes, optionally with LTE routers.
  *
@@ -332,7 +334,7 @@ public final class TrainableLlama {
         Parameter emb = w.get("token_embd.weight");
         if (!emb.frozen()) {
             float[] g = emb.grad();
-            for (int r = 0; r < n; r++) Linear.axpy(1f, dx, r * d, g, inputs[r] * d, d);
+            for (int r = 0; r < n; r++) FloatVectors.axpy(1f, dx, r * d, g, inputs[r] * d, d);
         }
     }
 }

@@ -1,0 +1,42 @@
+package org.lte4j.model.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The vector dot product and scaled add against plain loops in double, at lengths around the vector width. */
+class FloatVectorsTest {
+
+    @ParameterizedTest(name = "length {0}")
+    @ValueSource(ints = {0, 1, 7, 15, 16, 17, 64, 100, 128, 1031})
+    void dotAndAxpyMatchDoubleLoops(int len) {
+        SplittableRandom r = new SplittableRandom(len);
+        float[] a = new float[len + 3];
+        float[] b = new float[len + 5];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) r.nextDouble(-1, 1);
+        }
+        double expected = 0;
+        double scale = 0;
+        for (int i = 0; i < len; i++) {
+            expected += (double) a[3 + i] * b[5 + i];
+            scale += Math.abs((double) a[3 + i] * b[5 + i]);
+        }
+        float dot = FloatVectors.dot(a, 3, b, 5, len);
+        assertEquals(expected, dot, 1e-6 * (1 + scale), "dot of " + len);
+        assertEquals(Float.floatToIntBits(dot), Float.floatToIntBits(FloatVectors.dot(a, 3, b, 5, len)), "the same sum every time");
+
+        float[] y = b.clone();
+        FloatVectors.axpy(0.75f, a, 3, y, 5, len);
+        for (int i = 0; i < b.length; i++) {
+            double want = i >= 5 && i < 5 + len ? b[i] + 0.75 * a[i - 2] : b[i];
+            assertEquals(want, y[i], 1e-6, "y[" + i + "]");
+        }
+    }
+}
