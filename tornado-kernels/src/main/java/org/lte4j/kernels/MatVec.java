@@ -280,9 +280,11 @@ public final class MatVec {
 
     /**
      * {@link #gemvF32RowPerItem} for GGML's interleaved Q8_0 blocks (as {@link #gemvQ8_0} reads
-     * them): quants load as bytes, eight consecutive ones per step, and eight accumulators each
-     * add {@code d * q * x}, so the C compiler can run the eight lanes as one SIMD register (the
-     * sum differs from GGML's {@code d * sum(q * x)} per block by rounding only).
+     * them): quants load as bytes, eight consecutive ones per step, into eight lane sums of
+     * {@code q * x} per block, which the block's scale then multiplies into eight accumulators
+     * (GGML's {@code d * sum(q * x)}, its sum split over eight lanes), so the C compiler can run the
+     * lanes as one SIMD register. One multiply per weight instead of two ({@code d * q * x}): on
+     * PoCL the llama-110m Q8_0 GEMVs took 6.7-7.4 instead of 9.5-9.9 ms per token (docs/PERF.md).
      * Grid: any 1-D. Traffic: reads 34/32 * rows * cols bytes of weights, writes 4 * rows.
      */
     public static void gemvQ8_0RowPerItem(ByteArray w, FloatArray x, FloatArray y, int rows, int cols) {
@@ -299,19 +301,35 @@ public final class MatVec {
             float s7 = 0f;
             for (int b = 0; b < blocks; b++) {
                 long at = r * rowBytes + (long) b * Q8_0_BLOCK_BYTES;
-                float d = w.getHalf(at);
                 long q = at + 2;
                 int c = b * Q8_0_BLOCK;
+                float t0 = 0f;
+                float t1 = 0f;
+                float t2 = 0f;
+                float t3 = 0f;
+                float t4 = 0f;
+                float t5 = 0f;
+                float t6 = 0f;
+                float t7 = 0f;
                 for (int k = 0; k < Q8_0_BLOCK; k += 8) {
-                    s0 += d * w.get(q + k) * x.get(c + k);
-                    s1 += d * w.get(q + k + 1) * x.get(c + k + 1);
-                    s2 += d * w.get(q + k + 2) * x.get(c + k + 2);
-                    s3 += d * w.get(q + k + 3) * x.get(c + k + 3);
-                    s4 += d * w.get(q + k + 4) * x.get(c + k + 4);
-                    s5 += d * w.get(q + k + 5) * x.get(c + k + 5);
-                    s6 += d * w.get(q + k + 6) * x.get(c + k + 6);
-                    s7 += d * w.get(q + k + 7) * x.get(c + k + 7);
+                    t0 += w.get(q + k) * x.get(c + k);
+                    t1 += w.get(q + k + 1) * x.get(c + k + 1);
+                    t2 += w.get(q + k + 2) * x.get(c + k + 2);
+                    t3 += w.get(q + k + 3) * x.get(c + k + 3);
+                    t4 += w.get(q + k + 4) * x.get(c + k + 4);
+                    t5 += w.get(q + k + 5) * x.get(c + k + 5);
+                    t6 += w.get(q + k + 6) * x.get(c + k + 6);
+                    t7 += w.get(q + k + 7) * x.get(c + k + 7);
                 }
+                float d = w.getHalf(at);
+                s0 += d * t0;
+                s1 += d * t1;
+                s2 += d * t2;
+                s3 += d * t3;
+                s4 += d * t4;
+                s5 += d * t5;
+                s6 += d * t6;
+                s7 += d * t7;
             }
             y.set(r, ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
         }
