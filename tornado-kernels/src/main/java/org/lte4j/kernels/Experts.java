@@ -52,8 +52,7 @@ public final class Experts {
         int groups = ctx.globalGroupSizeX / size;
         int activeNeurons = activeCount.get(0) * expertSize;
         for (int g = ctx.groupIdx; g < activeNeurons; g += groups) {
-            int slot = g / expertSize;
-            int neuron = activeIds.get(slot) * expertSize + (g - slot * expertSize);
+            int neuron = listedNeuron(activeIds, g, expertSize);
             long base = (long) neuron * dim;
             float gate = 0f;
             float up = 0f;
@@ -62,14 +61,31 @@ public final class Experts {
                 gate += gateW.get(base + c) * xc;
                 up += upW.get(base + c) * xc;
             }
-            scratch[lid] = gate;
-            scratch[size + lid] = up;
-            GroupReduce.sumRowsInPlace(ctx, scratch, 2, true);
-            if (lid == 0) {
-                hidden.set(neuron, Activations.silu(scratch[0]) * scratch[size]);
-            }
-            ctx.localBarrier(); // scratch is written again by the next neuron
+            siluOfGroupSums(ctx, scratch, gate, up, hidden, neuron);
         }
+    }
+
+    /** Neuron {@code g % expertSize} of the expert in slot {@code g / expertSize} of the active list. */
+    static int listedNeuron(IntArray activeIds, int g, int expertSize) {
+        int slot = g / expertSize;
+        return activeIds.get(slot) * expertSize + (g - slot * expertSize);
+    }
+
+    /**
+     * The end of the one-neuron gate/up kernels, called by every item with its partial sums:
+     * {@code hidden[neuron] = silu(sum of gate) * sum of up}, the two sums reduced together in
+     * local memory; ends with a barrier, so the next neuron may write {@code scratch} at once.
+     */
+    static void siluOfGroupSums(KernelContext ctx, float[] scratch, float gate, float up, FloatArray hidden, int neuron) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        scratch[lid] = gate;
+        scratch[size + lid] = up;
+        GroupReduce.sumRowsInPlace(ctx, scratch, 2, true);
+        if (lid == 0) {
+            hidden.set(neuron, Activations.silu(scratch[0]) * scratch[size]);
+        }
+        ctx.localBarrier(); // scratch is written again by the next neuron
     }
 
     /**
@@ -87,8 +103,7 @@ public final class Experts {
         int groups = ctx.globalGroupSizeX / size;
         int activeNeurons = activeCount.get(0) * expertSize;
         for (int g = ctx.groupIdx; g < activeNeurons; g += groups) {
-            int slot = g / expertSize;
-            int neuron = activeIds.get(slot) * expertSize + (g - slot * expertSize);
+            int neuron = listedNeuron(activeIds, g, expertSize);
             long base = (long) neuron * dim;
             float gate = 0f;
             float up = 0f;
@@ -97,13 +112,7 @@ public final class Experts {
                 gate += gateW.get(base + c) * xc;
                 up += upW.get(base + c) * xc;
             }
-            scratch[lid] = gate;
-            scratch[size + lid] = up;
-            GroupReduce.sumRowsInPlace(ctx, scratch, 2, true);
-            if (lid == 0) {
-                hidden.set(neuron, Activations.silu(scratch[0]) * scratch[size]);
-            }
-            ctx.localBarrier(); // scratch is written again by the next neuron
+            siluOfGroupSums(ctx, scratch, gate, up, hidden, neuron);
         }
     }
 
@@ -124,8 +133,7 @@ public final class Experts {
         int activeNeurons = activeCount.get(0) * expertSize;
         long rowBytes = (long) (dim / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
         for (int g = ctx.groupIdx; g < activeNeurons; g += groups) {
-            int slot = g / expertSize;
-            int neuron = activeIds.get(slot) * expertSize + (g - slot * expertSize);
+            int neuron = listedNeuron(activeIds, g, expertSize);
             long rowStart = neuron * rowBytes;
             float gate = 0f;
             float up = 0f;
@@ -136,13 +144,7 @@ public final class Experts {
                 gate += gateW.getHalf(block) * gateW.get(quant) * xc;
                 up += upW.getHalf(block) * upW.get(quant) * xc;
             }
-            scratch[lid] = gate;
-            scratch[size + lid] = up;
-            GroupReduce.sumRowsInPlace(ctx, scratch, 2, true);
-            if (lid == 0) {
-                hidden.set(neuron, Activations.silu(scratch[0]) * scratch[size]);
-            }
-            ctx.localBarrier(); // scratch is written again by the next neuron
+            siluOfGroupSums(ctx, scratch, gate, up, hidden, neuron);
         }
     }
 
