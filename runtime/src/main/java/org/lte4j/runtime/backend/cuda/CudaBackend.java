@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-import org.lte4j.runtime.backend.Backend;
 import org.lte4j.runtime.backend.BackendKind;
+import org.lte4j.runtime.backend.DiscoveringBackend;
 import org.lwjgl.system.MemoryStack;
 
 /**
@@ -20,7 +20,7 @@ import org.lwjgl.system.MemoryStack;
  * driver's order. Construction never throws; when the driver, NVRTC or a device is missing,
  * {@link #unavailableReason()} names the library and the folders searched.
  */
-public final class CudaBackend implements Backend, AutoCloseable {
+public final class CudaBackend extends DiscoveringBackend<CudaDevice> implements AutoCloseable {
 
     /**
      * Where the native libraries are and how kernels are built.
@@ -73,8 +73,6 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     private final Options options;
-    private List<CudaDevice> devices;
-    private String unavailable;
     private CudaLibraries.Loaded loaded;
 
     public CudaBackend() {
@@ -96,30 +94,13 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     @Override
-    public synchronized List<CudaDevice> devices() {
-        discover();
-        return devices;
-    }
-
-    @Override
-    public synchronized Optional<String> unavailableReason() {
-        discover();
-        return Optional.ofNullable(unavailable);
-    }
-
-    /** The device {@code cuda:index}. */
-    public CudaDevice device(int index) {
-        List<CudaDevice> all = devices();
-        if (index < 0 || index >= all.size()) {
-            throw new IllegalArgumentException("no device cuda:" + index + " ("
-                    + (all.isEmpty() ? unavailableReason().orElse("no CUDA devices") : all.size() + " CUDA device(s)") + ")");
-        }
-        return all.get(index);
+    protected String displayName() {
+        return "CUDA";
     }
 
     /** Driver and NVRTC versions and library paths, e.g. {@code driver 13.0 (libcuda.so.1), NVRTC 13.0 (...)}; empty when unavailable. */
     public synchronized Optional<String> versions() {
-        discover();
+        discoverOnce();
         return loaded == null ? Optional.empty() : Optional.of("driver " + loaded.driverVersionText() + " ("
                 + loaded.driverLibrary() + "), NVRTC " + loaded.nvrtcVersionText() + " (" + loaded.nvrtcLibrary() + ")");
     }
@@ -129,16 +110,14 @@ public final class CudaBackend implements Backend, AutoCloseable {
      * for diagnostics when a driver is newer or older than LWJGL expects.
      */
     public synchronized List<String> driverFunctionsMissing() {
-        discover();
+        discoverOnce();
         return loaded == null ? List.of() : loaded.missingLwjglFunctions();
     }
 
     /** Releases every device's context, stream, buffers and kernels. */
     @Override
     public synchronized void close() {
-        if (devices != null) {
-            devices.forEach(CudaDevice::close);
-        }
+        devicesIfDiscovered().forEach(CudaDevice::close);
     }
 
     /**
@@ -146,24 +125,14 @@ public final class CudaBackend implements Backend, AutoCloseable {
      * Never throws.
      */
     public static List<String> deviceLines() {
-        CudaBackend backend = new CudaBackend(Options.defaults().withCacheDirectory(null));
-        List<String> lines = new ArrayList<>();
-        for (CudaDevice d : backend.devices()) {
-            lines.add(d.describe());
-        }
-        backend.unavailableReason().ifPresent(r -> lines.add("cuda: unavailable - " + r));
-        return lines;
+        return new CudaBackend(Options.defaults().withCacheDirectory(null)).describeDevices();
     }
 
-    private void discover() {
-        if (devices != null) {
-            return;
-        }
-        devices = List.of();
+    @Override
+    protected Discovery<CudaDevice> discover() {
         CudaLibraries.Outcome outcome = CudaLibraries.load(options);
         if (outcome.failure() != null) {
-            unavailable = outcome.failure();
-            return;
+            return Discovery.none(outcome.failure());
         }
         loaded = outcome.loaded();
         try {
@@ -180,12 +149,10 @@ public final class CudaBackend implements Backend, AutoCloseable {
                             options.fastMath()));
                 }
             }
-            devices = List.copyOf(found);
-            if (devices.isEmpty()) {
-                unavailable = "the CUDA driver (" + loaded.driverLibrary() + ") loaded but lists no device";
-            }
+            return new Discovery<>(found, found.isEmpty()
+                    ? "the CUDA driver (" + loaded.driverLibrary() + ") loaded but lists no device" : null);
         } catch (RuntimeException e) {
-            unavailable = "CUDA device discovery failed: " + e.getMessage();
+            return Discovery.none("CUDA device discovery failed: " + e.getMessage());
         }
     }
 }

@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import org.lte4j.runtime.backend.Backend;
 import org.lte4j.runtime.backend.BackendKind;
+import org.lte4j.runtime.backend.DiscoveringBackend;
 import org.lwjgl.system.MemoryStack;
 import org.lwjgl.system.MemoryUtil;
 
@@ -20,12 +20,10 @@ import org.lwjgl.system.MemoryUtil;
  * ({@code opencl:0}, {@code opencl:1}, ...). The ICD loader itself honours {@code OCL_ICD_VENDORS}.
  * Construction never throws; when OpenCL is missing, {@link #unavailableReason()} says why.
  */
-public final class OpenClBackend implements Backend, AutoCloseable {
+public final class OpenClBackend extends DiscoveringBackend<OpenClDevice> implements AutoCloseable {
     private static final int CL_PLATFORM_NOT_FOUND_KHR = -1001;
 
     private final Options options;
-    private List<OpenClDevice> devices;
-    private String unavailable;
 
     /**
      * @param libraryName    the OpenCL library to load (name or path), or null for
@@ -63,33 +61,14 @@ public final class OpenClBackend implements Backend, AutoCloseable {
     }
 
     @Override
-    public synchronized List<OpenClDevice> devices() {
-        discover();
-        return devices;
-    }
-
-    @Override
-    public synchronized Optional<String> unavailableReason() {
-        discover();
-        return Optional.ofNullable(unavailable);
-    }
-
-    /** The device {@code opencl:index}. */
-    public OpenClDevice device(int index) {
-        List<OpenClDevice> all = devices();
-        if (index < 0 || index >= all.size()) {
-            throw new IllegalArgumentException("no device opencl:" + index + " ("
-                    + (all.isEmpty() ? unavailableReason().orElse("no OpenCL devices") : all.size() + " OpenCL device(s)") + ")");
-        }
-        return all.get(index);
+    protected String displayName() {
+        return "OpenCL";
     }
 
     /** Releases every device's context, queue, buffers and kernels. */
     @Override
     public synchronized void close() {
-        if (devices != null) {
-            devices.forEach(OpenClDevice::close);
-        }
+        devicesIfDiscovered().forEach(OpenClDevice::close);
     }
 
     /**
@@ -97,31 +76,20 @@ public final class OpenClBackend implements Backend, AutoCloseable {
      * Never throws.
      */
     public static List<String> deviceLines() {
-        OpenClBackend backend = new OpenClBackend(Options.defaults().withCacheDirectory(null));
-        List<String> lines = new ArrayList<>();
-        for (OpenClDevice d : backend.devices()) {
-            lines.add(d.describe());
-        }
-        backend.unavailableReason().ifPresent(r -> lines.add("opencl: unavailable - " + r));
-        return lines;
+        return new OpenClBackend(Options.defaults().withCacheDirectory(null)).describeDevices();
     }
 
-    private void discover() {
-        if (devices != null) {
-            return;
-        }
-        devices = List.of();
+    @Override
+    protected Discovery<OpenClDevice> discover() {
         Optional<String> loadFailure = OpenClLibrary.load(options.libraryName());
         if (loadFailure.isPresent()) {
-            unavailable = loadFailure.get();
-            return;
+            return Discovery.none(loadFailure.get());
         }
         List<Long> platforms;
         try {
             platforms = platforms();
         } catch (RuntimeException e) {
-            unavailable = e.getMessage();
-            return;
+            return Discovery.none(e.getMessage());
         }
         List<OpenClDevice> found = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -135,11 +103,10 @@ public final class OpenClBackend implements Backend, AutoCloseable {
                 problems.add(e.getMessage());
             }
         }
-        devices = List.copyOf(found);
-        if (devices.isEmpty()) {
-            unavailable = "OpenCL (" + OpenClLibrary.loadedName() + ") loaded, but its " + platforms.size()
-                    + " platform(s) list no devices" + (problems.isEmpty() ? "" : ": " + String.join("; ", problems));
-        }
+        return new Discovery<>(found, found.isEmpty()
+                ? "OpenCL (" + OpenClLibrary.loadedName() + ") loaded, but its " + platforms.size()
+                        + " platform(s) list no devices" + (problems.isEmpty() ? "" : ": " + String.join("; ", problems))
+                : null);
     }
 
     private List<Long> platforms() {
