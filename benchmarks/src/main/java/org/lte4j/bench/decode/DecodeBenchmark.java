@@ -21,8 +21,6 @@ import org.lte4j.model.tensor.Tensor;
 import org.lte4j.runtime.backend.BackendKind;
 import org.lte4j.runtime.backend.Device;
 import org.lte4j.runtime.backend.ProfileRecord;
-import org.lte4j.runtime.backend.opencl.OpenClDevice;
-import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
 
 /**
  * Batch-1 greedy decode speed of one model on one device, against a device copy measured in the
@@ -184,7 +182,7 @@ public final class DecodeBenchmark {
 
     /** Measures {@code model} on {@code device}, printing a table to {@code out} as it goes. */
     public static Report run(LlamaModel model, String modelName, Device device, Setup setup, Consumer<String> out) {
-        boolean gpu = isGpu(device);
+        boolean gpu = device.isGpu();
         long copyBytes = gpu ? 512L << 20 : 64L << 20;
         double copy = CopyBandwidth.bytesPerSecond(device, copyBytes, gpu ? 20 : 5);
         String weights = describeWeights(model);
@@ -372,10 +370,5 @@ public final class DecodeBenchmark {
         LayerWeights l0 = model.layers().get(0);
         return l0.wq().type() + " layers, " + model.weights().output().type() + " output, "
                 + model.config().nLayers() + " layers, dim " + model.config().dim() + ", vocab " + model.config().vocabSize();
-    }
-
-    private static boolean isGpu(Device device) {
-        return device.kind() == BackendKind.CUDA
-                || device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU;
     }
 }

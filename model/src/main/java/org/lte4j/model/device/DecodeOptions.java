@@ -3,8 +3,6 @@ package org.lte4j.model.device;
 import org.lte4j.kernels.GroupLimits;
 import org.lte4j.runtime.backend.BackendKind;
 import org.lte4j.runtime.backend.Device;
-import org.lte4j.runtime.backend.opencl.OpenClDevice;
-import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
 
 /**
  * How a {@link DeviceLlama} runs.
@@ -70,7 +68,7 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
     public static DecodeOptions defaults(Device device, int maxContext) {
         int local = switch (device.kind()) {
             case JVM -> 4;
-            case OPENCL -> device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU ? 256 : 16;
+            case OPENCL -> device.isGpu() ? 256 : 16;
             case CUDA -> 256;
         };
         int deviceMax = Integer.highestOneBit(Math.min(device.maxWorkGroupSize(), GroupLimits.MAX_LOCAL_SIZE));

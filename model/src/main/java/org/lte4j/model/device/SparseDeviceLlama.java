@@ -3,10 +3,7 @@ package org.lte4j.model.device;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.sparse.LteModel;
 import org.lte4j.model.sparse.SparsityRecorder;
-import org.lte4j.runtime.backend.BackendKind;
 import org.lte4j.runtime.backend.Device;
-import org.lte4j.runtime.backend.opencl.OpenClDevice;
-import org.lte4j.runtime.backend.opencl.OpenClDeviceInfo;
 
 /**
  * A {@link DeviceLlama} whose FFN is the LTE {@link SparseFeedForward}, with the block at hand to
@@ -35,7 +32,7 @@ public final class SparseDeviceLlama implements AutoCloseable {
         ExpertWeights experts = ExpertWeights.of(model);
         try {
             return new SparseDeviceLlama(model, experts, model.settings().threshold(), device, options,
-                    SparseFeedForward.defaultMaxChunks(isGpu(device)), experts);
+                    SparseFeedForward.defaultMaxChunks(device.isGpu()), experts);
         } catch (RuntimeException e) {
             experts.close();
             throw e;
@@ -49,7 +46,7 @@ public final class SparseDeviceLlama implements AutoCloseable {
     public static SparseDeviceLlama create(LlamaModel model, ExpertWeights experts, float threshold, Device device,
                                            DecodeOptions options) {
         return new SparseDeviceLlama(model, experts, threshold, device, options,
-                SparseFeedForward.defaultMaxChunks(isGpu(device)), null);
+                SparseFeedForward.defaultMaxChunks(device.isGpu()), null);
     }
 
     public DeviceLlama llama() {
@@ -76,11 +73,6 @@ public final class SparseDeviceLlama implements AutoCloseable {
         for (int l = 0; l < active.length; l++) {
             recorder.record(l, (ffn.experts() - active[l]) * ffn.expertSize());
         }
-    }
-
-    static boolean isGpu(Device device) {
-        return device.kind() == BackendKind.CUDA
-                || device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.GPU;
     }
 
     @Override

@@ -25,6 +25,14 @@ public interface Device extends AutoCloseable {
     /** One line for {@code lte4j devices}: driver/platform, compute units, memory. */
     String describe();
 
+    /**
+     * Whether this is a GPU (every CUDA device; an OpenCL device of GPU type): callers choose wide
+     * work-groups and large copies there, and other settings on CPU devices (PoCL, the JVM).
+     */
+    default boolean isGpu() {
+        return kind() == BackendKind.CUDA;
+    }
+
     /** Allocates device memory for {@code array}; fails with DeviceOutOfMemoryException when it cannot. */
     DeviceBuffer allocate(NativeArray array);
 

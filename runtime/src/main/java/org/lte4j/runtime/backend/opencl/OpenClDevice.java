@@ -93,6 +93,11 @@ public final class OpenClDevice implements Device {
     }
 
     @Override
+    public boolean isGpu() {
+        return info.type() == OpenClDeviceInfo.Type.GPU;
+    }
+
+    @Override
     public long globalMemoryBytes() {
         return info.globalMemoryBytes();
     }
