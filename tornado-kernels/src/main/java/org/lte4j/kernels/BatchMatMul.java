@@ -1,9 +1,11 @@
 package org.lte4j.kernels;
 
+import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.Parallel;
 
 /**
  * Matrix products for a batch of tokens, {@code Y[b][r] = sum_c W[r][c] * X[b][c]} with
@@ -35,6 +37,43 @@ public final class BatchMatMul {
     /** Whether a work-group of {@code local} items fits the batch reduction (a power of two up to {@link #MAX_LOCAL_SIZE}). */
     public static boolean isValidLocalSize(int local) {
         return local >= 1 && local <= MAX_LOCAL_SIZE && Integer.bitCount(local) == 1;
+    }
+
+    /**
+     * {@link #matMulF32} with one work-item per row and no barriers or local memory, for CPU
+     * OpenCL: the row's dot with each token of the batch in turn ({@link MatVec#rowDotF32}, the
+     * decode GEMV's row loop), so the row comes from memory once and from cache for the other
+     * tokens. On PoCL the work-group form spent 616 ms on one three-token batch of llama-110m
+     * (docs/PERF.md): its barriers split the group's item loop and its per-item partial arrays
+     * do not vectorise. Grid: any 1-D (the loop covers {@code rows}).
+     */
+    public static void matMulF32RowPerItem(FloatArray w, FloatArray x, FloatArray y, int rows, int cols, int batch) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            for (int b = 0; b < batch; b++) {
+                y.set((long) b * rows + r, MatVec.rowDotF32(w, base, x, (long) b * cols, cols));
+            }
+        }
+    }
+
+    /** {@link #matMulF32RowPerItem} for fp16 weights packed two per word ({@link MatVec#rowDotF16Pairs}). */
+    public static void matMulF16PairsRowPerItem(IntArray w, FloatArray x, FloatArray y, int rows, int cols, int batch) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long base = (long) r * (cols / 2);
+            for (int b = 0; b < batch; b++) {
+                y.set((long) b * rows + r, MatVec.rowDotF16Pairs(w, base, x, (long) b * cols, cols));
+            }
+        }
+    }
+
+    /** {@link #matMulF32RowPerItem} for GGML's interleaved Q8_0 blocks, as the CPU decode reads them ({@link MatVec#rowDotQ8_0}). */
+    public static void matMulQ8_0RowPerItem(ByteArray w, FloatArray x, FloatArray y, int rows, int cols, int batch) {
+        long rowBytes = (long) (cols / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
+        for (@Parallel int r = 0; r < rows; r++) {
+            for (int b = 0; b < batch; b++) {
+                y.set((long) b * rows + r, MatVec.rowDotQ8_0(w, r * rowBytes, x, (long) b * cols, cols));
+            }
+        }
     }
 
     /** fp32 weights. */

@@ -224,31 +224,39 @@ public final class MatVec {
      */
     public static void gemvF32RowPerItem(FloatArray w, FloatArray x, FloatArray y, int rows, int cols) {
         for (@Parallel int r = 0; r < rows; r++) {
-            long base = (long) r * cols;
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            float s4 = 0f;
-            float s5 = 0f;
-            float s6 = 0f;
-            float s7 = 0f;
-            int c = 0;
-            for (; c + 7 < cols; c += 8) {
-                s0 += w.get(base + c) * x.get(c);
-                s1 += w.get(base + c + 1) * x.get(c + 1);
-                s2 += w.get(base + c + 2) * x.get(c + 2);
-                s3 += w.get(base + c + 3) * x.get(c + 3);
-                s4 += w.get(base + c + 4) * x.get(c + 4);
-                s5 += w.get(base + c + 5) * x.get(c + 5);
-                s6 += w.get(base + c + 6) * x.get(c + 6);
-                s7 += w.get(base + c + 7) * x.get(c + 7);
-            }
-            for (; c < cols; c++) {
-                s0 += w.get(base + c) * x.get(c);
-            }
-            y.set(r, ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
+            y.set(r, rowDotF32(w, (long) r * cols, x, 0, cols));
         }
+    }
+
+    /**
+     * The dot of the fp32 row at {@code w[base ..]} with {@code x[xOffset ..]}, {@code cols} long,
+     * in eight accumulators over consecutive columns: the body of {@link #gemvF32RowPerItem} and of
+     * the CPU batch products ({@link BatchMatMul#matMulF32RowPerItem}).
+     */
+    static float rowDotF32(FloatArray w, long base, FloatArray x, long xOffset, int cols) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        float s4 = 0f;
+        float s5 = 0f;
+        float s6 = 0f;
+        float s7 = 0f;
+        int c = 0;
+        for (; c + 7 < cols; c += 8) {
+            s0 += w.get(base + c) * x.get(xOffset + c);
+            s1 += w.get(base + c + 1) * x.get(xOffset + c + 1);
+            s2 += w.get(base + c + 2) * x.get(xOffset + c + 2);
+            s3 += w.get(base + c + 3) * x.get(xOffset + c + 3);
+            s4 += w.get(base + c + 4) * x.get(xOffset + c + 4);
+            s5 += w.get(base + c + 5) * x.get(xOffset + c + 5);
+            s6 += w.get(base + c + 6) * x.get(xOffset + c + 6);
+            s7 += w.get(base + c + 7) * x.get(xOffset + c + 7);
+        }
+        for (; c < cols; c++) {
+            s0 += w.get(base + c) * x.get(xOffset + c);
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /**
@@ -257,25 +265,30 @@ public final class MatVec {
      * words. Grid: any 1-D. Traffic: reads 2 * rows * cols bytes of weights, writes 4 * rows.
      */
     public static void gemvF16PairsRowPerItem(IntArray w, FloatArray x, FloatArray y, int rows, int cols) {
-        int words = cols / 2;
         for (@Parallel int r = 0; r < rows; r++) {
-            long base = (long) r * words;
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            int j = 0;
-            for (; j + 3 < words; j += 4) {
-                s0 += halfPair(w.get(base + j), x.get(2 * j), x.get(2 * j + 1));
-                s1 += halfPair(w.get(base + j + 1), x.get(2 * j + 2), x.get(2 * j + 3));
-                s2 += halfPair(w.get(base + j + 2), x.get(2 * j + 4), x.get(2 * j + 5));
-                s3 += halfPair(w.get(base + j + 3), x.get(2 * j + 6), x.get(2 * j + 7));
-            }
-            for (; j < words; j++) {
-                s0 += halfPair(w.get(base + j), x.get(2 * j), x.get(2 * j + 1));
-            }
-            y.set(r, (s0 + s1) + (s2 + s3));
+            y.set(r, rowDotF16Pairs(w, (long) r * (cols / 2), x, 0, cols));
         }
+    }
+
+    /** {@link #rowDotF32} for a row of packed fp16 pairs at word {@code base}: four accumulators over consecutive words. */
+    static float rowDotF16Pairs(IntArray w, long base, FloatArray x, long xOffset, int cols) {
+        int words = cols / 2;
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int j = 0;
+        for (; j + 3 < words; j += 4) {
+            long c = xOffset + 2L * j;
+            s0 += halfPair(w.get(base + j), x.get(c), x.get(c + 1));
+            s1 += halfPair(w.get(base + j + 1), x.get(c + 2), x.get(c + 3));
+            s2 += halfPair(w.get(base + j + 2), x.get(c + 4), x.get(c + 5));
+            s3 += halfPair(w.get(base + j + 3), x.get(c + 6), x.get(c + 7));
+        }
+        for (; j < words; j++) {
+            s0 += halfPair(w.get(base + j), x.get(xOffset + 2L * j), x.get(xOffset + 2L * j + 1));
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**
@@ -288,51 +301,56 @@ public final class MatVec {
      * Grid: any 1-D. Traffic: reads 34/32 * rows * cols bytes of weights, writes 4 * rows.
      */
     public static void gemvQ8_0RowPerItem(ByteArray w, FloatArray x, FloatArray y, int rows, int cols) {
-        int blocks = cols / Q8_0_BLOCK;
-        long rowBytes = (long) blocks * Q8_0_BLOCK_BYTES;
+        long rowBytes = (long) (cols / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
         for (@Parallel int r = 0; r < rows; r++) {
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            float s4 = 0f;
-            float s5 = 0f;
-            float s6 = 0f;
-            float s7 = 0f;
-            for (int b = 0; b < blocks; b++) {
-                long at = r * rowBytes + (long) b * Q8_0_BLOCK_BYTES;
-                long q = at + 2;
-                int c = b * Q8_0_BLOCK;
-                float t0 = 0f;
-                float t1 = 0f;
-                float t2 = 0f;
-                float t3 = 0f;
-                float t4 = 0f;
-                float t5 = 0f;
-                float t6 = 0f;
-                float t7 = 0f;
-                for (int k = 0; k < Q8_0_BLOCK; k += 8) {
-                    t0 += w.get(q + k) * x.get(c + k);
-                    t1 += w.get(q + k + 1) * x.get(c + k + 1);
-                    t2 += w.get(q + k + 2) * x.get(c + k + 2);
-                    t3 += w.get(q + k + 3) * x.get(c + k + 3);
-                    t4 += w.get(q + k + 4) * x.get(c + k + 4);
-                    t5 += w.get(q + k + 5) * x.get(c + k + 5);
-                    t6 += w.get(q + k + 6) * x.get(c + k + 6);
-                    t7 += w.get(q + k + 7) * x.get(c + k + 7);
-                }
-                float d = w.getHalf(at);
-                s0 += d * t0;
-                s1 += d * t1;
-                s2 += d * t2;
-                s3 += d * t3;
-                s4 += d * t4;
-                s5 += d * t5;
-                s6 += d * t6;
-                s7 += d * t7;
-            }
-            y.set(r, ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
+            y.set(r, rowDotQ8_0(w, r * rowBytes, x, 0, cols));
         }
+    }
+
+    /** {@link #rowDotF32} for a row of GGML Q8_0 blocks starting at byte {@code rowStart}. */
+    static float rowDotQ8_0(ByteArray w, long rowStart, FloatArray x, long xOffset, int cols) {
+        int blocks = cols / Q8_0_BLOCK;
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        float s4 = 0f;
+        float s5 = 0f;
+        float s6 = 0f;
+        float s7 = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long at = rowStart + (long) b * Q8_0_BLOCK_BYTES;
+            long q = at + 2;
+            long c = xOffset + (long) b * Q8_0_BLOCK;
+            float t0 = 0f;
+            float t1 = 0f;
+            float t2 = 0f;
+            float t3 = 0f;
+            float t4 = 0f;
+            float t5 = 0f;
+            float t6 = 0f;
+            float t7 = 0f;
+            for (int k = 0; k < Q8_0_BLOCK; k += 8) {
+                t0 += w.get(q + k) * x.get(c + k);
+                t1 += w.get(q + k + 1) * x.get(c + k + 1);
+                t2 += w.get(q + k + 2) * x.get(c + k + 2);
+                t3 += w.get(q + k + 3) * x.get(c + k + 3);
+                t4 += w.get(q + k + 4) * x.get(c + k + 4);
+                t5 += w.get(q + k + 5) * x.get(c + k + 5);
+                t6 += w.get(q + k + 6) * x.get(c + k + 6);
+                t7 += w.get(q + k + 7) * x.get(c + k + 7);
+            }
+            float d = w.getHalf(at);
+            s0 += d * t0;
+            s1 += d * t1;
+            s2 += d * t2;
+            s3 += d * t3;
+            s4 += d * t4;
+            s5 += d * t5;
+            s6 += d * t6;
+            s7 += d * t7;
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /** w0 * x0 + w1 * x1 for the two fp16 values packed in {@code word} (w0 in the low half). */

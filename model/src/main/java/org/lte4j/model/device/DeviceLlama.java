@@ -130,7 +130,7 @@ public final class DeviceLlama implements AutoCloseable {
         graphs.add(output);
         int decodeGraphs = graphs.size();
         this.prefill = prefillBatch == 0 ? null
-                : new DevicePrefill(model, weights, prefillBatch, local, vectorLocal, maxContext, keyCache, valueCache, x);
+                : new DevicePrefill(model, weights, prefillBatch, local, vectorLocal, options.gemv(), maxContext, keyCache, valueCache, x);
         if (prefill != null) {
             graphs.addAll(prefill.graphs());
         }

@@ -56,6 +56,7 @@ public final class DevicePrefill implements AutoCloseable {
     private final int batch;
     private final int local;
     private final int matMulLocal;
+    private final DecodeOptions.GemvSplit gemv;
     private final int vectorLocal;
     private final int maxContext;
     private final FloatArray[] keyCache;
@@ -90,12 +91,15 @@ public final class DevicePrefill implements AutoCloseable {
      * @param local       work-group size of the row-per-group kernels (attention; matmuls use at
      *                    most {@link BatchMatMul#MAX_LOCAL_SIZE} of it)
      * @param vectorLocal work-group size of the per-token RMSNorm
+     * @param gemv        the decode's GEMV split: with {@link DecodeOptions.GemvSplit#ITEM_PER_ROW}
+     *                    (CPU OpenCL) the matmuls run an item per row over the decode's own arrays
+     *                    ({@code BatchMatMul....RowPerItem}), else a work-group per row
      * @param keyCache    the decode's key cache per layer ({@code maxContext * kvDim} floats each)
      * @param valueCache  the decode's value cache per layer
      * @param residual    the decode's residual vector ({@code dim} floats) that its output graph reads
      */
-    public DevicePrefill(LlamaModel model, DeviceWeights weights, int batch, int local, int vectorLocal, int maxContext,
-                         FloatArray[] keyCache, FloatArray[] valueCache, FloatArray residual) {
+    public DevicePrefill(LlamaModel model, DeviceWeights weights, int batch, int local, int vectorLocal, DecodeOptions.GemvSplit gemv,
+                         int maxContext, FloatArray[] keyCache, FloatArray[] valueCache, FloatArray residual) {
         if (batch < 1 || batch > BatchMatMul.MAX_BATCH) {
             throw new IllegalArgumentException("prefill batch must be in 1.." + BatchMatMul.MAX_BATCH + ", was " + batch);
         }
@@ -106,6 +110,7 @@ public final class DevicePrefill implements AutoCloseable {
         this.local = local;
         this.matMulLocal = Math.min(local, BatchMatMul.MAX_LOCAL_SIZE);
         this.vectorLocal = vectorLocal;
+        this.gemv = Objects.requireNonNull(gemv, "gemv");
         this.maxContext = maxContext;
         this.keyCache = keyCache.clone();
         this.valueCache = valueCache.clone();
@@ -216,7 +221,7 @@ public final class DevicePrefill implements AutoCloseable {
         String n = "prefill.l" + l + ".";
         TaskGraph g = new TaskGraph("prefill layer " + l)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, present(attnNorm, bq, bk, bv, ffnNorm, frequencies))
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wq, wk, wv, wo, wGate, wUp, wDown));
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gemv, wq, wk, wv, wo, wGate, wUp, wDown));
 
         g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
         g.task(matMul(n + "q", wq, xb, q));
@@ -247,6 +252,23 @@ public final class DevicePrefill implements AutoCloseable {
         int rows = m.rows();
         int cols = m.cols();
         int tokensPerBatch = batch;
+        if (gemv == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
+            WorkerGrid items = WorkerGrid.covering(rows, local, MAX_GROUPS);
+            return switch (m.format()) {
+                case F32 -> {
+                    FloatArray w = (FloatArray) m.gemvData();
+                    yield Task.of(name, () -> BatchMatMul.matMulF32RowPerItem(w, in, out, rows, cols, tokensPerBatch)).withGrid(items);
+                }
+                case F16 -> {
+                    IntArray w = (IntArray) m.gemvData();
+                    yield Task.of(name, () -> BatchMatMul.matMulF16PairsRowPerItem(w, in, out, rows, cols, tokensPerBatch)).withGrid(items);
+                }
+                case Q8_0 -> {
+                    ByteArray w = (ByteArray) m.gemvData();
+                    yield Task.of(name, () -> BatchMatMul.matMulQ8_0RowPerItem(w, in, out, rows, cols, tokensPerBatch)).withGrid(items);
+                }
+            };
+        }
         KernelContext ctx = new KernelContext();
         WorkerGrid grid = WorkerGrid.of(rows * matMulLocal, matMulLocal);
         return switch (m.format()) {

@@ -89,6 +89,43 @@ final class TokenBatchChecks {
                             .withGrid(WorkerGrid.of(rows * LOCAL, LOCAL)).specialising(7);
                     return prepared(t, 1e-5, List.of(quants, scales, x), y);
                 }),
+                // the CPU forms: an item per row, fewer items than rows (the loop covers the rest)
+                Check.of(BatchMatMul.class, "matMulF32RowPerItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 301; // not a multiple of the eight accumulators
+                    int batch = BATCH;
+                    FloatArray w = r.floats(rows * cols);
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = new FloatArray(batch * rows);
+                    Task t = Task.of("matMulF32RowPerItem", () -> BatchMatMul.matMulF32RowPerItem(w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(16, 16));
+                    return prepared(t, 1e-5, List.of(w, x), y);
+                }),
+                Check.of(BatchMatMul.class, "matMulF16PairsRowPerItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 1002; // 501 words: not a multiple of the four accumulators
+                    int batch = BATCH;
+                    IntArray w = MatVecChecks.packedHalves(r, rows, cols);
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = new FloatArray(batch * rows);
+                    Task t = Task.of("matMulF16PairsRowPerItem", () -> BatchMatMul.matMulF16PairsRowPerItem(w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(16, 16));
+                    return prepared(t, 1e-5, List.of(w, x), y);
+                }),
+                Check.of(BatchMatMul.class, "matMulQ8_0RowPerItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 352;
+                    int batch = BATCH;
+                    ByteArray w = QuantizedInputs.randomQ8_0(r, rows, cols);
+                    FloatArray x = r.floats(batch * cols);
+                    FloatArray y = new FloatArray(batch * rows);
+                    Task t = Task.of("matMulQ8_0RowPerItem", () -> BatchMatMul.matMulQ8_0RowPerItem(w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(16, 16));
+                    return prepared(t, 1e-5, List.of(w, x), y);
+                }),
                 Check.of(TokenBatch.class, "copyRowsF32", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int dim = 96;
