@@ -252,6 +252,9 @@ public final class DecodeBenchmark {
 
     /** Greedy decode from position 0: warm-up steps, then timed steps. */
     private static Pass decode(DeviceLlama d, Setup setup, boolean profiled) {
+        if (!profiled) {
+            warmUpHost(d, setup);
+        }
         d.reset();
         d.setProfiling(profiled);
         int token = 1;
@@ -326,6 +329,25 @@ public final class DecodeBenchmark {
      */
     static final int JIT_WARM_UP_TOKENS = 400;
     static final long JIT_WARM_UP_NANOS = 20_000_000_000L;
+
+    /**
+     * Greedy steps of {@code d} on throwaway sequences (reset each time) until the host code that
+     * enqueues a step has been compiled, as {@link #jvmMsPerToken} warms the JVM path: at most
+     * {@link #JIT_WARM_UP_TOKENS} steps or {@link #JIT_WARM_UP_NANOS}. The first, unprofiled pass
+     * of a decoder runs it. On PoCL, where the host enqueues every kernel of the step, llama-110m
+     * Q8_0 timed 11.07 ms/token after the setup's 8 warm-up steps and 7.72 after 64 (docs/PERF.md).
+     */
+    static void warmUpHost(DeviceLlama d, Setup setup) {
+        int length = setup.warmUp() + setup.tokens();
+        long warmUpEnd = System.nanoTime() + JIT_WARM_UP_NANOS;
+        for (int done = 0; done < JIT_WARM_UP_TOKENS && System.nanoTime() < warmUpEnd; done += length) {
+            d.reset();
+            int token = 1;
+            for (int i = 0; i < length; i++) {
+                token = d.forwardGreedy(token);
+            }
+        }
+    }
 
     /** Milliseconds per greedy decode step of {@code model} on the JVM, after the JIT warm-up. */
     static double jvmMsPerToken(LlamaModel model, Setup setup) {

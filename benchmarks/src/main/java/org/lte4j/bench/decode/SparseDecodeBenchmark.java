@@ -193,6 +193,9 @@ public final class SparseDecodeBenchmark {
     }
 
     private static Pass decode(DeviceLlama d, DecodeBenchmark.Setup setup, boolean profiled, Runnable afterStep) {
+        if (!profiled) {
+            DecodeBenchmark.warmUpHost(d, setup);
+        }
         d.reset();
         d.setProfiling(profiled);
         int token = 1;
