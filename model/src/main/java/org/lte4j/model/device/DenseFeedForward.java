@@ -47,6 +47,51 @@ public final class DenseFeedForward implements DeviceFeedForward {
         graph.task(wDown.gemv(l + "ffn_down", gate, out, local, split));
     }
 
+    /**
+     * {@code acc += FFN(in)} with item-per-row kernels where the decode runs
+     * {@link DecodeOptions.GemvSplit#ITEM_PER_ROW} (CPU OpenCL): for F32 and F16 gate, up and
+     * SwiGLU in one launch ({@code FusedMatVec.gateUpSilu...RowPerItem}), for Q8_0 in three as
+     * {@link #append}; then the down GEMV adding into {@code acc}. The same floats as
+     * {@link #append} and an add, in two (Q8_0: four) launches instead of five. False elsewhere
+     * (the work-group GEMVs fold the norm instead, {@link #appendNormingAndAddingInto}).
+     */
+    @Override
+    public boolean appendAddingInto(TaskGraph graph, int layer, FloatArray in, FloatArray acc) {
+        if (split != DecodeOptions.GemvSplit.ITEM_PER_ROW) {
+            return false;
+        }
+        LayerWeights lw = layers.get(layer);
+        DeviceMatrix wGate = weights.matrix(lw.wGate());
+        DeviceMatrix wUp = weights.matrix(lw.wUp());
+        DeviceMatrix wDown = weights.matrix(lw.wDown());
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(split, wGate, wUp, wDown));
+        String l = "l" + layer + ".";
+        FloatArray hiddenOut = gate;
+        int dim = wGate.cols();
+        int hidden = wGate.rows();
+        switch (wGate.format()) {
+            case F32 -> {
+                FloatArray g = (FloatArray) wGate.gemvData();
+                FloatArray u = (FloatArray) wUp.gemvData();
+                graph.task(Task.of(l + "ffn_gate_up_swiglu", () -> FusedMatVec.gateUpSiluF32RowPerItem(g, u, in, hiddenOut, hidden, dim))
+                        .withGrid(WorkerGrid.covering(hidden, local, 65536)));
+            }
+            case F16 -> {
+                IntArray g = (IntArray) wGate.gemvData();
+                IntArray u = (IntArray) wUp.gemvData();
+                graph.task(Task.of(l + "ffn_gate_up_swiglu", () -> FusedMatVec.gateUpSiluF16PairsRowPerItem(g, u, in, hiddenOut, hidden, dim))
+                        .withGrid(WorkerGrid.covering(hidden, local, 65536)));
+            }
+            case Q8_0 -> { // a fused Q8_0 gate/up ran 3x slower than these two GEMVs on PoCL (6.98 against 2.2 ms/token)
+                graph.task(wGate.gemv(l + "ffn_gate", in, gate, local, split));
+                graph.task(wUp.gemv(l + "ffn_up", in, up, local, split));
+                graph.task(siluGateTimesUp(l + "swiglu", gate, up, gate));
+            }
+        }
+        graph.task(wDown.gemvAddingInto(l + "ffn_down_residual", gate, acc, local, split));
+        return true;
+    }
+
     /** fp16 weights: two launches, {@link FusedMatVec#normedGateUpSiluF16} and the down GEMV adding into the residual. */
     @Override
     public boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
@@ -79,7 +124,7 @@ public final class DenseFeedForward implements DeviceFeedForward {
                     hiddenOut, dim, hidden, eps));
         }
         graph.task(gateUp.withGrid(WorkerGrid.of((hidden + 1) / 2 * local, local)));
-        graph.task(wDown.gemvAddingInto(l + "ffn_down_residual", gate, residual, local));
+        graph.task(wDown.gemvAddingInto(l + "ffn_down_residual", gate, residual, local, DecodeOptions.GemvSplit.GROUPS_OF_ROWS));
         return true;
     }
 

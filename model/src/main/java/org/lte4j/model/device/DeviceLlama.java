@@ -219,8 +219,9 @@ public final class DeviceLlama implements AutoCloseable {
             g.task(storeKeyValue(n + "kv_store", keyCache[l], valueCache[l]));
         }
         g.task(attention(n + "attention", keyCache[l], valueCache[l]));
-        if (fuse) {
-            g.task(wo.gemvAddingInto(n + "attn_out_residual", attOut, x, local));
+        if (fuse || options.gemv() == DecodeOptions.GemvSplit.ITEM_PER_ROW) { // the residual add inside the GEMV
+            g.task(wo.gemvAddingInto(n + "attn_out_residual", attOut, x, local,
+                    fuse ? DecodeOptions.GemvSplit.GROUPS_OF_ROWS : options.gemv()));
         } else {
             g.task(wo.gemv(n + "attn_out", attOut, proj, local, options.gemv()));
             g.task(add(n + "attn_residual", x, proj));

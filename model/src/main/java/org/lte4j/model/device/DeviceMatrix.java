@@ -116,12 +116,32 @@ public record DeviceMatrix(String name, WeightFormat format, NativeArray data, L
     }
 
     /**
-     * {@code acc += this * in} in one kernel (a residual add folded into the GEMV); fp16 and Q8_0
-     * ({@link #fusable}).
+     * {@code acc += this * in} in one kernel (a residual add folded into the GEMV): with
+     * {@link DecodeOptions.GemvSplit#GROUPS_OF_ROWS} four rows per work-group, fp16 and Q8_0 only
+     * ({@link #fusable}); with {@link DecodeOptions.GemvSplit#ITEM_PER_ROW} an item per row, every
+     * format ({@code MatVec.gemv...RowPerItemAddingInto}), over the arrays {@link #gemv} reads with
+     * that split.
      */
-    public Task gemvAddingInto(String taskName, FloatArray in, FloatArray acc, int local) {
+    public Task gemvAddingInto(String taskName, FloatArray in, FloatArray acc, int local, DecodeOptions.GemvSplit split) {
         int rows = this.rows;
         int cols = this.cols;
+        if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
+            Task task = switch (format) {
+                case F32 -> {
+                    FloatArray w = (FloatArray) gemvData();
+                    yield Task.of(taskName, () -> MatVec.gemvF32RowPerItemAddingInto(w, in, acc, rows, cols));
+                }
+                case F16 -> {
+                    IntArray w = (IntArray) gemvData();
+                    yield Task.of(taskName, () -> MatVec.gemvF16PairsRowPerItemAddingInto(w, in, acc, rows, cols));
+                }
+                case Q8_0 -> {
+                    ByteArray w = (ByteArray) gemvData();
+                    yield Task.of(taskName, () -> MatVec.gemvQ8_0RowPerItemAddingInto(w, in, acc, rows, cols));
+                }
+            };
+            return task.withGrid(WorkerGrid.covering(rows, local, 65536));
+        }
         KernelContext ctx = new KernelContext();
         Task task = switch (format) {
             case F16 -> {

@@ -127,6 +127,29 @@ final class FusedMatVecChecks {
                                     gateScales, upQuants, upScales, out, Q8_0_DIM, hidden, EPS))
                             .withGrid(WorkerGrid.of((hidden + 1) / 2 * LOCAL, LOCAL));
                     return prepared(t, Q8_0_TOLERANCE, List.of(x, norm, gateQuants, gateScales, upQuants, upScales), out);
+                }),
+                // the CPU forms: an item per row, fewer items than rows (the loop covers the rest)
+                Check.of(FusedMatVec.class, "gateUpSiluF32RowPerItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int hidden = 37;
+                    FloatArray x = r.floats(DIM);
+                    FloatArray gate = r.floats(hidden * DIM);
+                    FloatArray up = r.floats(hidden * DIM);
+                    FloatArray out = new FloatArray(hidden);
+                    Task t = Task.of("gateUpSiluF32RowPerItem", () -> FusedMatVec.gateUpSiluF32RowPerItem(gate, up, x, out, hidden, DIM))
+                            .withGrid(WorkerGrid.of(16, 8));
+                    return prepared(t, 1e-5, List.of(x, gate, up), out);
+                }),
+                Check.of(FusedMatVec.class, "gateUpSiluF16PairsRowPerItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int hidden = 37;
+                    FloatArray x = r.floats(DIM);
+                    IntArray gate = MatVecChecks.packedHalves(r, hidden, DIM);
+                    IntArray up = MatVecChecks.packedHalves(r, hidden, DIM);
+                    FloatArray out = new FloatArray(hidden);
+                    Task t = Task.of("gateUpSiluF16PairsRowPerItem", () -> FusedMatVec.gateUpSiluF16PairsRowPerItem(gate, up, x, out, hidden, DIM))
+                            .withGrid(WorkerGrid.of(16, 8));
+                    return prepared(t, 1e-5, List.of(x, gate, up), out);
                 }));
     }
 }

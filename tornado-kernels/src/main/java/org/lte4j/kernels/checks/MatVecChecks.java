@@ -135,6 +135,40 @@ final class MatVecChecks {
                     Task t = Task.of("gemvQ8_0RowPerItem", () -> MatVec.gemvQ8_0RowPerItem(w, x, y, rows, cols)).withGrid(WorkerGrid.of(40, 8));
                     return prepared(t, 1e-5, List.of(w, x), y);
                 }),
+                // the CPU forms with the residual add folded in: acc starts random
+                Check.of(MatVec.class, "gemvF32RowPerItemAddingInto", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 300;
+                    FloatArray w = r.floats(rows * cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray acc = r.floats(rows);
+                    Task t = Task.of("gemvF32RowPerItemAddingInto", () -> MatVec.gemvF32RowPerItemAddingInto(w, x, acc, rows, cols))
+                            .withGrid(WorkerGrid.of(40, 8));
+                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), acc);
+                }),
+                Check.of(MatVec.class, "gemvF16PairsRowPerItemAddingInto", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 1002;
+                    IntArray w = packedHalves(r, rows, cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray acc = r.floats(rows);
+                    Task t = Task.of("gemvF16PairsRowPerItemAddingInto", () -> MatVec.gemvF16PairsRowPerItemAddingInto(w, x, acc, rows, cols))
+                            .withGrid(WorkerGrid.of(40, 8));
+                    return prepared(t, 1e-5, List.of(w, x), acc);
+                }),
+                Check.of(MatVec.class, "gemvQ8_0RowPerItemAddingInto", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 352;
+                    ByteArray w = QuantizedInputs.randomQ8_0(r, rows, cols);
+                    FloatArray x = r.floats(cols);
+                    FloatArray acc = r.floats(rows);
+                    Task t = Task.of("gemvQ8_0RowPerItemAddingInto", () -> MatVec.gemvQ8_0RowPerItemAddingInto(w, x, acc, rows, cols))
+                            .withGrid(WorkerGrid.of(40, 8));
+                    return prepared(t, 1e-5, List.of(w, x), acc);
+                }),
                 Check.of(MatVec.class, "gemvQ8_0SplitWordsFourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS; // not a multiple of 4: the last group has one row
