@@ -35,16 +35,8 @@ public final class DenseFeedForward implements DeviceFeedForward {
 
     @Override
     public void append(TaskGraph graph, int layer, FloatArray in, FloatArray out) {
-        LayerWeights lw = layers.get(layer);
-        DeviceMatrix wGate = weights.matrix(lw.wGate());
-        DeviceMatrix wUp = weights.matrix(lw.wUp());
-        DeviceMatrix wDown = weights.matrix(lw.wDown());
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(split, wGate, wUp, wDown));
-        String l = "l" + layer + ".";
-        graph.task(wGate.gemv(l + "ffn_gate", in, gate, local, split));
-        graph.task(wUp.gemv(l + "ffn_up", in, up, local, split));
-        graph.task(siluGateTimesUp(l + "swiglu", gate, up, gate));
-        graph.task(wDown.gemv(l + "ffn_down", gate, out, local, split));
+        DeviceMatrix wDown = appendGateUpSilu(graph, layer, in, false);
+        graph.task(wDown.gemv("l" + layer + ".ffn_down", gate, out, local, split));
     }
 
     /**
@@ -60,6 +52,18 @@ public final class DenseFeedForward implements DeviceFeedForward {
         if (split != DecodeOptions.GemvSplit.ITEM_PER_ROW) {
             return false;
         }
+        DeviceMatrix wDown = appendGateUpSilu(graph, layer, in, true);
+        graph.task(wDown.gemvAddingInto("l" + layer + ".ffn_down_residual", gate, acc, local, split));
+        return true;
+    }
+
+    /**
+     * Uploads layer {@code layer}'s FFN matrices and appends {@code gate = silu(W_gate in) * (W_up in)}:
+     * one item-per-row kernel for F32 and F16 when {@code fuse} (a fused Q8_0 gate/up measured 3x
+     * slower than its two GEMVs on PoCL, 6.98 against 2.2 ms/token), else the two GEMVs and the
+     * SwiGLU. Returns the down matrix.
+     */
+    private DeviceMatrix appendGateUpSilu(TaskGraph graph, int layer, FloatArray in, boolean fuse) {
         LayerWeights lw = layers.get(layer);
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
@@ -69,27 +73,23 @@ public final class DenseFeedForward implements DeviceFeedForward {
         FloatArray hiddenOut = gate;
         int dim = wGate.cols();
         int hidden = wGate.rows();
-        switch (wGate.format()) {
-            case F32 -> {
-                FloatArray g = (FloatArray) wGate.gemvData();
-                FloatArray u = (FloatArray) wUp.gemvData();
-                graph.task(Task.of(l + "ffn_gate_up_swiglu", () -> FusedMatVec.gateUpSiluF32RowPerItem(g, u, in, hiddenOut, hidden, dim))
-                        .withGrid(WorkerGrid.covering(hidden, local, 65536)));
-            }
-            case F16 -> {
-                IntArray g = (IntArray) wGate.gemvData();
-                IntArray u = (IntArray) wUp.gemvData();
-                graph.task(Task.of(l + "ffn_gate_up_swiglu", () -> FusedMatVec.gateUpSiluF16PairsRowPerItem(g, u, in, hiddenOut, hidden, dim))
-                        .withGrid(WorkerGrid.covering(hidden, local, 65536)));
-            }
-            case Q8_0 -> { // a fused Q8_0 gate/up ran 3x slower than these two GEMVs on PoCL (6.98 against 2.2 ms/token)
-                graph.task(wGate.gemv(l + "ffn_gate", in, gate, local, split));
-                graph.task(wUp.gemv(l + "ffn_up", in, up, local, split));
-                graph.task(siluGateTimesUp(l + "swiglu", gate, up, gate));
-            }
+        WorkerGrid rows = WorkerGrid.covering(hidden, local, 65536);
+        if (fuse && wGate.format() == WeightFormat.F32) {
+            FloatArray g = (FloatArray) wGate.gemvData();
+            FloatArray u = (FloatArray) wUp.gemvData();
+            graph.task(Task.of(l + "ffn_gate_up_swiglu", () -> FusedMatVec.gateUpSiluF32RowPerItem(g, u, in, hiddenOut, hidden, dim))
+                    .withGrid(rows));
+        } else if (fuse && wGate.format() == WeightFormat.F16) {
+            IntArray g = (IntArray) wGate.gemvData();
+            IntArray u = (IntArray) wUp.gemvData();
+            graph.task(Task.of(l + "ffn_gate_up_swiglu", () -> FusedMatVec.gateUpSiluF16PairsRowPerItem(g, u, in, hiddenOut, hidden, dim))
+                    .withGrid(rows));
+        } else {
+            graph.task(wGate.gemv(l + "ffn_gate", in, gate, local, split));
+            graph.task(wUp.gemv(l + "ffn_up", in, up, local, split));
+            graph.task(siluGateTimesUp(l + "swiglu", gate, up, gate));
         }
-        graph.task(wDown.gemvAddingInto(l + "ffn_down_residual", gate, acc, local, split));
-        return true;
+        return wDown;
     }
 
     /** fp16 weights: two launches, {@link FusedMatVec#normedGateUpSiluF16} and the down GEMV adding into the residual. */
