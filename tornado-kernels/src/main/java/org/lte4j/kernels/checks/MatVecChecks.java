@@ -105,70 +105,12 @@ final class MatVecChecks {
                             .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-5, List.of(w, x), acc);
                 }),
-                Check.of(MatVec.class, "gemvF32RowPerItem", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int rows = ROWS;
-                    int cols = 300; // not a multiple of 8: the tail loop runs
-                    FloatArray w = r.floats(rows * cols);
-                    FloatArray x = r.floats(cols);
-                    FloatArray y = new FloatArray(rows);
-                    Task t = Task.of("gemvF32RowPerItem", () -> MatVec.gemvF32RowPerItem(w, x, y, rows, cols)).withGrid(WorkerGrid.of(40, 8));
-                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), y);
-                }),
-                Check.of(MatVec.class, "gemvF16PairsRowPerItem", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int rows = ROWS;
-                    int cols = 1002;
-                    IntArray w = packedHalves(r, rows, cols);
-                    FloatArray x = r.floats(cols);
-                    FloatArray y = new FloatArray(rows);
-                    Task t = Task.of("gemvF16PairsRowPerItem", () -> MatVec.gemvF16PairsRowPerItem(w, x, y, rows, cols)).withGrid(WorkerGrid.of(40, 8));
-                    return prepared(t, 1e-5, List.of(w, x), y);
-                }),
-                Check.of(MatVec.class, "gemvQ8_0RowPerItem", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int rows = ROWS;
-                    int cols = 352;
-                    ByteArray w = QuantizedInputs.randomQ8_0(r, rows, cols);
-                    FloatArray x = r.floats(cols);
-                    FloatArray y = new FloatArray(rows);
-                    Task t = Task.of("gemvQ8_0RowPerItem", () -> MatVec.gemvQ8_0RowPerItem(w, x, y, rows, cols)).withGrid(WorkerGrid.of(40, 8));
-                    return prepared(t, 1e-5, List.of(w, x), y);
-                }),
-                // the CPU forms with the residual add folded in: acc starts random
-                Check.of(MatVec.class, "gemvF32RowPerItemAddingInto", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int rows = ROWS;
-                    int cols = 300;
-                    FloatArray w = r.floats(rows * cols);
-                    FloatArray x = r.floats(cols);
-                    FloatArray acc = r.floats(rows);
-                    Task t = Task.of("gemvF32RowPerItemAddingInto", () -> MatVec.gemvF32RowPerItemAddingInto(w, x, acc, rows, cols))
-                            .withGrid(WorkerGrid.of(40, 8));
-                    return prepared(t, 1e-5 * Math.max(1, Weights.of(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), acc);
-                }),
-                Check.of(MatVec.class, "gemvF16PairsRowPerItemAddingInto", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int rows = ROWS;
-                    int cols = 1002;
-                    IntArray w = packedHalves(r, rows, cols);
-                    FloatArray x = r.floats(cols);
-                    FloatArray acc = r.floats(rows);
-                    Task t = Task.of("gemvF16PairsRowPerItemAddingInto", () -> MatVec.gemvF16PairsRowPerItemAddingInto(w, x, acc, rows, cols))
-                            .withGrid(WorkerGrid.of(40, 8));
-                    return prepared(t, 1e-5, List.of(w, x), acc);
-                }),
-                Check.of(MatVec.class, "gemvQ8_0RowPerItemAddingInto", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int rows = ROWS;
-                    int cols = 352;
-                    ByteArray w = QuantizedInputs.randomQ8_0(r, rows, cols);
-                    FloatArray x = r.floats(cols);
-                    FloatArray acc = r.floats(rows);
-                    Task t = Task.of("gemvQ8_0RowPerItemAddingInto", () -> MatVec.gemvQ8_0RowPerItemAddingInto(w, x, acc, rows, cols))
-                            .withGrid(WorkerGrid.of(40, 8));
-                    return prepared(t, 1e-5, List.of(w, x), acc);
-                }),
+                rowPerItemF32Check("gemvF32RowPerItem"),
+                rowPerItemF32Check("gemvF32RowPerItemAddingInto"),
+                rowPerItemF16Check("gemvF16PairsRowPerItem"),
+                rowPerItemF16Check("gemvF16PairsRowPerItemAddingInto"),
+                rowPerItemQ8_0Check("gemvQ8_0RowPerItem"),
+                rowPerItemQ8_0Check("gemvQ8_0RowPerItemAddingInto"),
                 Check.of(MatVec.class, "gemvQ8_0SplitWordsFourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS; // not a multiple of 4: the last group has one row
@@ -210,5 +152,58 @@ final class MatVecChecks {
                     Task t = Task.of("gemvQ8_0", () -> MatVec.gemvQ8_0(ctx, w, x, y, rows, cols)).withGrid(WorkerGrid.of(16 * LOCAL, LOCAL));
                     return prepared(t, 1e-5 * Math.max(1, Weights.ofQ8_0(w, cols).maxAbsRowDot(rows, cols, x)), List.of(w, x), y);
                 }));
+    }
+
+    /**
+     * The item-per-row GEMVs of CPU OpenCL, fewer items than rows (the loop covers the rest); the
+     * {@code ...AddingInto} forms add into an output that starts random. fp32, 300 columns: not a
+     * multiple of the eight accumulators, so the tail loop runs.
+     */
+    private static KernelCheck rowPerItemF32Check(String kernel) {
+        return Check.of(MatVec.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int rows = ROWS;
+            int cols = 300;
+            FloatArray w = r.floats(rows * cols);
+            FloatArray x = r.floats(cols);
+            FloatArray y = r.floats(rows);
+            Task t = kernel.endsWith("AddingInto")
+                    ? Task.of(kernel, () -> MatVec.gemvF32RowPerItemAddingInto(w, x, y, rows, cols))
+                    : Task.of(kernel, () -> MatVec.gemvF32RowPerItem(w, x, y, rows, cols));
+            return prepared(t.withGrid(WorkerGrid.of(40, 8)), 1e-5 * Math.max(1, Weights.of(w, cols).maxAbsRowDot(rows, cols, x)),
+                    List.of(w, x), y);
+        });
+    }
+
+    /** {@link #rowPerItemF32Check} for packed fp16 pairs, 501 words: not a multiple of the four accumulators. */
+    private static KernelCheck rowPerItemF16Check(String kernel) {
+        return Check.of(MatVec.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int rows = ROWS;
+            int cols = 1002;
+            IntArray w = packedHalves(r, rows, cols);
+            FloatArray x = r.floats(cols);
+            FloatArray y = r.floats(rows);
+            Task t = kernel.endsWith("AddingInto")
+                    ? Task.of(kernel, () -> MatVec.gemvF16PairsRowPerItemAddingInto(w, x, y, rows, cols))
+                    : Task.of(kernel, () -> MatVec.gemvF16PairsRowPerItem(w, x, y, rows, cols));
+            return prepared(t.withGrid(WorkerGrid.of(40, 8)), 1e-5, List.of(w, x), y);
+        });
+    }
+
+    /** {@link #rowPerItemF32Check} for GGML's interleaved Q8_0 blocks, eleven per row. */
+    private static KernelCheck rowPerItemQ8_0Check(String kernel) {
+        return Check.of(MatVec.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int rows = ROWS;
+            int cols = 352;
+            ByteArray w = QuantizedInputs.randomQ8_0(r, rows, cols);
+            FloatArray x = r.floats(cols);
+            FloatArray y = r.floats(rows);
+            Task t = kernel.endsWith("AddingInto")
+                    ? Task.of(kernel, () -> MatVec.gemvQ8_0RowPerItemAddingInto(w, x, y, rows, cols))
+                    : Task.of(kernel, () -> MatVec.gemvQ8_0RowPerItem(w, x, y, rows, cols));
+            return prepared(t.withGrid(WorkerGrid.of(40, 8)), 1e-5, List.of(w, x), y);
+        });
     }
 }
