@@ -52,7 +52,7 @@ public final class Experts {
         int groups = ctx.globalGroupSizeX / size;
         int activeNeurons = activeCount.get(0) * expertSize;
         for (int g = ctx.groupIdx; g < activeNeurons; g += groups) {
-            int neuron = listedNeuron(activeIds, g, expertSize);
+            int neuron = listedIndex(activeIds, g, expertSize);
             long base = (long) neuron * dim;
             float gate = 0f;
             float up = 0f;
@@ -65,10 +65,13 @@ public final class Experts {
         }
     }
 
-    /** Neuron {@code g % expertSize} of the expert in slot {@code g / expertSize} of the active list. */
-    static int listedNeuron(IntArray activeIds, int g, int expertSize) {
-        int slot = g / expertSize;
-        return activeIds.get(slot) * expertSize + (g - slot * expertSize);
+    /**
+     * Item {@code i % perExpert} of the expert in slot {@code i / perExpert} of the active list,
+     * counted in units of which each expert has {@code perExpert} (neurons, or the down rows'
+     * words): how the sparse kernels walk the active experts' rows or columns as one range.
+     */
+    static int listedIndex(IntArray activeIds, int i, int perExpert) {
+        return activeIds.get(i / perExpert) * perExpert + i % perExpert;
     }
 
     /**
@@ -103,7 +106,7 @@ public final class Experts {
         int groups = ctx.globalGroupSizeX / size;
         int activeNeurons = activeCount.get(0) * expertSize;
         for (int g = ctx.groupIdx; g < activeNeurons; g += groups) {
-            int neuron = listedNeuron(activeIds, g, expertSize);
+            int neuron = listedIndex(activeIds, g, expertSize);
             long base = (long) neuron * dim;
             float gate = 0f;
             float up = 0f;
@@ -133,7 +136,7 @@ public final class Experts {
         int activeNeurons = activeCount.get(0) * expertSize;
         long rowBytes = (long) (dim / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
         for (int g = ctx.groupIdx; g < activeNeurons; g += groups) {
-            int neuron = listedNeuron(activeIds, g, expertSize);
+            int neuron = listedIndex(activeIds, g, expertSize);
             long rowStart = neuron * rowBytes;
             float gate = 0f;
             float up = 0f;
@@ -577,13 +580,13 @@ public final class Experts {
             float s3 = 0f;
             int j = lid;
             for (; j + 3 * size < slots; j += 4 * size) {
-                int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
+                int cj = listedIndex(activeIds, j, expertWords);
                 int k = j + size;
-                int ck = activeIds.get(k / expertWords) * expertWords + k % expertWords;
+                int ck = listedIndex(activeIds, k, expertWords);
                 int m = k + size;
-                int cm = activeIds.get(m / expertWords) * expertWords + m % expertWords;
+                int cm = listedIndex(activeIds, m, expertWords);
                 int n = m + size;
-                int cn = activeIds.get(n / expertWords) * expertWords + n % expertWords;
+                int cn = listedIndex(activeIds, n, expertWords);
                 int q0 = quants.get(b0 + cj);
                 int q1 = quants.get(b1 + cj);
                 int q2 = quants.get(b2 + cj);
@@ -610,7 +613,7 @@ public final class Experts {
                         + (MatVec.scaledWordDot(u3, scales, b3, hidden, cm) + MatVec.scaledWordDot(v3, scales, b3, hidden, cn));
             }
             for (; j < slots; j += size) {
-                int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
+                int cj = listedIndex(activeIds, j, expertWords);
                 s0 += MatVec.scaledWordDot(quants.get(b0 + cj), scales, b0, hidden, cj);
                 s1 += MatVec.scaledWordDot(quants.get(b1 + cj), scales, b1, hidden, cj);
                 s2 += MatVec.scaledWordDot(quants.get(b2 + cj), scales, b2, hidden, cj);
@@ -649,8 +652,8 @@ public final class Experts {
             int j = lid;
             for (; j + size < slots; j += 2 * size) {
                 int k = j + size;
-                int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
-                int ck = activeIds.get(k / expertWords) * expertWords + k % expertWords;
+                int cj = listedIndex(activeIds, j, expertWords);
+                int ck = listedIndex(activeIds, k, expertWords);
                 int a0 = down.get(b0 + cj);
                 int a1 = down.get(b1 + cj);
                 int a2 = down.get(b2 + cj);
@@ -669,7 +672,7 @@ public final class Experts {
                 s3 += MatVec.halfPair(a3, x0, x1) + MatVec.halfPair(c3, x2, x3);
             }
             for (; j < slots; j += size) {
-                int cj = activeIds.get(j / expertWords) * expertWords + j % expertWords;
+                int cj = listedIndex(activeIds, j, expertWords);
                 float x0 = hidden.get(2 * cj);
                 float x1 = hidden.get(2 * cj + 1);
                 s0 += MatVec.halfPair(down.get(b0 + cj), x0, x1);
