@@ -6,8 +6,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 import org.lte4j.bench.CopyBandwidth;
 import org.lte4j.model.device.DecodeOptions;
@@ -333,34 +336,44 @@ public final class DecodeBenchmark {
     /**
      * Greedy steps of {@code d} on throwaway sequences (reset each time) until the host code that
      * enqueues a step has been compiled, as {@link #jvmMsPerToken} warms the JVM path: at most
-     * {@link #JIT_WARM_UP_TOKENS} steps or {@link #JIT_WARM_UP_NANOS}. The first, unprofiled pass
-     * of a decoder runs it. On PoCL, where the host enqueues every kernel of the step, llama-110m
-     * Q8_0 timed 11.07 ms/token after the setup's 8 warm-up steps and 7.72 after 64 (docs/PERF.md).
+     * {@link #JIT_WARM_UP_TOKENS} steps or {@link #JIT_WARM_UP_NANOS}. The first unprofiled pass on
+     * each device runs it; later decoders on that device find the same code compiled. On PoCL,
+     * where the host enqueues every kernel of the step, llama-110m Q8_0 timed 11.07 ms/token after
+     * the setup's 8 warm-up steps and 7.72 after 64 (docs/PERF.md).
      */
     static void warmUpHost(DeviceLlama d, Setup setup) {
-        int length = setup.warmUp() + setup.tokens();
-        long warmUpEnd = System.nanoTime() + JIT_WARM_UP_NANOS;
-        for (int done = 0; done < JIT_WARM_UP_TOKENS && System.nanoTime() < warmUpEnd; done += length) {
+        if (!HOST_WARMED.add(d.device())) {
+            return;
+        }
+        repeatUntilJitWarm(setup.warmUp() + setup.tokens(), length -> {
             d.reset();
             int token = 1;
             for (int i = 0; i < length; i++) {
                 token = d.forwardGreedy(token);
             }
-        }
+        });
     }
+
+    /** Devices whose decode host code {@link #warmUpHost} has warmed in this process. */
+    private static final Set<Device> HOST_WARMED = ConcurrentHashMap.newKeySet();
 
     /** Milliseconds per greedy decode step of {@code model} on the JVM, after the JIT warm-up. */
     static double jvmMsPerToken(LlamaModel model, Setup setup) {
         int length = setup.warmUp() + setup.tokens();
-        long warmUpEnd = System.nanoTime() + JIT_WARM_UP_NANOS;
-        for (int done = 0; done < JIT_WARM_UP_TOKENS && System.nanoTime() < warmUpEnd; done += length) {
-            greedySteps(model, model.newState(length + 1), 1, length);
-        }
+        repeatUntilJitWarm(length, n -> greedySteps(model, model.newState(n + 1), 1, n));
         LlamaState s = model.newState(length + 1);
         int token = greedySteps(model, s, 1, setup.warmUp());
         long start = System.nanoTime();
         greedySteps(model, s, token, setup.tokens());
         return (System.nanoTime() - start) / 1e6 / setup.tokens();
+    }
+
+    /** Runs {@code sequence} of {@code length} steps until {@link #JIT_WARM_UP_TOKENS} steps or {@link #JIT_WARM_UP_NANOS} have passed. */
+    private static void repeatUntilJitWarm(int length, IntConsumer sequence) {
+        long warmUpEnd = System.nanoTime() + JIT_WARM_UP_NANOS;
+        for (int done = 0; done < JIT_WARM_UP_TOKENS && System.nanoTime() < warmUpEnd; done += length) {
+            sequence.accept(length);
+        }
     }
 
     /** {@code steps} greedy decode steps from {@code token}; returns the last token chosen. */
