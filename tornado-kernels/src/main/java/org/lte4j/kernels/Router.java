@@ -3,6 +3,7 @@ package org.lte4j.kernels;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.Parallel;
 
 /**
  * The LTE router at decode (DESIGN.md section 5): router logits split over column slices
@@ -199,5 +200,26 @@ public final class Router {
         float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
         float scale = sliceNormScale(partialLogits, slices, experts, dim, eps);
         compactActive(ctx, scratch, partialLogits, slices, scale, minLogit, activeIds, activeCount, experts);
+    }
+    /**
+     * {@link #compactActiveExpertsSummingSlices} for one slice of logits, in one work-item with no
+     * barrier: the CPU OpenCL decode's compaction, after the router ran as an item-per-row GEMV
+     * ({@link MatVec#gemvF32RowPerItem}). On PoCL a scan in local memory pays for every barrier,
+     * and a few hundred comparisons take one item less time than that. The same list as the
+     * scan's: {@link #isActive} with one slice and scale 1.
+     * Grid: any 1-D; item 0 does all the work. Traffic: reads 4 * experts, writes 4 * (count + 1).
+     */
+    public static void compactActiveExpertsInOneItem(FloatArray logits, float minLogit, IntArray activeIds, IntArray activeCount,
+                                                     int experts) {
+        for (@Parallel int i = 0; i < 1; i++) {
+            int count = 0;
+            for (int e = 0; e < experts; e++) {
+                if (isActive(logits, 1, experts, e, 1f, minLogit)) {
+                    activeIds.set(count, e);
+                    count++;
+                }
+            }
+            activeCount.set(0, count);
+        }
     }
 }

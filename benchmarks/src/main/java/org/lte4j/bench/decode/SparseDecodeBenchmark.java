@@ -166,7 +166,7 @@ public final class SparseDecodeBenchmark {
                     }
                     double measured = 1 - active / ffn.experts();
                     double ffnMs = ffnBlockMs(model, device, w -> new SparseFeedForward(model, experts, threshold, w, opts.localSize(),
-                            ffn.maxChunks()), capture);
+                            opts.gemv(), ffn.maxChunks()), capture);
                     rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f", s), s, measured, timed.wallMs,
                             timed.wallMs / dense.msPerToken(), bytes, ffnMs, ffnMs / dense.ffnBlockMs(), profiled.routerMs,
                             profiled.kernelMs, copy)));

@@ -20,7 +20,7 @@ public final class SparseDeviceLlama implements AutoCloseable {
                               int maxChunks, ExpertWeights owned) {
         SparseFeedForward[] made = new SparseFeedForward[1];
         this.llama = DeviceLlama.create(model, device, options, w -> {
-            made[0] = new SparseFeedForward(model, experts, threshold, w, options.localSize(), maxChunks);
+            made[0] = new SparseFeedForward(model, experts, threshold, w, options.localSize(), options.gemv(), maxChunks);
             return made[0];
         });
         this.ffn = made[0];

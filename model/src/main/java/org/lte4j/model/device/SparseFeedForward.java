@@ -3,6 +3,8 @@ package org.lte4j.model.device;
 import java.util.List;
 
 import org.lte4j.kernels.Experts;
+import org.lte4j.kernels.ExpertsRowPerItem;
+import org.lte4j.kernels.MatVec;
 import org.lte4j.kernels.Router;
 import org.lte4j.model.llama.LayerWeights;
 import org.lte4j.model.llama.LlamaModel;
@@ -51,6 +53,11 @@ import org.lte4j.runtime.graph.TaskGraph;
  * summed in a fixed order over {@link #SUM_LANES} lanes per output, written to {@code out}
  * ({@link Experts#sumDownPartialsAcrossLanes}) or added into the residual stream
  * ({@link Experts#addDownPartialsAcrossLanes}).
+ * With {@link DecodeOptions.GemvSplit#ITEM_PER_ROW} (CPU OpenCL, where every barrier of the
+ * work-group kernels splits PoCL's work-item loop) the FFN of a normed input runs
+ * {@link ExpertsRowPerItem}'s barrier-free kernels instead, an item per row as in the dense CPU
+ * decode: the router as an item-per-row GEMV, a one-item compaction, the gate/up over the list and
+ * the down over the active experts' pieces of each row of the model's own matrix.
  * Every grid is fixed and sized for all experts; work past the active count is skipped on the
  * device, so the host never waits for the router and the token step can be captured once. The
  * active count of every layer stays on the device ({@link #activeCount}); reading it back costs a
@@ -75,6 +82,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final DeviceWeights weights;
     private final ExpertWeights experts;
     private final int local;
+    private final DecodeOptions.GemvSplit split;
     private final int maxChunks;
     private final float minLogit;
     private final int routerSlices;
@@ -90,6 +98,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final FloatArray weightedInput;
     private final IntArray activeIds;
     private final FloatArray hidden;
+    /** The up products of the item-per-row FFN, which its SwiGLU kernel joins with the gate's in {@link #hidden}. */
+    private final FloatArray upProducts;
     private final FloatArray partials;
     // one per layer, so every layer's count can be read after a step
     private final IntArray[] counts;
@@ -98,11 +108,14 @@ public final class SparseFeedForward implements DeviceFeedForward {
      * @param threshold an expert runs when its gate {@code sigmoid(router . x)} is above this
      *                  (0 runs every expert; LTE files say 0.5)
      * @param local     work-group size of the router, compaction and gate/up kernels (the decoder's)
+     * @param split     the decoder's GEMV split: with {@link DecodeOptions.GemvSplit#ITEM_PER_ROW}
+     *                  (CPU OpenCL) the FFN runs {@link ExpertsRowPerItem}'s barrier-free kernels
+     *                  on the model's own matrices where their formats allow
      * @param maxChunks most partial vectors of the split-K down projection (see
      *                  {@link #defaultMaxChunks}); more chunks, more parallelism at high sparsity
      */
     public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
-                             int maxChunks) {
+                             DecodeOptions.GemvSplit split, int maxChunks) {
         if (!(threshold >= 0 && threshold < 1)) {
             throw new IllegalArgumentException("threshold must be in [0, 1), was " + threshold);
         }
@@ -113,6 +126,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.weights = weights;
         this.experts = experts;
         this.local = local;
+        this.split = split;
         this.maxChunks = maxChunks;
         this.minLogit = minLogit(threshold);
         this.dim = model.config().dim();
@@ -126,6 +140,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.weightedInput = new FloatArray(dim);
         this.activeIds = new IntArray(expertCount);
         this.hidden = new FloatArray(model.config().hiddenDim());
+        this.upProducts = new FloatArray(model.config().hiddenDim());
         this.partials = new FloatArray((long) maxChunks * dim);
         this.counts = new IntArray[model.config().nLayers()];
         for (int l = 0; l < counts.length; l++) {
@@ -181,6 +196,9 @@ public final class SparseFeedForward implements DeviceFeedForward {
      */
     @Override
     public boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
+        if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
+            return false; // work-group kernels: a CPU norms apart and runs the item-per-row FFN
+        }
         LayerWeights lw = layers.get(layer);
         DeviceMatrix gate = weights.matrix(lw.wGate());
         DeviceMatrix up = weights.matrix(lw.wUp());
@@ -233,6 +251,9 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private void append(TaskGraph graph, int layer, FloatArray in, FloatArray out, boolean adding) {
         LayerWeights lw = layers.get(layer);
         String l = "l" + layer + ".";
+        if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW && appendRowPerItem(graph, l, layer, in, out, adding)) {
+            return;
+        }
         KernelContext ctx = new KernelContext();
         FloatArray z = partialLogits;
         int slices = routerSlices;
@@ -246,6 +267,92 @@ public final class SparseFeedForward implements DeviceFeedForward {
                 .withGrid(WorkerGrid.of(local, local)));
         graph.task(gateUp(graph, l + "ffn_gate_up", weights.matrix(lw.wGate()), weights.matrix(lw.wUp()), in, count));
         appendDown(graph, l, layer, out, adding);
+    }
+
+    /**
+     * The FFN of a normed input in {@link ExpertsRowPerItem}'s item-per-row kernels (CPU OpenCL):
+     * {@code ffn_router} (an item per expert, {@link MatVec#gemvF32RowPerItem}), {@code ffn_compact}
+     * ({@link Router#compactActiveExpertsInOneItem}), {@code ffn_gate_up} over the list (Q8_0:
+     * {@code ffn_gate}, {@code ffn_up} and {@code ffn_swiglu}), and {@code ffn_down} over the active
+     * experts' pieces of each row, on the model's own gate, up and down as the dense item-per-row
+     * GEMVs read them (the fp32 down from the expert-major copy, two launches, measured no faster
+     * on PoCL, docs/PERF.md). False, appending nothing, where the
+     * three matrices differ in format, fp16 rows or experts are odd, or a Q8_0 expert is not whole
+     * blocks.
+     */
+    private boolean appendRowPerItem(TaskGraph graph, String l, int layer, FloatArray in, FloatArray out, boolean adding) {
+        LayerWeights lw = layers.get(layer);
+        DeviceMatrix gate = weights.matrix(lw.wGate());
+        DeviceMatrix up = weights.matrix(lw.wUp());
+        DeviceMatrix down = weights.matrix(lw.wDown());
+        WeightFormat format = gate.format();
+        boolean fits = switch (format) {
+            case F32 -> true;
+            case F16 -> dim % 2 == 0 && expertSize % 2 == 0;
+            case Q8_0 -> expertSize % MatVec.Q8_0_BLOCK == 0;
+        };
+        if (!fits || up.format() != format || down.format() != format) {
+            return false;
+        }
+        FloatArray router = experts.router(layer);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, router);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(split, gate, up, down));
+        FloatArray z = partialLogits;
+        float min = minLogit;
+        IntArray ids = activeIds;
+        IntArray count = counts[layer];
+        FloatArray h = hidden;
+        int width = dim;
+        int size = expertSize;
+        int experts = expertCount;
+        int neurons = experts * size;
+        graph.task(Task.of(l + "ffn_router", () -> MatVec.gemvF32RowPerItem(router, in, z, experts, width))
+                .withGrid(WorkerGrid.covering(experts, local, 65536)));
+        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsInOneItem(z, min, ids, count, experts))
+                .withGrid(WorkerGrid.of(1, 1)));
+        WorkerGrid neuronGrid = WorkerGrid.covering(neurons, local, 65536);
+        WorkerGrid rowGrid = WorkerGrid.covering(width, local, 65536);
+        switch (format) {
+            case F32 -> {
+                FloatArray g = (FloatArray) gate.gemvData();
+                FloatArray u = (FloatArray) up.gemvData();
+                graph.task(Task.of(l + "ffn_gate_up", () -> ExpertsRowPerItem.gateUpSiluActiveF32(g, u, in, ids, count, h, width, size, neurons))
+                        .withGrid(neuronGrid));
+            }
+            case F16 -> {
+                IntArray g = (IntArray) gate.gemvData();
+                IntArray u = (IntArray) up.gemvData();
+                graph.task(Task.of(l + "ffn_gate_up", () -> ExpertsRowPerItem.gateUpSiluActiveF16Pairs(g, u, in, ids, count, h, width, size,
+                        neurons)).withGrid(neuronGrid));
+            }
+            case Q8_0 -> { // two products, then their SwiGLU: one Q8_0 kernel doing both compiles to scalar code on PoCL
+                ByteArray g = (ByteArray) gate.gemvData();
+                ByteArray u = (ByteArray) up.gemvData();
+                FloatArray upOut = upProducts;
+                graph.task(Task.of(l + "ffn_gate", () -> ExpertsRowPerItem.rowsActiveQ8_0(g, in, ids, count, h, width, size, neurons))
+                        .withGrid(neuronGrid));
+                graph.task(Task.of(l + "ffn_up", () -> ExpertsRowPerItem.rowsActiveQ8_0(u, in, ids, count, upOut, width, size, neurons))
+                        .withGrid(neuronGrid));
+                graph.task(Task.of(l + "ffn_swiglu", () -> ExpertsRowPerItem.siluOfGateTimesUpActive(h, upOut, ids, count, size, neurons))
+                        .withGrid(neuronGrid));
+            }
+        }
+        Task downTask = switch (format) {
+            case F32 -> {
+                FloatArray d = (FloatArray) down.gemvData();
+                yield Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveF32(d, h, ids, count, out, adding, width, neurons, size));
+            }
+            case F16 -> {
+                IntArray d = (IntArray) down.gemvData();
+                yield Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveF16Pairs(d, h, ids, count, out, adding, width, neurons, size));
+            }
+            case Q8_0 -> {
+                ByteArray d = (ByteArray) down.gemvData();
+                yield Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveQ8_0(d, h, ids, count, out, adding, width, neurons, size));
+            }
+        };
+        graph.task(downTask.withGrid(rowGrid));
+        return true;
     }
 
     /** The split-K router's logits of {@code x * normWeight} and its slices' sums of squares, into {@link #partialLogits} (and {@code x * normWeight} into {@link #weightedInput}). */
@@ -404,6 +511,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         weightedInput.close();
         activeIds.close();
         hidden.close();
+        upProducts.close();
         partials.close();
         for (IntArray c : counts) {
             c.close();

@@ -114,7 +114,7 @@ class SparseDeviceLlamaTest {
     /**
      * The FFN block alone: for routers that switch exactly a chosen set of experts on, the device
      * output is the dense FFN (double, from the stored weights) with the other experts' neurons
-     * zeroed, at sparsities from 1 to 0.
+     * zeroed, at sparsities from 1 to 0, through the work-group kernels and the item-per-row ones (CPU OpenCL's).
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("devicesAndTypesShort")
@@ -135,19 +135,21 @@ class SparseDeviceLlamaTest {
                 try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router))) {
                     for (int l = 0; l < layers; l++) {
                         int local = DecodeOptions.defaults(device, 8).localSize();
-                        float[] out = runFfn(device, model, l, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, 3));
-                        double[] ref = maskedDenseFfn(model.layers().get(l), x, active);
-                        double diff = 0;
-                        double scale = 1e-30;
-                        for (int i = 0; i < dim; i++) {
-                            diff = Math.max(diff, Math.abs(out[i] - ref[i]));
-                            scale = Math.max(scale, Math.abs(ref[i]));
-                        }
-                        if (active.length == 0) {
-                            assertArrayEquals(new float[dim], out, 0f, "no expert active: zero output");
-                        } else {
-                            assertTrue(diff / scale < 1e-5, type + " on " + spec + ", experts " + Arrays.toString(active) + ", layer " + l
-                                    + ": relative error " + diff / scale);
+                        for (DecodeOptions.GemvSplit split : DecodeOptions.GemvSplit.values()) { // work-group and item-per-row kernels
+                            float[] out = runFfn(device, model, l, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, split, 3));
+                            double[] ref = maskedDenseFfn(model.layers().get(l), x, active);
+                            double diff = 0;
+                            double scale = 1e-30;
+                            for (int i = 0; i < dim; i++) {
+                                diff = Math.max(diff, Math.abs(out[i] - ref[i]));
+                                scale = Math.max(scale, Math.abs(ref[i]));
+                            }
+                            if (active.length == 0) {
+                                assertArrayEquals(new float[dim], out, 0f, split + ", no expert active: zero output");
+                            } else {
+                                assertTrue(diff / scale < 1e-5, type + " on " + spec + ", " + split + ", experts " + Arrays.toString(active)
+                                        + ", layer " + l + ": relative error " + diff / scale);
+                            }
                         }
                     }
                 }
@@ -198,7 +200,8 @@ class SparseDeviceLlamaTest {
                         int layer = l;
                         int local = DecodeOptions.defaults(device, 8).localSize();
                         try (DeviceWeights weights = new DeviceWeights();
-                             SparseFeedForward ffn = new SparseFeedForward(model, ew, 0.5f, weights, local, 3);
+                             SparseFeedForward ffn = new SparseFeedForward(model, ew, 0.5f, weights, local,
+                                     DecodeOptions.GemvSplit.GROUPS_OF_ROWS, 3);
                              FloatArray residual = FloatArray.of(x);
                              FloatArray norm = FloatArray.of(normWeight)) {
                             TaskGraph g = new TaskGraph("ffn").transferToDevice(DataTransferMode.EVERY_EXECUTION, residual, norm);

@@ -18,6 +18,7 @@ public final class Lte4jKernelChecks implements KernelCheckProvider {
         all.addAll(LayerChecks.all());
         all.addAll(AttentionChecks.all());
         all.addAll(LteChecks.all());
+        all.addAll(RowPerItemLteChecks.all());
         all.addAll(TokenBatchChecks.all());
         return all;
     }

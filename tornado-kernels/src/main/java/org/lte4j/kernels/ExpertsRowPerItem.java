@@ -1,0 +1,167 @@
+package org.lte4j.kernels;
+
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.Parallel;
+
+/**
+ * The LTE sparse FFN's expert kernels for CPU OpenCL: one work-item per row, no barriers and no
+ * local memory, as the dense CPU decode's GEMVs ({@code MatVec.gemv...RowPerItem}), whose row
+ * dots they share. On PoCL every barrier of the work-group kernels of {@link Experts} splits the
+ * group's work-item loop, and there the sparse FFN took twice the dense FFN's time at half the
+ * bytes (docs/PERF.md). A token's sparse FFN on a CPU is: the router as an item-per-row GEMV
+ * over the experts ({@link MatVec#gemvF32RowPerItem}), the active list in one item
+ * ({@link Router#compactActiveExpertsInOneItem}), the gate/up over the list (fp32 and fp16 in one
+ * kernel; Q8_0 as two products and their SwiGLU), then
+ * {@code downActive...} over the list, written or added into the residual stream.
+ *
+ * <p>Weights are the model's own matrices in the layouts the dense item-per-row GEMVs read: fp32,
+ * fp16 packed two per 32-bit word, GGML's interleaved Q8_0 blocks. Gate and up are
+ * {@code [ffnDim, dim]}, an expert's neurons {@code expertSize} consecutive rows; the down is
+ * {@code [dim, ffnDim]}, an expert's columns {@code expertSize} consecutive elements of every
+ * row. Each sum runs in a fixed order (active experts ascending, columns in the row dot's lanes),
+ * so the result does not depend on the grid.
+ */
+public final class ExpertsRowPerItem {
+    private ExpertsRowPerItem() {
+    }
+
+    /**
+     * {@code hidden[n] = silu(gate_n . x) * (up_n . x)} for every neuron n of the active experts
+     * (fp32 weights), an item per neuron of the list: item i works on neuron
+     * {@code i % expertSize} of the expert in slot {@code i / expertSize}; items past
+     * {@code count * expertSize} do nothing, and neurons of inactive experts are not written.
+     * PoCL compiles a kernel with two row dots, or a dot and {@code exp}, to scalar code (no
+     * vector instruction in its object code); for fp32 that costs nothing (a gate and an up GEMV
+     * took the same time as this one kernel, docs/PERF.md), so it saves two launches.
+     * Grid: any 1-D (the loop covers {@code neurons}, all experts' neurons).
+     * Traffic: reads 8 * count * expertSize * dim bytes of weights, writes 4 * count * expertSize.
+     */
+    public static void gateUpSiluActiveF32(FloatArray gateW, FloatArray upW, FloatArray x, IntArray activeIds, IntArray activeCount,
+                                           FloatArray hidden, int dim, int expertSize, int neurons) {
+        for (@Parallel int i = 0; i < neurons; i++) {
+            if (i < activeCount.get(0) * expertSize) {
+                int n = Experts.listedIndex(activeIds, i, expertSize);
+                long row = (long) n * dim;
+                hidden.set(n, Activations.silu(MatVec.rowDotF32(gateW, row, x, 0, dim)) * MatVec.rowDotF32(upW, row, x, 0, dim));
+            }
+        }
+    }
+
+    /** {@link #gateUpSiluActiveF32} for fp16 weights packed two per word ({@code dim} even). Traffic: 4 * count * expertSize * dim bytes. */
+    public static void gateUpSiluActiveF16Pairs(IntArray gateW, IntArray upW, FloatArray x, IntArray activeIds, IntArray activeCount,
+                                                FloatArray hidden, int dim, int expertSize, int neurons) {
+        for (@Parallel int i = 0; i < neurons; i++) {
+            if (i < activeCount.get(0) * expertSize) {
+                int n = Experts.listedIndex(activeIds, i, expertSize);
+                long row = (long) n * (dim / 2);
+                hidden.set(n, Activations.silu(MatVec.rowDotF16Pairs(gateW, row, x, 0, dim)) * MatVec.rowDotF16Pairs(upW, row, x, 0, dim));
+            }
+        }
+    }
+
+    /**
+     * {@code out[n] = w_n . x} for every neuron n of the active experts, rows of GGML Q8_0 blocks
+     * ({@code dim} a multiple of 32), listed as in {@link #gateUpSiluActiveF32}: the Q8_0 gate and
+     * up run as two such launches and {@link #siluOfGateTimesUpActive} joins them, because the
+     * one-kernel form compiles to scalar code on PoCL, where turning bytes into floats is the
+     * cost (a dense Q8_0 gate/up in one item ran 3x slower than its two products, docs/PERF.md).
+     * Traffic: reads 34/32 * count * expertSize * dim bytes of weights, writes 4 * count * expertSize.
+     */
+    public static void rowsActiveQ8_0(ByteArray w, FloatArray x, IntArray activeIds, IntArray activeCount, FloatArray out, int dim,
+                                      int expertSize, int neurons) {
+        long rowBytes = (long) (dim / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
+        for (@Parallel int i = 0; i < neurons; i++) {
+            if (i < activeCount.get(0) * expertSize) {
+                int n = Experts.listedIndex(activeIds, i, expertSize);
+                out.set(n, MatVec.rowDotQ8_0(w, n * rowBytes, x, 0, dim));
+            }
+        }
+    }
+
+    /**
+     * {@code hidden[n] = silu(hidden[n]) * up[n]} for the neurons of the active experts, where
+     * {@code hidden} holds the gate products and {@code up} the up products ({@link #rowsActiveQ8_0}). Grid: any 1-D
+     * (the loop covers {@code neurons}). Traffic: 12 * count * expertSize bytes.
+     */
+    public static void siluOfGateTimesUpActive(FloatArray hidden, FloatArray up, IntArray activeIds, IntArray activeCount,
+                                               int expertSize, int neurons) {
+        for (@Parallel int i = 0; i < neurons; i++) {
+            if (i < activeCount.get(0) * expertSize) {
+                int n = Experts.listedIndex(activeIds, i, expertSize);
+                hidden.set(n, Activations.silu(hidden.get(n)) * up.get(n));
+            }
+        }
+    }
+
+    /**
+     * {@code out[r] = sum over active experts e of down[r, e's columns] . hidden[e's neurons]}
+     * (fp32 weights), or {@code out[r] +=} that sum when {@code adding} (the residual add folded
+     * in): an item per output row, walking the active experts' pieces of its row in ascending
+     * order, each piece {@code expertSize} contiguous weights ({@link MatVec#rowDotF32}). On PoCL
+     * (llama-110m, 50% sparsity) this reads its bytes at about half the dense down's rate: a row's
+     * active pieces are 128-byte runs with gaps. Carrying the eight lane sums across the pieces,
+     * and an expert-major copy streamed expert by expert into per-slot partial sums (plus a launch
+     * to add them), measured no faster (docs/PERF.md).
+     * Grid: any 1-D (the loop covers {@code rows}).
+     * Traffic: reads 4 * rows * count * expertSize bytes of weights, writes 4 * rows.
+     */
+    public static void downActiveF32(FloatArray down, FloatArray hidden, IntArray activeIds, IntArray activeCount, FloatArray out,
+                                     boolean adding, int rows, int ffnDim, int expertSize) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long row = (long) r * ffnDim;
+            int count = activeCount.get(0);
+            float sum = 0f;
+            for (int a = 0; a < count; a++) {
+                int first = activeIds.get(a) * expertSize;
+                sum += MatVec.rowDotF32(down, row + first, hidden, first, expertSize);
+            }
+            writeOrAdd(out, r, sum, adding);
+        }
+    }
+
+    /** {@link #downActiveF32} for fp16 weights packed two per word ({@code ffnDim} and {@code expertSize} even). Traffic: 2 * rows * count * expertSize bytes. */
+    public static void downActiveF16Pairs(IntArray down, FloatArray hidden, IntArray activeIds, IntArray activeCount, FloatArray out,
+                                          boolean adding, int rows, int ffnDim, int expertSize) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long row = (long) r * (ffnDim / 2);
+            int count = activeCount.get(0);
+            float sum = 0f;
+            for (int a = 0; a < count; a++) {
+                int first = activeIds.get(a) * expertSize;
+                sum += MatVec.rowDotF16Pairs(down, row + first / 2, hidden, first, expertSize);
+            }
+            writeOrAdd(out, r, sum, adding);
+        }
+    }
+
+    /**
+     * {@link #downActiveF32} for GGML Q8_0 blocks, {@code expertSize} a multiple of 32 (an expert's
+     * piece of a row is whole blocks). Traffic: 34/32 * rows * count * expertSize bytes.
+     */
+    public static void downActiveQ8_0(ByteArray down, FloatArray hidden, IntArray activeIds, IntArray activeCount, FloatArray out,
+                                      boolean adding, int rows, int ffnDim, int expertSize) {
+        long rowBytes = (long) (ffnDim / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
+        long expertBytes = (long) (expertSize / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
+        for (@Parallel int r = 0; r < rows; r++) {
+            long row = r * rowBytes;
+            int count = activeCount.get(0);
+            float sum = 0f;
+            for (int a = 0; a < count; a++) {
+                int e = activeIds.get(a);
+                sum += MatVec.rowDotQ8_0(down, row + e * expertBytes, hidden, (long) e * expertSize, expertSize);
+            }
+            writeOrAdd(out, r, sum, adding);
+        }
+    }
+
+    /** {@code out[r] = sum}, or {@code out[r] += sum} when {@code adding}. */
+    static void writeOrAdd(FloatArray out, int r, float sum, boolean adding) {
+        if (adding) {
+            out.set(r, out.get(r) + sum);
+        } else {
+            out.set(r, sum);
+        }
+    }
+}

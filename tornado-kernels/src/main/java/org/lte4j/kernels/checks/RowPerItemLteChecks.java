@@ -1,0 +1,165 @@
+package org.lte4j.kernels.checks;
+
+import static org.lte4j.kernels.checks.Check.prepared;
+
+import java.util.List;
+
+import org.lte4j.kernels.ExpertsRowPerItem;
+import org.lte4j.kernels.Router;
+import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.NativeArray;
+import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.graph.Task;
+import org.lte4j.runtime.selftest.KernelCheck;
+import org.lte4j.runtime.selftest.RandomArrays;
+
+/**
+ * The CPU OpenCL form of the LTE sparse FFN ({@link ExpertsRowPerItem}, and the one-item
+ * compaction of {@link Router}): 12 experts of 32 neurons over a model dimension of 96, about
+ * half of them active, on grids of groups of 16 that do not divide the loops (the kernels'
+ * grid-stride loops must cover the rest).
+ */
+final class RowPerItemLteChecks {
+    private static final int EXPERTS = 12;
+    private static final int EXPERT_SIZE = 32;
+    private static final int NEURONS = EXPERTS * EXPERT_SIZE;
+    private static final int DIM = 96;
+    private static final int LOCAL = 16;
+    /** Fewer items than the loops cover: 5 groups of 16 over 384 neurons or 98 rows. */
+    private static final WorkerGrid GRID = WorkerGrid.of(5 * LOCAL, LOCAL);
+
+    private RowPerItemLteChecks() {
+    }
+
+    static List<KernelCheck> all() {
+        return List.of(
+                Check.of(Router.class, "compactActiveExpertsInOneItem", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int experts = 301;
+                    FloatArray logits = r.floats(experts);
+                    IntArray activeIds = new IntArray(experts);
+                    IntArray activeCount = new IntArray(1);
+                    Task t = Task.of("compactActiveExpertsInOneItem", () -> Router.compactActiveExpertsInOneItem(logits, 0.1f, activeIds,
+                            activeCount, experts)).withGrid(WorkerGrid.of(LOCAL, LOCAL));
+                    return prepared(t, 0, List.of(logits), activeIds, activeCount);
+                }),
+                gateUpCheck("gateUpSiluActiveF32", LteChecks.Format.F32),
+                gateUpCheck("gateUpSiluActiveF16Pairs", LteChecks.Format.F16),
+                Check.of(ExpertsRowPerItem.class, "rowsActiveQ8_0", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    ByteArray w = QuantizedInputs.randomQ8_0(r, NEURONS, DIM);
+                    FloatArray x = r.floats(DIM);
+                    IntArray[] active = LteChecks.randomActive(r, EXPERTS);
+                    IntArray ids = active[0];
+                    IntArray count = active[1];
+                    FloatArray out = new FloatArray(NEURONS); // inactive rows stay 0 on both sides
+                    int dim = DIM;
+                    int size = EXPERT_SIZE;
+                    int neurons = NEURONS;
+                    Task t = Task.of("rowsActiveQ8_0", () -> ExpertsRowPerItem.rowsActiveQ8_0(w, x, ids, count, out, dim, size, neurons))
+                            .withGrid(GRID);
+                    double scale = Weights.ofQ8_0(w, dim).maxAbsRowDot(neurons, dim, x);
+                    return prepared(t, 1e-5 * Math.max(1, scale), List.of(w, x, ids, count), out);
+                }),
+                Check.of(ExpertsRowPerItem.class, "siluOfGateTimesUpActive", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    FloatArray hidden = r.floats(NEURONS); // the gate products; inactive ones stay as they are
+                    FloatArray up = r.floats(NEURONS);
+                    IntArray[] active = LteChecks.randomActive(r, EXPERTS);
+                    IntArray ids = active[0];
+                    IntArray count = active[1];
+                    int size = EXPERT_SIZE;
+                    int neurons = NEURONS;
+                    Task t = Task.of("siluOfGateTimesUpActive", () -> ExpertsRowPerItem.siluOfGateTimesUpActive(hidden, up, ids, count, size,
+                            neurons)).withGrid(GRID);
+                    return prepared(t, 1e-6, List.of(up, ids, count), hidden);
+                }),
+                downCheck("downActiveF32", LteChecks.Format.F32),
+                downCheck("downActiveF16Pairs", LteChecks.Format.F16),
+                downCheck("downActiveQ8_0", LteChecks.Format.Q8_0));
+    }
+
+    /** The one-kernel gate/up over the list, fp32 or packed fp16 rows. */
+    private static KernelCheck gateUpCheck(String kernel, LteChecks.Format format) {
+        return Check.of(ExpertsRowPerItem.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int dim = DIM;
+            int size = EXPERT_SIZE;
+            int neurons = NEURONS;
+            FloatArray x = r.floats(dim);
+            IntArray[] active = LteChecks.randomActive(r, EXPERTS);
+            IntArray ids = active[0];
+            IntArray count = active[1];
+            FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
+            NativeArray gate;
+            NativeArray up;
+            Weights g;
+            Weights u;
+            Task t;
+            if (format == LteChecks.Format.F32) {
+                FloatArray gw = r.floats(neurons * dim);
+                FloatArray uw = r.floats(neurons * dim);
+                gate = gw;
+                up = uw;
+                g = Weights.of(gw, dim);
+                u = Weights.of(uw, dim);
+                t = Task.of(kernel, () -> ExpertsRowPerItem.gateUpSiluActiveF32(gw, uw, x, ids, count, hidden, dim, size, neurons));
+            } else {
+                IntArray gw = MatVecChecks.packedHalves(r, neurons, dim);
+                IntArray uw = MatVecChecks.packedHalves(r, neurons, dim);
+                gate = gw;
+                up = uw;
+                g = LteChecks.packedHalfWeights(gw, dim);
+                u = LteChecks.packedHalfWeights(uw, dim);
+                t = Task.of(kernel, () -> ExpertsRowPerItem.gateUpSiluActiveF16Pairs(gw, uw, x, ids, count, hidden, dim, size, neurons));
+            }
+            // silu(g) * u: each factor carries ~1e-5 of its row scale S, times the other factor (at most M)
+            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
+            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
+            return prepared(t.withGrid(GRID), 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, ids, count), hidden);
+        });
+    }
+
+    /** The down over the active experts' pieces of each row of the model's own {@code [dim, ffnDim]} matrix, added into the output. */
+    private static KernelCheck downCheck(String kernel, LteChecks.Format format) {
+        return Check.of(ExpertsRowPerItem.class, kernel, seed -> {
+            RandomArrays r = new RandomArrays(seed);
+            int rows = DIM + 2;
+            int size = EXPERT_SIZE;
+            int ffnDim = NEURONS;
+            FloatArray hidden = r.floats(ffnDim);
+            IntArray[] active = LteChecks.randomActive(r, EXPERTS);
+            IntArray ids = active[0];
+            IntArray count = active[1];
+            FloatArray out = r.floats(rows);
+            NativeArray down;
+            Weights w;
+            Task t;
+            switch (format) {
+                case F32 -> {
+                    FloatArray d = r.floats(rows * ffnDim);
+                    down = d;
+                    w = Weights.of(d, ffnDim);
+                    t = Task.of(kernel, () -> ExpertsRowPerItem.downActiveF32(d, hidden, ids, count, out, true, rows, ffnDim, size));
+                }
+                case F16 -> {
+                    IntArray d = MatVecChecks.packedHalves(r, rows, ffnDim);
+                    down = d;
+                    w = LteChecks.packedHalfWeights(d, ffnDim);
+                    t = Task.of(kernel, () -> ExpertsRowPerItem.downActiveF16Pairs(d, hidden, ids, count, out, true, rows, ffnDim, size));
+                }
+                case Q8_0 -> {
+                    ByteArray d = QuantizedInputs.randomQ8_0(r, rows, ffnDim);
+                    down = d;
+                    w = Weights.ofQ8_0(d, ffnDim);
+                    t = Task.of(kernel, () -> ExpertsRowPerItem.downActiveQ8_0(d, hidden, ids, count, out, true, rows, ffnDim, size));
+                }
+                default -> throw new IllegalArgumentException(format.toString());
+            }
+            return prepared(t.withGrid(GRID), 1e-5 * Math.max(1, w.maxAbsRowDot(rows, ffnDim, hidden)), List.of(down, hidden, ids, count, out),
+                    out);
+        });
+    }
+}
