@@ -13,15 +13,17 @@ import org.lte4j.runtime.api.Parallel;
  * bytes (docs/PERF.md). A token's sparse FFN on a CPU is: the router as an item-per-row GEMV
  * over the experts ({@link MatVec#gemvF32RowPerItem}), the active list in one item
  * ({@link Router#compactActiveExpertsInOneItem}), the gate/up over the list (fp32 and fp16 in one
- * kernel; Q8_0 as two products and their SwiGLU), then
- * {@code downActive...} over the list, written or added into the residual stream.
+ * kernel; Q8_0 as two products and their SwiGLU), then the down over the list, written or added
+ * into the residual stream (fp32 from an expert-major copy in two launches; fp16 and Q8_0 over
+ * the model's own rows).
  *
- * <p>Weights are the model's own matrices in the layouts the dense item-per-row GEMVs read: fp32,
- * fp16 packed two per 32-bit word, GGML's interleaved Q8_0 blocks. Gate and up are
- * {@code [ffnDim, dim]}, an expert's neurons {@code expertSize} consecutive rows; the down is
- * {@code [dim, ffnDim]}, an expert's columns {@code expertSize} consecutive elements of every
- * row. Each sum runs in a fixed order (active experts ascending, columns in the row dot's lanes),
- * so the result does not depend on the grid.
+ * <p>Weights are the model's own matrices in the layouts the dense item-per-row GEMVs read (fp32,
+ * fp16 packed two per 32-bit word, GGML's interleaved Q8_0 blocks), except the fp32 down, read
+ * from its expert-major copy. Gate and up are {@code [ffnDim, dim]}, an expert's neurons
+ * {@code expertSize} consecutive rows; the down is {@code [dim, ffnDim]}, an expert's columns
+ * {@code expertSize} consecutive elements of every row. Each sum runs in a fixed order (active
+ * experts ascending, neurons ascending, columns in the row dot's lanes), so the result does not
+ * depend on the grid.
  */
 public final class ExpertsRowPerItem {
     private ExpertsRowPerItem() {
@@ -96,32 +98,69 @@ public final class ExpertsRowPerItem {
     }
 
     /**
-     * {@code out[r] = sum over active experts e of down[r, e's columns] . hidden[e's neurons]}
-     * (fp32 weights), or {@code out[r] +=} that sum when {@code adding} (the residual add folded
-     * in): an item per output row, walking the active experts' pieces of its row in ascending
-     * order, each piece {@code expertSize} contiguous weights ({@link MatVec#rowDotF32}). On PoCL
-     * (llama-110m, 50% sparsity) this reads its bytes at about half the dense down's rate: a row's
-     * active pieces are 128-byte runs with gaps. Carrying the eight lane sums across the pieces,
-     * and an expert-major copy streamed expert by expert into per-slot partial sums (plus a launch
-     * to add them), measured no faster (docs/PERF.md).
-     * Grid: any 1-D (the loop covers {@code rows}).
-     * Traffic: reads 4 * rows * count * expertSize bytes of weights, writes 4 * rows.
+     * The fp32 down projection, first half: {@code partials[a * dim + i] = sum over the neurons n
+     * of the expert in slot a of downT[n][i] * hidden[n]}, from the expert-major copy of the down
+     * ({@code downT} is {@code [ffnDim, dim]}, so an expert's {@code expertSize} rows are one
+     * contiguous run), an item per active slot, neuron by neuron in ascending order, each
+     * neuron's row an axpy over all outputs that the C compiler vectorises;
+     * {@link #sumPartialsOfExperts} adds the slots. Each item reads one contiguous stream of its
+     * expert's weights: on PoCL (llama-110m, 50% sparsity) this down took 1.3-1.6 ms/token
+     * against 3.3 for walking the active experts' 128-byte pieces of each row of the model's own
+     * matrix (slower than the dense down's 2.3, which reads every piece: the CPU's prefetchers do
+     * not follow runs with gaps), and splitting each slot's outputs over two items (runs with
+     * gaps again) measured no faster than the row walk (docs/PERF.md).
+     * Grid: any 1-D (the loop covers {@code experts}); items past the active count do nothing.
+     * Traffic: reads 4 * count * expertSize * dim bytes of weights, writes 4 * count * dim (from cache).
      */
-    public static void downActiveF32(FloatArray down, FloatArray hidden, IntArray activeIds, IntArray activeCount, FloatArray out,
-                                     boolean adding, int rows, int ffnDim, int expertSize) {
-        for (@Parallel int r = 0; r < rows; r++) {
-            long row = (long) r * ffnDim;
-            int count = activeCount.get(0);
-            float sum = 0f;
-            for (int a = 0; a < count; a++) {
-                int first = activeIds.get(a) * expertSize;
-                sum += MatVec.rowDotF32(down, row + first, hidden, first, expertSize);
+    public static void downPartialsOfExpertsF32(FloatArray downT, FloatArray hidden, IntArray activeIds, IntArray activeCount,
+                                                FloatArray partials, int dim, int expertSize, int experts) {
+        for (@Parallel int a = 0; a < experts; a++) {
+            if (a < activeCount.get(0)) { // the first neuron writes the slot's partials, the others add
+                long p = (long) a * dim;
+                int n0 = activeIds.get(a) * expertSize;
+                float h0 = hidden.get(n0);
+                for (int i = 0; i < dim; i++) {
+                    partials.set(p + i, downT.get((long) n0 * dim + i) * h0);
+                }
+                for (int n = n0 + 1; n < n0 + expertSize; n++) {
+                    float h = hidden.get(n);
+                    long row = (long) n * dim;
+                    for (int i = 0; i < dim; i++) {
+                        partials.set(p + i, partials.get(p + i) + downT.get(row + i) * h);
+                    }
+                }
             }
-            writeOrAdd(out, r, sum, adding);
         }
     }
 
-    /** {@link #downActiveF32} for fp16 weights packed two per word ({@code ffnDim} and {@code expertSize} even). Traffic: 2 * rows * count * expertSize bytes. */
+    /**
+     * The second half of {@link #downPartialsOfExpertsF32}: {@code out[i] = sum over the active
+     * slots a of partials[a * dim + i]} in ascending slot order, or {@code out[i] +=} that sum
+     * when {@code adding} (the residual add folded in). Grid: any 1-D (the loop covers
+     * {@code dim}). Traffic: reads 4 * count * dim (from cache), writes 4 * dim.
+     */
+    public static void sumPartialsOfExperts(FloatArray partials, IntArray activeCount, FloatArray out, boolean adding, int dim) {
+        for (@Parallel int i = 0; i < dim; i++) {
+            int count = activeCount.get(0);
+            float sum = 0f;
+            for (int a = 0; a < count; a++) {
+                sum += partials.get((long) a * dim + i);
+            }
+            writeOrAdd(out, i, sum, adding);
+        }
+    }
+
+    /**
+     * {@code out[r] = sum over active experts e of down[r, e's columns] . hidden[e's neurons]}
+     * for fp16 weights packed two per word ({@code ffnDim} and {@code expertSize} even), or
+     * {@code out[r] +=} that sum when {@code adding} (the residual add folded in): an item per
+     * output row, walking the active experts' pieces of its row of the model's own
+     * {@code [dim, ffnDim]} matrix in ascending order ({@link MatVec#rowDotF16Pairs} per piece).
+     * The pieces are runs with gaps, which a CPU's prefetchers do not follow (see
+     * {@link #downPartialsOfExpertsF32}), but an expert-major fp16 copy would double the down's
+     * memory. Grid: any 1-D (the loop covers {@code rows}).
+     * Traffic: reads 2 * rows * count * expertSize bytes of weights, writes 4 * rows.
+     */
     public static void downActiveF16Pairs(IntArray down, FloatArray hidden, IntArray activeIds, IntArray activeCount, FloatArray out,
                                           boolean adding, int rows, int ffnDim, int expertSize) {
         for (@Parallel int r = 0; r < rows; r++) {
@@ -137,8 +176,9 @@ public final class ExpertsRowPerItem {
     }
 
     /**
-     * {@link #downActiveF32} for GGML Q8_0 blocks, {@code expertSize} a multiple of 32 (an expert's
-     * piece of a row is whole blocks). Traffic: 34/32 * rows * count * expertSize bytes.
+     * {@link #downActiveF16Pairs} for GGML Q8_0 blocks, {@code expertSize} a multiple of 32 (an
+     * expert's piece of a row is whole blocks; an expert-major copy would change the blocks, so
+     * the values). Traffic: 34/32 * rows * count * expertSize bytes.
      */
     public static void downActiveQ8_0(ByteArray down, FloatArray hidden, IntArray activeIds, IntArray activeCount, FloatArray out,
                                       boolean adding, int rows, int ffnDim, int expertSize) {

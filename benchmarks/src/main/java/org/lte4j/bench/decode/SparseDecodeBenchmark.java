@@ -134,7 +134,7 @@ public final class SparseDecodeBenchmark {
         try (DeviceLlama d = DeviceLlama.create(model, device, opts.withCapture(capture))) {
             Pass timed = decode(d, setup, false, null);
             Pass profiled = denseProfile;
-            double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize(), opts.gemv()), capture);
+            double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize(), opts.gemv()), opts, capture);
             dense = new Row("dense", Double.NaN, 0, timed.wallMs, 1, d.weightBytesPerToken(), ffn, 1, Double.NaN,
                     profiled.kernelMs, copy);
             rows.add(print(out, dense));
@@ -166,7 +166,7 @@ public final class SparseDecodeBenchmark {
                     }
                     double measured = 1 - active / ffn.experts();
                     double ffnMs = ffnBlockMs(model, device, w -> new SparseFeedForward(model, experts, threshold, w, opts.localSize(),
-                            opts.gemv(), ffn.maxChunks()), capture);
+                            opts.gemv(), ffn.maxChunks()), opts, capture);
                     rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f", s), s, measured, timed.wallMs,
                             timed.wallMs / dense.msPerToken(), bytes, ffnMs, ffnMs / dense.ffnBlockMs(), profiled.routerMs,
                             profiled.kernelMs, copy)));
@@ -231,12 +231,15 @@ public final class SparseDecodeBenchmark {
 
     /**
      * Every layer's FFN block, one after another, on a fixed unit-RMS input: median wall time of
-     * {@link #FFN_BLOCK_RUNS} executions (captured where the device captures). Blocks that fold
-     * the FFN's RMSNorm in (fp16) run as the decoder runs them, norm weights of 1 and the output
+     * {@link #FFN_BLOCK_RUNS} executions (captured where the device captures), in the kernels the
+     * decoder with {@code options} runs. Where it fuses layer steps, blocks that fold the FFN's
+     * RMSNorm in (fp16, Q8_0) run as the decoder runs them, norm weights of 1 and the output
      * added into the input, which is uploaded again before every run so each run sees the same
-     * input; the others run on the input as given.
+     * input; elsewhere (CPU OpenCL) the blocks add into an output where they can, as the decoder's
+     * item-per-row FFNs do, and write it otherwise.
      */
-    static double ffnBlockMs(LlamaModel model, Device device, Function<DeviceWeights, DeviceFeedForward> block, boolean capture) {
+    static double ffnBlockMs(LlamaModel model, Device device, Function<DeviceWeights, DeviceFeedForward> block, DecodeOptions options,
+                             boolean capture) {
         int dim = model.config().dim();
         float[] x = new float[dim];
         java.util.SplittableRandom r = new java.util.SplittableRandom(3);
@@ -252,7 +255,8 @@ public final class SparseDecodeBenchmark {
             TaskGraph g = new TaskGraph("ffn blocks").transferToDevice(DataTransferMode.EVERY_EXECUTION, in)
                     .transferToDevice(DataTransferMode.FIRST_EXECUTION, ones);
             for (int l = 0; l < model.config().nLayers(); l++) {
-                if (!ffn.appendNormingAndAddingInto(g, l, in, ones, model.config().rmsEps())) {
+                if (!(options.fuseLayerSteps() && ffn.appendNormingAndAddingInto(g, l, in, ones, model.config().rmsEps()))
+                        && !ffn.appendAddingInto(g, l, in, out)) {
                     ffn.append(g, l, in, out);
                 }
             }

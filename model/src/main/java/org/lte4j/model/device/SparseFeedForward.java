@@ -57,7 +57,7 @@ import org.lte4j.runtime.graph.TaskGraph;
  * work-group kernels splits PoCL's work-item loop) the FFN of a normed input runs
  * {@link ExpertsRowPerItem}'s barrier-free kernels instead, an item per row as in the dense CPU
  * decode: the router as an item-per-row GEMV, a one-item compaction, the gate/up over the list and
- * the down over the active experts' pieces of each row of the model's own matrix.
+ * the down over the list ({@link #appendRowPerItem}).
  * Every grid is fixed and sized for all experts; work past the active count is skipped on the
  * device, so the host never waits for the router and the token step can be captured once. The
  * active count of every layer stays on the device ({@link #activeCount}); reading it back costs a
@@ -101,6 +101,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
     /** The up products of the item-per-row FFN, which its SwiGLU kernel joins with the gate's in {@link #hidden}. */
     private final FloatArray upProducts;
     private final FloatArray partials;
+    /** One output vector per expert slot: the item-per-row fp32 down's partial sums. */
+    private final FloatArray expertPartials;
     // one per layer, so every layer's count can be read after a step
     private final IntArray[] counts;
 
@@ -142,6 +144,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.hidden = new FloatArray(model.config().hiddenDim());
         this.upProducts = new FloatArray(model.config().hiddenDim());
         this.partials = new FloatArray((long) maxChunks * dim);
+        this.expertPartials = new FloatArray(split == DecodeOptions.GemvSplit.ITEM_PER_ROW ? (long) expertCount * dim : 1);
         this.counts = new IntArray[model.config().nLayers()];
         for (int l = 0; l < counts.length; l++) {
             counts[l] = new IntArray(1);
@@ -273,12 +276,13 @@ public final class SparseFeedForward implements DeviceFeedForward {
      * The FFN of a normed input in {@link ExpertsRowPerItem}'s item-per-row kernels (CPU OpenCL):
      * {@code ffn_router} (an item per expert, {@link MatVec#gemvF32RowPerItem}), {@code ffn_compact}
      * ({@link Router#compactActiveExpertsInOneItem}), {@code ffn_gate_up} over the list (Q8_0:
-     * {@code ffn_gate}, {@code ffn_up} and {@code ffn_swiglu}), and {@code ffn_down} over the active
-     * experts' pieces of each row, on the model's own gate, up and down as the dense item-per-row
-     * GEMVs read them (the fp32 down from the expert-major copy, two launches, measured no faster
-     * on PoCL, docs/PERF.md). False, appending nothing, where the
-     * three matrices differ in format, fp16 rows or experts are odd, or a Q8_0 expert is not whole
-     * blocks.
+     * {@code ffn_gate}, {@code ffn_up} and {@code ffn_swiglu}), and the down: fp32 from the
+     * expert-major copy in {@link ExpertWeights}, one stream per active expert
+     * ({@code ffn_down_partials}, then {@code ffn_down_sum}); fp16 and Q8_0 over the active
+     * experts' pieces of each row of the model's own matrix ({@code ffn_down}). Gate and up (and
+     * the fp16 and Q8_0 down) are read as the dense item-per-row GEMVs read them. False,
+     * appending nothing, where the three matrices differ in format, fp16 rows or experts are odd,
+     * or a Q8_0 expert is not whole blocks.
      */
     private boolean appendRowPerItem(TaskGraph graph, String l, int layer, FloatArray in, FloatArray out, boolean adding) {
         LayerWeights lw = layers.get(layer);
@@ -287,7 +291,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         DeviceMatrix down = weights.matrix(lw.wDown());
         WeightFormat format = gate.format();
         boolean fits = switch (format) {
-            case F32 -> true;
+            case F32 -> experts.down(layer).layout() == ExpertWeights.DownLayout.TRANSPOSED_F32;
             case F16 -> dim % 2 == 0 && expertSize % 2 == 0;
             case Q8_0 -> expertSize % MatVec.Q8_0_BLOCK == 0;
         };
@@ -296,7 +300,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         }
         FloatArray router = experts.router(layer);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, router);
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(split, gate, up, down));
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(split, gate, up));
         FloatArray z = partialLogits;
         float min = minLogit;
         IntArray ids = activeIds;
@@ -339,15 +343,21 @@ public final class SparseFeedForward implements DeviceFeedForward {
         }
         Task downTask = switch (format) {
             case F32 -> {
-                FloatArray d = (FloatArray) down.gemvData();
-                yield Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveF32(d, h, ids, count, out, adding, width, neurons, size));
+                FloatArray d = (FloatArray) this.experts.down(layer).data();
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
+                FloatArray p = expertPartials;
+                graph.task(Task.of(l + "ffn_down_partials", () -> ExpertsRowPerItem.downPartialsOfExpertsF32(d, h, ids, count, p, width, size,
+                        experts)).withGrid(WorkerGrid.covering(experts, 1, 65536))); // an item per slot: groups of one spread them
+                yield Task.of(l + "ffn_down_sum", () -> ExpertsRowPerItem.sumPartialsOfExperts(p, count, out, adding, width));
             }
             case F16 -> {
                 IntArray d = (IntArray) down.gemvData();
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
                 yield Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveF16Pairs(d, h, ids, count, out, adding, width, neurons, size));
             }
             case Q8_0 -> {
                 ByteArray d = (ByteArray) down.gemvData();
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
                 yield Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveQ8_0(d, h, ids, count, out, adding, width, neurons, size));
             }
         };
@@ -513,6 +523,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         hidden.close();
         upProducts.close();
         partials.close();
+        expertPartials.close();
         for (IntArray c : counts) {
             c.close();
         }

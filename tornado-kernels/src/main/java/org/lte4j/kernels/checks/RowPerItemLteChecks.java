@@ -76,7 +76,41 @@ final class RowPerItemLteChecks {
                             neurons)).withGrid(GRID);
                     return prepared(t, 1e-6, List.of(up, ids, count), hidden);
                 }),
-                downCheck("downActiveF32", LteChecks.Format.F32),
+                Check.of(ExpertsRowPerItem.class, "downPartialsOfExpertsF32", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int dim = DIM;
+                    int size = EXPERT_SIZE;
+                    int experts = EXPERTS;
+                    FloatArray downT = r.floats(NEURONS * dim);
+                    FloatArray hidden = r.floats(NEURONS);
+                    IntArray[] active = LteChecks.randomActive(r, experts);
+                    IntArray ids = active[0];
+                    IntArray count = active[1];
+                    FloatArray partials = new FloatArray(experts * dim); // slots past the count stay 0 on both sides
+                    Task t = Task.of("downPartialsOfExpertsF32", () -> ExpertsRowPerItem.downPartialsOfExpertsF32(downT, hidden, ids, count,
+                            partials, dim, size, experts)).withGrid(WorkerGrid.of(2 * 4, 4)); // fewer items than slots
+                    double scale = 0; // the largest |h| * |w| sum of one output over one expert
+                    for (int i = 0; i < dim; i++) {
+                        for (int e = 0; e < experts; e++) {
+                            double s = 0;
+                            for (int n = e * size; n < (e + 1) * size; n++) {
+                                s += Math.abs(hidden.get(n) * downT.get((long) n * dim + i));
+                            }
+                            scale = Math.max(scale, s);
+                        }
+                    }
+                    return prepared(t, 1e-5 * Math.max(1, scale), List.of(downT, hidden, ids, count), partials);
+                }),
+                Check.of(ExpertsRowPerItem.class, "sumPartialsOfExperts", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int dim = DIM;
+                    FloatArray partials = r.floats(EXPERTS * dim);
+                    IntArray count = IntArray.of(r.nextInt(EXPERTS + 1));
+                    FloatArray out = r.floats(dim);
+                    Task t = Task.of("sumPartialsOfExperts", () -> ExpertsRowPerItem.sumPartialsOfExperts(partials, count, out, true, dim))
+                            .withGrid(GRID);
+                    return prepared(t, 1e-6 * (EXPERTS + 2), List.of(partials, count, out), out);
+                }),
                 downCheck("downActiveF16Pairs", LteChecks.Format.F16),
                 downCheck("downActiveQ8_0", LteChecks.Format.Q8_0));
     }
@@ -122,7 +156,7 @@ final class RowPerItemLteChecks {
         });
     }
 
-    /** The down over the active experts' pieces of each row of the model's own {@code [dim, ffnDim]} matrix, added into the output. */
+    /** The fp16 or Q8_0 down over the active experts' pieces of each row of the model's own {@code [dim, ffnDim]} matrix, added into the output. */
     private static KernelCheck downCheck(String kernel, LteChecks.Format format) {
         return Check.of(ExpertsRowPerItem.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
@@ -138,12 +172,6 @@ final class RowPerItemLteChecks {
             Weights w;
             Task t;
             switch (format) {
-                case F32 -> {
-                    FloatArray d = r.floats(rows * ffnDim);
-                    down = d;
-                    w = Weights.of(d, ffnDim);
-                    t = Task.of(kernel, () -> ExpertsRowPerItem.downActiveF32(d, hidden, ids, count, out, true, rows, ffnDim, size));
-                }
                 case F16 -> {
                     IntArray d = MatVecChecks.packedHalves(r, rows, ffnDim);
                     down = d;
@@ -156,7 +184,7 @@ final class RowPerItemLteChecks {
                     w = Weights.ofQ8_0(d, ffnDim);
                     t = Task.of(kernel, () -> ExpertsRowPerItem.downActiveQ8_0(d, hidden, ids, count, out, true, rows, ffnDim, size));
                 }
-                default -> throw new IllegalArgumentException(format.toString());
+                default -> throw new IllegalArgumentException(format + ": the fp32 down runs as partials of experts");
             }
             return prepared(t.withGrid(GRID), 1e-5 * Math.max(1, w.maxAbsRowDot(rows, ffnDim, hidden)), List.of(down, hidden, ids, count, out),
                     out);
