@@ -66,21 +66,62 @@ public final class Router {
         float squares = 0f;
         boolean writesInput = e0 == 0; // uniform per group
         int c = slice * run + lid;
+        // The first step's weights and norm weights load before the wait for the kernel launched
+        // before this one (awaitPrecedingKernel: on CUDA 9.0+ this kernel's groups start while that
+        // one drains, and no kernel of a step writes weights); each step then loads the next one's.
+        float a0 = 0f;
+        float a1 = 0f;
+        float a2 = 0f;
+        float a3 = 0f;
+        float d0 = 0f;
+        float d1 = 0f;
+        float d2 = 0f;
+        float d3 = 0f;
+        float nc = 0f;
+        float nk = 0f;
+        if (c + size < end) {
+            int k = c + size;
+            a0 = w.get(b0 + c);
+            a1 = w.get(b1 + c);
+            a2 = w.get(b2 + c);
+            a3 = w.get(b3 + c);
+            d0 = w.get(b0 + k);
+            d1 = w.get(b1 + k);
+            d2 = w.get(b2 + k);
+            d3 = w.get(b3 + k);
+            nc = normWeight.get(c);
+            nk = normWeight.get(k);
+        }
+        ctx.awaitPrecedingKernel();
         for (; c + size < end; c += 2 * size) {
             int k = c + size;
             float xc = x.get(c);
             float xk = x.get(k);
             squares += xc * xc + xk * xk;
-            float yc = xc * normWeight.get(c);
-            float yk = xk * normWeight.get(k);
+            float yc = xc * nc;
+            float yk = xk * nk;
             if (writesInput) {
                 weightedInput.set(c, yc);
                 weightedInput.set(k, yk);
             }
-            s0 += w.get(b0 + c) * yc + w.get(b0 + k) * yk;
-            s1 += w.get(b1 + c) * yc + w.get(b1 + k) * yk;
-            s2 += w.get(b2 + c) * yc + w.get(b2 + k) * yk;
-            s3 += w.get(b3 + c) * yc + w.get(b3 + k) * yk;
+            s0 += a0 * yc + d0 * yk;
+            s1 += a1 * yc + d1 * yk;
+            s2 += a2 * yc + d2 * yk;
+            s3 += a3 * yc + d3 * yk;
+            int cn = c + 2 * size;
+            int kn = cn + size;
+            if (kn < end) {
+                a0 = w.get(b0 + cn);
+                a1 = w.get(b1 + cn);
+                a2 = w.get(b2 + cn);
+                a3 = w.get(b3 + cn);
+                d0 = w.get(b0 + kn);
+                d1 = w.get(b1 + kn);
+                d2 = w.get(b2 + kn);
+                d3 = w.get(b3 + kn);
+                nc = normWeight.get(cn);
+                nk = normWeight.get(kn);
+            }
         }
         for (; c < end; c += size) {
             float xc = x.get(c);

@@ -54,6 +54,20 @@ public final class KernelContext {
         }
     }
 
+    /**
+     * Marks where this kernel starts to depend on the kernel launched before it. On CUDA devices
+     * of compute capability 9.0 and later the backend launches each kernel as a programmatic
+     * dependent of the previous one, so its work-groups may start while that kernel still runs;
+     * a kernel waits for it at its first statement, unless it calls this method, in which case
+     * it waits here. What runs before the call may only read memory that no kernel writes while
+     * the graph runs (weights uploaded once), and must not write: it overlaps the previous
+     * kernel's tail, which is what it is for (weight loads issued early). Every work-item must
+     * reach the call. Call it in the kernel method itself. A no-op on the JVM and on OpenCL,
+     * whose queues run kernels one after another.
+     */
+    public void awaitPrecedingKernel() {
+    }
+
     /** Same as {@link #localBarrier()}; named after OpenCL's global-fence barrier. */
     public void globalBarrier() {
         localBarrier();

@@ -74,8 +74,8 @@ final class CEmitter {
         // On compute capability 9.0 and later the CUDA backend launches kernels as programmatic
         // dependents of the one before them, so a kernel's blocks may be placed while that kernel
         // still runs: every CUDA kernel waits for it (lte_await_preceding) at its first statement,
-        // before it touches memory.
-        if (f.kernel() && !cl) {
+        // before it touches memory, unless it places the wait itself (KernelContext.awaitPrecedingKernel).
+        if (f.kernel() && !cl && !placesAwait(f)) {
             b.append("    ").append(call("lte_await_preceding")).append("();\n");
         }
         // Labels only where something jumps (fall-through to the next block needs none).
@@ -299,6 +299,12 @@ final class CEmitter {
         return call(support) + "(" + expr(arg, 0) + ")";
     }
 
+    /** Whether the function's own body calls {@code KernelContext.awaitPrecedingKernel} (only a kernel method may). */
+    private static boolean placesAwait(IrFunction f) {
+        return f.blocks().stream().flatMap(b -> b.stmts().stream())
+                .anyMatch(s -> s instanceof Stmt.Eval e && e.call() instanceof Expr.Call c && c.fn() == Fn.AWAIT_PRECEDING);
+    }
+
     private String call(String supportFunction) {
         support.add(supportFunction);
         return supportFunction;
@@ -418,6 +424,8 @@ final class CEmitter {
                 yield cl ? "((__global short*) " + arr + ")[" + idx + "]" : "(int) (short) " + arr + "[" + idx + "]";
             }
             case BARRIER -> cl ? "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)" : "__syncthreads()";
+            case AWAIT_PRECEDING -> cl ? "(void) 0 /* awaitPrecedingKernel: an OpenCL queue runs kernels in order */"
+                    : call("lte_await_preceding") + "()";
             case ATOMIC_ADD -> {
                 String place = "&" + expr(args.get(0), 16) + "[" + expr(args.get(1), 0) + "]";
                 String delta = expr(args.get(2), 0);

@@ -24,6 +24,8 @@ enum Fn {
     HALF_GET_RAW,
     /** KernelContext.localBarrier/globalBarrier. */
     BARRIER(true),
+    /** KernelContext.awaitPrecedingKernel: the dependent-launch wait, where the kernel places it. */
+    AWAIT_PRECEDING(true),
     /** KernelContext.atomicAdd(array, index, delta) on a global or local array; returns the old value. */
     ATOMIC_ADD(true);
 

@@ -199,6 +199,13 @@ final class Intrinsics {
             case "localBarrier()V", "globalBarrier()V" -> {
                 return new Result(null, new Stmt.Eval(new Call(Fn.BARRIER, List.of(), null)), null, true, true);
             }
+            case "awaitPrecedingKernel()V" -> {
+                if (!inKernelMethod) {
+                    throw site.fail("awaitPrecedingKernel()", "the wait for the preceding kernel must be in the kernel method itself "
+                            + "(the compiler places the wait at the kernel's start unless the kernel method calls it)");
+                }
+                return new Result(null, new Stmt.Eval(new Call(Fn.AWAIT_PRECEDING, List.of(), null)), null, true, false);
+            }
             case "allocateFloatLocalArray(I)[F", "allocateIntLocalArray(I)[I" -> {
                 if (!inKernelMethod) {
                     throw site.fail(name + "(...)", "local arrays must be allocated in the kernel method itself (OpenCL declares them at kernel scope); pass the array to the helper");

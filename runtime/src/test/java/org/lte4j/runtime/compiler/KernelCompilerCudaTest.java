@@ -1,5 +1,6 @@
 package org.lte4j.runtime.compiler;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,12 +39,20 @@ class KernelCompilerCudaTest {
         String ptx = Nvcc.ptx(nvcc, k);
         assertTrue(ptx.contains(".entry " + k.entryName()), "the entry keeps its C name");
         // Dependent launch: the kernel may be placed while its predecessor runs, so on sm_90 it must
-        // wait for that grid before its first load or store of global memory.
+        // wait for that grid before its first load or store of global memory; a kernel that places
+        // the wait itself (awaitPrecedingKernel) may load weights before it, and still stores after.
         int waits = ptx.indexOf("griddepcontrol.wait");
         assertTrue(waits >= 0, "every kernel waits for the grid before it:\n" + ptx);
-        for (String access : new String[] {"ld.global", "st.global", "atom.global", "red.global"}) {
+        boolean placesWait = name.equals("weightReadBeforeAwait");
+        for (String access : placesWait ? new String[] {"st.global", "atom.global", "red.global"}
+                : new String[] {"ld.global", "st.global", "atom.global", "red.global"}) {
             int first = ptx.indexOf(access);
             assertTrue(first < 0 || first > waits, access + " before griddepcontrol.wait:\n" + ptx);
+        }
+        if (placesWait) {
+            int load = ptx.indexOf("ld.global");
+            assertTrue(load >= 0 && load < waits, "the weight loads before the wait it placed:\n" + ptx);
+            assertEquals(waits, ptx.lastIndexOf("griddepcontrol.wait"), "one wait, where the kernel put it:\n" + ptx);
         }
     }
 

@@ -45,6 +45,7 @@ class KernelRejectionTest {
             "usesLambda | BadKernels.usesLambda | invokedynamic run | lambdas",
             "concatenatesStrings | BadKernels.concatenatesStrings | invokedynamic makeConcatWithConstants | string concatenation",
             "recurses | BadKernels.factorial | recursive call to BadKernels.factorial | recursion",
+            "awaitsInHelper | BadKernels.weightThenAwait | awaitPrecedingKernel() | kernel method itself",
             "multiDimensional | BadKernels.multiDimensional | multi-dimensional array | flat array",
             "callsSystem | BadKernels.callsSystem | call to java.lang.System.nanoTime | JDK method",
             "variablePrivateArray | BadKernels.variablePrivateArray | 'new float[n]' with a variable size | compile-time constant",

@@ -83,6 +83,16 @@ public final class BadKernels {
         return n <= 1 ? 1 : n * factorial(n - 1); // reject: recurses
     }
 
+    public static void awaitsInHelper(KernelContext ctx, FloatArray x, int n) {
+        x.set(ctx.globalIdx, weightThenAwait(ctx, x));
+    }
+
+    private static float weightThenAwait(KernelContext ctx, FloatArray x) {
+        float w = x.get(0);
+        ctx.awaitPrecedingKernel(); // reject: awaitsInHelper
+        return w;
+    }
+
     public static void multiDimensional(FloatArray x, int n) {
         float[][] m = new float[2][2]; // reject: multiDimensional
         x.set(0, m[1][1]);

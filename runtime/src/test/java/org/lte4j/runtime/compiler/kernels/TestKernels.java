@@ -194,6 +194,19 @@ public final class TestKernels {
         }
     }
 
+    /**
+     * {@code y[i] = w[i] * x[i]} with the weight read before the wait for the preceding kernel
+     * (KernelContext.awaitPrecedingKernel) and x, which that kernel may write, after it.
+     */
+    public static void weightReadBeforeAwait(KernelContext ctx, FloatArray w, FloatArray x, FloatArray y, int n) {
+        int i = ctx.globalIdx;
+        float wi = i < n ? w.get(i) : 0f;
+        ctx.awaitPrecedingKernel();
+        if (i < n) {
+            y.set(i, wi * x.get(i));
+        }
+    }
+
     /** Work-group sum in local memory with barriers: partial[group] = sum of the group's inputs. */
     public static void reduceGroups(KernelContext ctx, FloatArray in, FloatArray partial, int n) {
         float[] scratch = ctx.allocateFloatLocalArray(64);
