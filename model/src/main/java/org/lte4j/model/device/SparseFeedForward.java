@@ -112,7 +112,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
      * @param local     work-group size of the router, compaction and gate/up kernels (the decoder's)
      * @param split     the decoder's GEMV split: with {@link DecodeOptions.GemvSplit#ITEM_PER_ROW}
      *                  (CPU OpenCL) the FFN runs {@link ExpertsRowPerItem}'s barrier-free kernels
-     *                  on the model's own matrices where their formats allow
+     *                  where the formats allow ({@link #appendRowPerItem})
      * @param maxChunks most partial vectors of the split-K down projection (see
      *                  {@link #defaultMaxChunks}); more chunks, more parallelism at high sparsity
      */
@@ -305,64 +305,90 @@ public final class SparseFeedForward implements DeviceFeedForward {
         float min = minLogit;
         IntArray ids = activeIds;
         IntArray count = counts[layer];
+        int width = dim;
+        int expertsPerLayer = expertCount;
+        graph.task(Task.of(l + "ffn_router", () -> MatVec.gemvF32RowPerItem(router, in, z, expertsPerLayer, width))
+                .withGrid(WorkerGrid.covering(expertsPerLayer, local, 65536)));
+        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsInOneItem(z, min, ids, count, expertsPerLayer))
+                .withGrid(WorkerGrid.of(1, 1)));
+        appendGateUpRowPerItem(graph, l, gate, up, in, count);
+        appendDownRowPerItem(graph, l, layer, down, out, adding, count);
+        return true;
+    }
+
+    /** {@code hidden[n] = silu(gate_n . in) * (up_n . in)} over the listed experts' neurons, an item per neuron (Q8_0: two products, then their SwiGLU). */
+    private void appendGateUpRowPerItem(TaskGraph graph, String l, DeviceMatrix gate, DeviceMatrix up, FloatArray in, IntArray count) {
+        IntArray ids = activeIds;
         FloatArray h = hidden;
         int width = dim;
         int size = expertSize;
-        int experts = expertCount;
-        int neurons = experts * size;
-        graph.task(Task.of(l + "ffn_router", () -> MatVec.gemvF32RowPerItem(router, in, z, experts, width))
-                .withGrid(WorkerGrid.covering(experts, local, 65536)));
-        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsInOneItem(z, min, ids, count, experts))
-                .withGrid(WorkerGrid.of(1, 1)));
-        WorkerGrid neuronGrid = WorkerGrid.covering(neurons, local, 65536);
-        WorkerGrid rowGrid = WorkerGrid.covering(width, local, 65536);
-        switch (format) {
+        int neurons = expertCount * expertSize;
+        WorkerGrid grid = WorkerGrid.covering(neurons, local, 65536);
+        switch (gate.format()) {
             case F32 -> {
                 FloatArray g = (FloatArray) gate.gemvData();
                 FloatArray u = (FloatArray) up.gemvData();
                 graph.task(Task.of(l + "ffn_gate_up", () -> ExpertsRowPerItem.gateUpSiluActiveF32(g, u, in, ids, count, h, width, size, neurons))
-                        .withGrid(neuronGrid));
+                        .withGrid(grid));
             }
             case F16 -> {
                 IntArray g = (IntArray) gate.gemvData();
                 IntArray u = (IntArray) up.gemvData();
                 graph.task(Task.of(l + "ffn_gate_up", () -> ExpertsRowPerItem.gateUpSiluActiveF16Pairs(g, u, in, ids, count, h, width, size,
-                        neurons)).withGrid(neuronGrid));
+                        neurons)).withGrid(grid));
             }
-            case Q8_0 -> { // two products, then their SwiGLU: one Q8_0 kernel doing both compiles to scalar code on PoCL
+            case Q8_0 -> { // one Q8_0 kernel doing both products and SiLU compiles to scalar code on PoCL
                 ByteArray g = (ByteArray) gate.gemvData();
                 ByteArray u = (ByteArray) up.gemvData();
                 FloatArray upOut = upProducts;
                 graph.task(Task.of(l + "ffn_gate", () -> ExpertsRowPerItem.rowsActiveQ8_0(g, in, ids, count, h, width, size, neurons))
-                        .withGrid(neuronGrid));
+                        .withGrid(grid));
                 graph.task(Task.of(l + "ffn_up", () -> ExpertsRowPerItem.rowsActiveQ8_0(u, in, ids, count, upOut, width, size, neurons))
-                        .withGrid(neuronGrid));
+                        .withGrid(grid));
                 graph.task(Task.of(l + "ffn_swiglu", () -> ExpertsRowPerItem.siluOfGateTimesUpActive(h, upOut, ids, count, size, neurons))
-                        .withGrid(neuronGrid));
+                        .withGrid(grid));
             }
         }
-        Task downTask = switch (format) {
+    }
+
+    /**
+     * The down over the listed experts, written to or added into {@code out}: fp32 from the
+     * expert-major copy, an item per active expert, then the slots summed; fp16 and Q8_0 an item
+     * per output row over the model's own matrix. Uploads what it reads (first execution).
+     */
+    private void appendDownRowPerItem(TaskGraph graph, String l, int layer, DeviceMatrix down, FloatArray out, boolean adding,
+                                      IntArray count) {
+        IntArray ids = activeIds;
+        FloatArray h = hidden;
+        int width = dim;
+        int size = expertSize;
+        int expertsPerLayer = expertCount;
+        int neurons = expertsPerLayer * size;
+        WorkerGrid rows = WorkerGrid.covering(width, local, 65536);
+        switch (down.format()) {
             case F32 -> {
-                FloatArray d = (FloatArray) this.experts.down(layer).data();
-                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
+                FloatArray d = (FloatArray) experts.down(layer).data();
                 FloatArray p = expertPartials;
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
+                // an item per slot, in groups of one so that the few active slots spread over the cores
                 graph.task(Task.of(l + "ffn_down_partials", () -> ExpertsRowPerItem.downPartialsOfExpertsF32(d, h, ids, count, p, width, size,
-                        experts)).withGrid(WorkerGrid.covering(experts, 1, 65536))); // an item per slot: groups of one spread them
-                yield Task.of(l + "ffn_down_sum", () -> ExpertsRowPerItem.sumPartialsOfExperts(p, count, out, adding, width));
+                        expertsPerLayer)).withGrid(WorkerGrid.covering(expertsPerLayer, 1, 65536)));
+                graph.task(Task.of(l + "ffn_down_sum", () -> ExpertsRowPerItem.sumPartialsOfExperts(p, count, out, adding, width))
+                        .withGrid(rows));
             }
             case F16 -> {
                 IntArray d = (IntArray) down.gemvData();
                 graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
-                yield Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveF16Pairs(d, h, ids, count, out, adding, width, neurons, size));
+                graph.task(Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveF16Pairs(d, h, ids, count, out, adding, width, neurons,
+                        size)).withGrid(rows));
             }
             case Q8_0 -> {
                 ByteArray d = (ByteArray) down.gemvData();
                 graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
-                yield Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveQ8_0(d, h, ids, count, out, adding, width, neurons, size));
+                graph.task(Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveQ8_0(d, h, ids, count, out, adding, width, neurons, size))
+                        .withGrid(rows));
             }
-        };
-        graph.task(downTask.withGrid(rowGrid));
-        return true;
+        }
     }
 
     /** The split-K router's logits of {@code x * normWeight} and its slices' sums of squares, into {@link #partialLogits} (and {@code x * normWeight} into {@link #weightedInput}). */
