@@ -10,8 +10,9 @@ import org.lte4j.runtime.api.Parallel;
  * ({@link #logitsFourExpertsSplitK}), then the experts whose summed logit is above the
  * threshold's logit compacted into an ascending list on the device
  * ({@link #compactActiveExpertsSummingSlices}, or inside the fp16 gate/up kernel of
- * {@link Experts} that also folds in the FFN's RMSNorm), so the expert kernels that follow read the list and the host never waits for
- * the router.
+ * {@link Experts} that also folds in the FFN's RMSNorm), so the expert kernels that follow read
+ * the list and the host never waits for the router. On CPU OpenCL the logits are an item-per-row
+ * GEMV and one item compacts them ({@link #compactActiveExpertsInOneItem}).
  */
 public final class Router {
     private Router() {
@@ -242,6 +243,7 @@ public final class Router {
         float scale = sliceNormScale(partialLogits, slices, experts, dim, eps);
         compactActive(ctx, scratch, partialLogits, slices, scale, minLogit, activeIds, activeCount, experts);
     }
+
     /**
      * {@link #compactActiveExpertsSummingSlices} for one slice of logits, in one work-item with no
      * barrier: the CPU OpenCL decode's compaction, after the router ran as an item-per-row GEMV
