@@ -140,7 +140,7 @@ public final class SparseDecodeBenchmark {
             rows.add(print(out, dense));
             printKernels(out, profiled);
         }
-        try (ExpertWeights experts = ExpertWeights.of(model, EXPERT_SIZE, routers)) {
+        try (ExpertWeights experts = ExpertWeights.of(model, EXPERT_SIZE, routers, opts.gemv())) {
             for (double s : sparsities) {
                 float threshold = SyntheticRouters.threshold(s);
                 double[] meanActive = new double[layers];

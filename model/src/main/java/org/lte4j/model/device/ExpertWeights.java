@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import org.lte4j.kernels.MatVec;
 import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.sparse.ExpertRouter;
@@ -30,15 +31,23 @@ import org.lte4j.runtime.api.NativeArray;
  *   <li>Q8_0 and Q4_0 with an expert size that is a multiple of 32: the model's own
  *       {@code [dim, ffnDim]} matrix (Q4_0 widened to Q8_0 as DeviceMatrix does) split into quant
  *       words and block scales ({@link Q8_0Split}), where an expert's columns of a row are whole
- *       blocks, read by a row-blocked kernel;</li>
+ *       blocks, read by a row-blocked kernel; for the item-per-row kernels of CPU OpenCL, which
+ *       read the decoder's own blocks, nothing ({@link DownLayout#MODEL_ROWS_Q8_0});</li>
  *   <li>everything else (F32, BF16, other expert sizes): transposed fp32.</li>
  * </ul>
- * Memory: except for F16, one more ffn_down per layer, owned here and freed by {@link #close()}.
+ * Memory: except for F16 and the item-per-row Q8_0 layout, one more ffn_down per layer, owned here
+ * and freed by {@link #close()}.
  */
 public final class ExpertWeights implements AutoCloseable {
 
     /** How a layer's down projection is laid out on the device, i.e. which down kernel reads it. */
-    public enum DownLayout { TRANSPOSED_F32, ROWS_F16_PAIRS, ROWS_Q8_0_SPLIT }
+    public enum DownLayout {
+        TRANSPOSED_F32,
+        ROWS_F16_PAIRS,
+        ROWS_Q8_0_SPLIT,
+        /** The decoder's own Q8_0 matrix ({@code DeviceMatrix}), which the item-per-row kernels read: no array here. */
+        MODEL_ROWS_Q8_0
+    }
 
     /**
      * One layer's down projection: the arrays the kernel reads ({@code data}, and for split Q8_0
@@ -49,9 +58,9 @@ public final class ExpertWeights implements AutoCloseable {
             this(layout, data, null, bytes);
         }
 
-        /** Every array the kernel reads, for one upload. */
+        /** Every array the kernel reads, for one upload (none for {@link DownLayout#MODEL_ROWS_Q8_0}). */
         public NativeArray[] arrays() {
-            return scales == null ? new NativeArray[] {data} : new NativeArray[] {data, scales};
+            return data == null ? new NativeArray[0] : scales == null ? new NativeArray[] {data} : new NativeArray[] {data, scales};
         }
     }
 
@@ -63,7 +72,9 @@ public final class ExpertWeights implements AutoCloseable {
     private final List<FloatArray> routers;
     private final List<Down> downs;
 
-    private ExpertWeights(LlamaModel model, int expertSize, List<float[]> routerRows) {
+    private final DecodeOptions.GemvSplit split;
+
+    private ExpertWeights(LlamaModel model, int expertSize, List<float[]> routerRows, DecodeOptions.GemvSplit split) {
         int hidden = model.config().hiddenDim();
         int dim = model.config().dim();
         if (expertSize <= 0 || hidden % expertSize != 0) {
@@ -71,6 +82,7 @@ public final class ExpertWeights implements AutoCloseable {
         }
         this.expertSize = expertSize;
         this.experts = hidden / expertSize;
+        this.split = split;
         int layers = model.config().nLayers();
         if (routerRows.size() != layers) {
             throw new IllegalArgumentException(routerRows.size() + " routers for " + layers + " layers");
@@ -92,8 +104,8 @@ public final class ExpertWeights implements AutoCloseable {
         this.downs = List.of(d);
     }
 
-    /** The LTE model's routers and expert size. */
-    public static ExpertWeights of(LteModel model) {
+    /** The LTE model's routers and expert size, the down laid out for the decoder's GEMV split ({@link DecodeOptions#gemv}). */
+    public static ExpertWeights of(LteModel model, DecodeOptions.GemvSplit split) {
         List<float[]> rows = new ArrayList<>();
         for (ExpertRouter router : model.routers()) {
             float[] w = new float[router.experts() * router.dim()];
@@ -102,15 +114,16 @@ public final class ExpertWeights implements AutoCloseable {
             }
             rows.add(w);
         }
-        return new ExpertWeights(model, model.settings().expertSize(), rows);
+        return new ExpertWeights(model, model.settings().expertSize(), rows, split);
     }
 
     /**
      * Routers given directly ({@code routerRows.get(l)} is layer l's {@code [experts, dim]}
      * row-major); {@code model}'s FFN neurons must already be grouped into contiguous experts.
+     * The down is laid out for the decoder's GEMV split.
      */
-    public static ExpertWeights of(LlamaModel model, int expertSize, List<float[]> routerRows) {
-        return new ExpertWeights(model, expertSize, routerRows);
+    public static ExpertWeights of(LlamaModel model, int expertSize, List<float[]> routerRows, DecodeOptions.GemvSplit split) {
+        return new ExpertWeights(model, expertSize, routerRows, split);
     }
 
     public int expertSize() {
@@ -137,6 +150,9 @@ public final class ExpertWeights implements AutoCloseable {
         GgmlType type = down.type();
         boolean wholeBlocks = expertSize % 32 == 0;
         if ((type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && wholeBlocks) {
+            if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
+                return new Down(DownLayout.MODEL_ROWS_Q8_0, null, (long) dim * (hidden / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES);
+            }
             ByteArray blocks = ByteArray.wrap(type == GgmlType.Q8_0 ? down.segment() : WeightConversion.q4_0ToQ8_0(down, arena));
             Q8_0Split split = Q8_0Split.of(blocks, dim, hidden, arena);
             return new Down(DownLayout.ROWS_Q8_0_SPLIT, split.quants(), split.scales(), blocks.byteSize());

@@ -29,7 +29,7 @@ public final class SparseDeviceLlama implements AutoCloseable {
 
     /** The LTE model on {@code device}, at its own threshold. */
     public static SparseDeviceLlama create(LteModel model, Device device, DecodeOptions options) {
-        ExpertWeights experts = ExpertWeights.of(model);
+        ExpertWeights experts = ExpertWeights.of(model, options.gemv());
         try {
             return new SparseDeviceLlama(model, experts, model.settings().threshold(), device, options,
                     SparseFeedForward.defaultMaxChunks(device.isGpu()), experts);

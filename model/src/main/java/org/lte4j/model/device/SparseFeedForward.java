@@ -434,6 +434,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
                         .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536)));
                 graph.task(sumOfPartials(l + "ffn_down_sum", out, count, adding));
             }
+            case MODEL_ROWS_Q8_0 -> throw new IllegalStateException("layer " + layer + "'s experts were laid out for the item-per-row"
+                    + " kernels of CPU OpenCL; make the ExpertWeights with the decoder's GEMV split");
             case ROWS_Q8_0_SPLIT -> { // four whole output rows per group, as fp16
                 IntArray quants = (IntArray) down.data();
                 HalfArray scales = (HalfArray) down.scales();

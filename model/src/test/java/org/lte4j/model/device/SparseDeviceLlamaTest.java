@@ -2,6 +2,7 @@ package org.lte4j.model.device;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -132,10 +134,10 @@ class SparseDeviceLlamaTest {
                     x[i] = (float) (rnd.nextGaussian() * 1.5);
                 }
                 float[] router = routerFor(x, experts, active);
-                try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router))) {
-                    for (int l = 0; l < layers; l++) {
-                        int local = DecodeOptions.defaults(device, 8).localSize();
-                        for (DecodeOptions.GemvSplit split : DecodeOptions.GemvSplit.values()) { // work-group and item-per-row kernels
+                for (DecodeOptions.GemvSplit split : DecodeOptions.GemvSplit.values()) { // work-group and item-per-row kernels
+                    try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router), split)) {
+                        for (int l = 0; l < layers; l++) {
+                            int local = DecodeOptions.defaults(device, 8).localSize();
                             float[] out = runFfn(device, model, l, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, split, 3));
                             double[] ref = maskedDenseFfn(model.layers().get(l), x, active);
                             double diff = 0;
@@ -195,7 +197,8 @@ class SparseDeviceLlamaTest {
                     xn[i] = (float) (x[i] * scale * normWeight[i]);
                 }
                 float[] router = routerFor(xn, experts, active);
-                try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router))) {
+                try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(layers, router),
+                        DecodeOptions.GemvSplit.GROUPS_OF_ROWS)) {
                     for (int l = 0; l < layers; l++) {
                         int layer = l;
                         int local = DecodeOptions.defaults(device, 8).localSize();
@@ -237,13 +240,41 @@ class SparseDeviceLlamaTest {
         }
     }
 
+    /**
+     * For CPU OpenCL's item-per-row kernels, which read the decoder's own Q8_0 down, the experts'
+     * weights hold no copy of it (the work-group kernels' split copy would be one more down per
+     * layer); a decoder of the other split given such weights says what to do instead of failing
+     * inside a kernel.
+     */
+    @Test
+    void itemPerRowExpertWeightsCopyNoQ8_0Down() throws Exception {
+        try (LteModel lte = LteModel.load(lteFile(GgmlType.Q8_0));
+             ExpertWeights cpu = ExpertWeights.of(lte, DecodeOptions.GemvSplit.ITEM_PER_ROW);
+             ExpertWeights gpu = ExpertWeights.of(lte, DecodeOptions.GemvSplit.GROUPS_OF_ROWS)) {
+            ExpertWeights.Down mine = cpu.down(0);
+            ExpertWeights.Down split = gpu.down(0);
+            assertEquals(ExpertWeights.DownLayout.MODEL_ROWS_Q8_0, mine.layout());
+            assertEquals(0, mine.arrays().length, "nothing to upload: the decoder's matrix is read");
+            assertEquals(ExpertWeights.DownLayout.ROWS_Q8_0_SPLIT, split.layout());
+            assertEquals(split.bytes(), mine.bytes(), "the same bytes are read per token");
+            try (DeviceWeights weights = new DeviceWeights();
+                 SparseFeedForward ffn = new SparseFeedForward(lte, cpu, 0.5f, weights, 4, DecodeOptions.GemvSplit.GROUPS_OF_ROWS, 3);
+                 FloatArray in = new FloatArray(lte.config().dim());
+                 FloatArray out = new FloatArray(lte.config().dim())) {
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> ffn.append(new TaskGraph("ffn"), 0, in, out));
+                assertTrue(e.getMessage().contains("GEMV split"), e.getMessage());
+            }
+        }
+    }
+
     /** Threshold 0 turns every expert on: the sparse device model computes the dense device model's logits. */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("devicesAndTypesShort")
     void thresholdZeroEqualsTheDenseModel(String spec, String type) throws Exception {
         Device device = DeviceLlamaTest.device(spec);
         try (LteModel lte = LteModel.load(lteFile(GgmlType.valueOf(type)));
-             ExpertWeights ew = ExpertWeights.of(lte);
+             ExpertWeights ew = ExpertWeights.of(lte, DecodeOptions.defaults(device, 64).gemv());
              SparseDeviceLlama all = SparseDeviceLlama.create(lte, ew, 0f, device, DecodeOptions.defaults(device, 64));
              DeviceLlama dense = DeviceLlama.create(lte, device, DecodeOptions.defaults(device, 64))) {
             for (int t = 0; t < TOKENS.length; t++) {
