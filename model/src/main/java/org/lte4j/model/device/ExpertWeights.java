@@ -71,7 +71,7 @@ public final class ExpertWeights implements AutoCloseable {
     private final int experts;
     private final List<FloatArray> routers;
     private final List<Down> downs;
-
+    /** The decoder's GEMV split, which decides the Q8_0 down's layout. */
     private final DecodeOptions.GemvSplit split;
 
     private ExpertWeights(LlamaModel model, int expertSize, List<float[]> routerRows, DecodeOptions.GemvSplit split) {
@@ -154,8 +154,8 @@ public final class ExpertWeights implements AutoCloseable {
                 return new Down(DownLayout.MODEL_ROWS_Q8_0, null, (long) dim * (hidden / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES);
             }
             ByteArray blocks = ByteArray.wrap(type == GgmlType.Q8_0 ? down.segment() : WeightConversion.q4_0ToQ8_0(down, arena));
-            Q8_0Split split = Q8_0Split.of(blocks, dim, hidden, arena);
-            return new Down(DownLayout.ROWS_Q8_0_SPLIT, split.quants(), split.scales(), blocks.byteSize());
+            Q8_0Split words = Q8_0Split.of(blocks, dim, hidden, arena);
+            return new Down(DownLayout.ROWS_Q8_0_SPLIT, words.quants(), words.scales(), blocks.byteSize());
         }
         if (type == GgmlType.F16 && expertSize % 2 == 0) {
             return new Down(DownLayout.ROWS_F16_PAIRS, IntArray.wrap(down.segment()), down.segment().byteSize());
