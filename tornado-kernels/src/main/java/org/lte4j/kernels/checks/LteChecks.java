@@ -186,11 +186,20 @@ final class LteChecks {
                 }
             };
             t = t.withGrid(WorkerGrid.of(neurons * LOCAL, LOCAL));
-            // silu(g) * u: each factor carries ~1e-5 of its row scale S, times the other factor (at most M)
-            double s = Math.max(gate.weights().maxAbsRowDot(neurons, dim, x), up.weights().maxAbsRowDot(neurons, dim, x));
-            double m = Math.max(gate.weights().maxAbsRowValue(neurons, dim, x), up.weights().maxAbsRowValue(neurons, dim, x));
-            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate.array(), up.array(), x, activeIds, activeCount), hidden);
+            return prepared(t, siluProductTolerance(gate.weights(), up.weights(), neurons, dim, x),
+                    List.of(gate.array(), up.array(), x, activeIds, activeCount), hidden);
         });
+    }
+
+    /**
+     * The tolerance of {@code silu(gate_n . x) * (up_n . x)} over {@code rows} neurons: each factor
+     * carries about 1e-5 of its row's scale S (the largest sum of |w x|), times the other factor
+     * (at most M, the largest |w . x|).
+     */
+    static double siluProductTolerance(Weights gate, Weights up, int rows, int cols, FloatArray x) {
+        double s = Math.max(gate.maxAbsRowDot(rows, cols, x), up.maxAbsRowDot(rows, cols, x));
+        double m = Math.max(gate.maxAbsRowValue(rows, cols, x), up.maxAbsRowValue(rows, cols, x));
+        return 1e-5 * Math.max(1, s) * Math.max(1, m);
     }
 
     /** Element view of fp16 weights stored as packed pairs (element 2j in the low half of word j). */
@@ -245,18 +254,15 @@ final class LteChecks {
                     .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
             Weights g = packedHalfWeights(gate, dim);
             Weights u = packedHalfWeights(up, dim);
-            double s;
-            double m;
+            double tolerance;
             try (FloatArray xn = new FloatArray(dim)) { // the normed input: the weighted input times the norm's scale
                 double scale = 1 / Math.sqrt(squares / dim + eps);
                 for (int i = 0; i < dim; i++) {
                     xn.set(i, (float) (weightedInput.get(i) * scale));
                 }
-                s = Math.max(g.maxAbsRowDot(neurons, dim, xn), u.maxAbsRowDot(neurons, dim, xn));
-                m = Math.max(g.maxAbsRowValue(neurons, dim, xn), u.maxAbsRowValue(neurons, dim, xn));
+                tolerance = siluProductTolerance(g, u, neurons, dim, xn);
             }
-            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, weightedInput, partialLogits), hidden,
-                    activeIds, activeCount);
+            return prepared(t, tolerance, List.of(gate, up, weightedInput, partialLogits), hidden, activeIds, activeCount);
         });
     }
 
@@ -302,17 +308,14 @@ final class LteChecks {
             for (int s = 0; s < slices; s++) {
                 squares += partialLogits.get((long) slices * experts + s);
             }
-            double s;
-            double m;
+            double tolerance;
             try (FloatArray ones = new FloatArray(dim)) {
                 ones.fill(1f);
                 FloatArray xn = weighted(x, ones, normed ? 1 / Math.sqrt(squares / dim + eps) : 1);
-                s = Math.max(g.maxAbsRowDot(neurons, dim, xn), u.maxAbsRowDot(neurons, dim, xn));
-                m = Math.max(g.maxAbsRowValue(neurons, dim, xn), u.maxAbsRowValue(neurons, dim, xn));
+                tolerance = siluProductTolerance(g, u, neurons, dim, xn);
                 xn.close();
             }
-            return prepared(t, 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gq, gs, uq, us, x, partialLogits, activeIds, activeCount),
-                    hidden);
+            return prepared(t, tolerance, List.of(gq, gs, uq, us, x, partialLogits, activeIds, activeCount), hidden);
         });
     }
 

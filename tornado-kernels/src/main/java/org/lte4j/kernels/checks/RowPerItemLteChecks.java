@@ -149,10 +149,8 @@ final class RowPerItemLteChecks {
                 u = LteChecks.packedHalfWeights(uw, dim);
                 t = Task.of(kernel, () -> ExpertsRowPerItem.gateUpSiluActiveF16Pairs(gw, uw, x, ids, count, hidden, dim, size, neurons));
             }
-            // silu(g) * u: each factor carries ~1e-5 of its row scale S, times the other factor (at most M)
-            double s = Math.max(g.maxAbsRowDot(neurons, dim, x), u.maxAbsRowDot(neurons, dim, x));
-            double m = Math.max(g.maxAbsRowValue(neurons, dim, x), u.maxAbsRowValue(neurons, dim, x));
-            return prepared(t.withGrid(GRID), 1e-5 * Math.max(1, s) * Math.max(1, m), List.of(gate, up, x, ids, count), hidden);
+            return prepared(t.withGrid(GRID), LteChecks.siluProductTolerance(g, u, neurons, dim, x), List.of(gate, up, x, ids, count),
+                    hidden);
         });
     }
 
