@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
-import org.lte4j.kernels.MatVec;
 import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.sparse.ExpertRouter;
@@ -151,7 +150,7 @@ public final class ExpertWeights implements AutoCloseable {
         boolean wholeBlocks = expertSize % 32 == 0;
         if ((type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && wholeBlocks) {
             if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
-                return new Down(DownLayout.MODEL_ROWS_Q8_0, null, (long) dim * (hidden / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES);
+                return new Down(DownLayout.MODEL_ROWS_Q8_0, null, WeightFormat.Q8_0.rowBytes(hidden) * dim);
             }
             ByteArray blocks = ByteArray.wrap(type == GgmlType.Q8_0 ? down.segment() : WeightConversion.q4_0ToQ8_0(down, arena));
             Q8_0Split words = Q8_0Split.of(blocks, dim, hidden, arena);

@@ -98,10 +98,10 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final FloatArray weightedInput;
     private final IntArray activeIds;
     private final FloatArray hidden;
-    /** The up products of the item-per-row FFN, which its SwiGLU kernel joins with the gate's in {@link #hidden}. */
+    /** The up products of the item-per-row Q8_0 FFN, which its SwiGLU kernel joins with the gate's in {@link #hidden} (one float elsewhere). */
     private final FloatArray upProducts;
     private final FloatArray partials;
-    /** One output vector per expert slot: the item-per-row fp32 down's partial sums. */
+    /** One output vector per expert slot: the item-per-row fp32 down's partial sums (one float elsewhere). */
     private final FloatArray expertPartials;
     // one per layer, so every layer's count can be read after a step
     private final IntArray[] counts;
@@ -142,9 +142,10 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.weightedInput = new FloatArray(dim);
         this.activeIds = new IntArray(expertCount);
         this.hidden = new FloatArray(model.config().hiddenDim());
-        this.upProducts = new FloatArray(model.config().hiddenDim());
+        boolean itemPerRow = split == DecodeOptions.GemvSplit.ITEM_PER_ROW;
+        this.upProducts = new FloatArray(itemPerRow ? model.config().hiddenDim() : 1);
         this.partials = new FloatArray((long) maxChunks * dim);
-        this.expertPartials = new FloatArray(split == DecodeOptions.GemvSplit.ITEM_PER_ROW ? (long) expertCount * dim : 1);
+        this.expertPartials = new FloatArray(itemPerRow ? (long) expertCount * dim : 1);
         this.counts = new IntArray[model.config().nLayers()];
         for (int l = 0; l < counts.length; l++) {
             counts[l] = new IntArray(1);
