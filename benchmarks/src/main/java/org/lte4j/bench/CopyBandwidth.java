@@ -69,7 +69,7 @@ public final class CopyBandwidth {
     }
 
     /** The JVM backend and OpenCL CPU devices (PoCL) work in host RAM. */
-    static boolean runsInHostMemory(Device device) {
+    public static boolean runsInHostMemory(Device device) {
         return device.kind() == BackendKind.JVM
                 || device instanceof OpenClDevice o && o.info().type() == OpenClDeviceInfo.Type.CPU;
     }
@@ -82,26 +82,50 @@ public final class CopyBandwidth {
      * machine can do, so that a decode run in a quiet moment is not measured against a noisy one.
      */
     static double hostCopyBytesPerSecond(long bytes, int runs) {
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment src = arena.allocate(bytes, 4096);
-            MemorySegment dst = arena.allocate(bytes, 4096);
-            src.fill((byte) 1);
-            return hostCopyBytesPerSecond(src, dst, runs);
+        try (HostCopy copy = new HostCopy(bytes)) {
+            return copy.bytesPerSecond(runs);
         }
     }
 
-    private static double hostCopyBytesPerSecond(MemorySegment src, MemorySegment dst, int runs) {
-        int threads = Runtime.getRuntime().availableProcessors();
-        long slice = src.byteSize() / threads;
-        double[] rates = new double[runs];
-        for (int r = -1; r < runs; r++) {
-            long start = System.nanoTime();
-            IntStream.range(0, threads).parallel()
-                    .forEach(t -> MemorySegment.copy(src, t * slice, dst, t * slice, t == threads - 1 ? src.byteSize() - t * slice : slice));
-            if (r >= 0) {
-                rates[r] = 2.0 * src.byteSize() / ((System.nanoTime() - start) * 1e-9);
-            }
+    /**
+     * Two host buffers of {@link #HOST_COPY_BYTES} and a copy between them on every core, kept
+     * so that a benchmark can copy again between its timed passes and compare each pass with a
+     * copy made under the same load.
+     */
+    public static final class HostCopy implements AutoCloseable {
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment src;
+        private final MemorySegment dst;
+
+        public HostCopy() {
+            this(HOST_COPY_BYTES);
         }
-        return Arrays.stream(rates).max().orElseThrow();
+
+        HostCopy(long bytes) {
+            src = arena.allocate(bytes, 4096);
+            dst = arena.allocate(bytes, 4096);
+            src.fill((byte) 1);
+        }
+
+        /** Bytes read plus written per second: the best of {@code runs} copies after an untimed one. */
+        public double bytesPerSecond(int runs) {
+            int threads = Runtime.getRuntime().availableProcessors();
+            long slice = src.byteSize() / threads;
+            double[] rates = new double[runs];
+            for (int r = -1; r < runs; r++) {
+                long start = System.nanoTime();
+                IntStream.range(0, threads).parallel()
+                        .forEach(t -> MemorySegment.copy(src, t * slice, dst, t * slice, t == threads - 1 ? src.byteSize() - t * slice : slice));
+                if (r >= 0) {
+                    rates[r] = 2.0 * src.byteSize() / ((System.nanoTime() - start) * 1e-9);
+                }
+            }
+            return Arrays.stream(rates).max().orElseThrow();
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
     }
 }

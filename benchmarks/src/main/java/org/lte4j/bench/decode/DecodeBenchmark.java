@@ -38,7 +38,9 @@ import org.lte4j.runtime.backend.ProfileRecord;
  * captured step cannot be profiled inside: its overhead is its wall time minus the kernel time
  * of the uncaptured pass. That difference is negative where the device overlaps consecutive
  * kernels (CUDA's dependent launches on compute 9.0+): the profiled pass times each kernel alone,
- * the captured step lets the next one start while the last drains.
+ * the captured step lets the next one start while the last drains. On devices that work in this
+ * machine's RAM (the JVM, CPU OpenCL) the unprofiled pass runs in {@link HostRounds}, each after a
+ * copy, and its row compares the median round with that round's copy.
  *
  * <p>Prompt prefill on the device: {@value #PROMPT_TOKENS} prompt tokens run in batches of
  * {@link DevicePrefill#DEFAULT_BATCH} ({@link DeviceLlama#prefillGreedy}) against the same
@@ -197,8 +199,12 @@ public final class DecodeBenchmark {
         out.accept(String.format(Locale.ROOT, "%-26s %8s %8s %8s %7s %10s %10s", "path", "ms/tok", "tok/s", "GB/s", "of copy", "kernel ms", "host ms"));
         if (device.kind() == BackendKind.JVM) {
             bytesPerToken = jvmWeightBytesPerToken(model);
-            double ms = jvmMsPerToken(model, setup);
-            results.add(print(out, new Result("LlamaModel (JVM, Vector API)", false, setup.tokens(), ms, Double.NaN, Double.NaN, bytesPerToken, copy)));
+            warmUpJvm(model, setup);
+            List<HostRounds.Round> rounds = HostRounds.alternate(() -> timedJvmPass(model, setup));
+            HostRounds.Round median = HostRounds.median(rounds, bytesPerToken);
+            results.add(print(out, new Result("LlamaModel (JVM, Vector API)", false, setup.tokens(), median.msPerToken(), Double.NaN,
+                    Double.NaN, bytesPerToken, median.copyBytesPerSecond())));
+            out.accept("  " + HostRounds.describe(rounds, bytesPerToken));
         } else {
             int context = Math.max(setup.warmUp() + setup.tokens() + 1, PROMPT_TOKENS);
             DecodeOptions options = setup.options(device, context);
@@ -208,8 +214,20 @@ public final class DecodeBenchmark {
                 bytesPerToken = d.weightBytesPerToken();
                 Pass plain = decode(d, setup, false);
                 profiled = decode(d, setup, true);
-                results.add(print(out, new Result("DeviceLlama L=" + options.localSize(), false, setup.tokens(), plain.wallMs(),
-                        profiled.kernelMs(), profiled.wallMs() - profiled.kernelMs(), bytesPerToken, copy)));
+                double plainMs = plain.wallMs();
+                double plainCopy = copy;
+                List<HostRounds.Round> rounds = List.of();
+                if (CopyBandwidth.runsInHostMemory(device)) {
+                    rounds = HostRounds.alternate(() -> decode(d, setup, false).wallMs());
+                    HostRounds.Round median = HostRounds.median(rounds, bytesPerToken);
+                    plainMs = median.msPerToken();
+                    plainCopy = median.copyBytesPerSecond();
+                }
+                results.add(print(out, new Result("DeviceLlama L=" + options.localSize(), false, setup.tokens(), plainMs,
+                        profiled.kernelMs(), profiled.wallMs() - profiled.kernelMs(), bytesPerToken, plainCopy)));
+                if (!rounds.isEmpty()) {
+                    out.accept("  " + HostRounds.describe(rounds, bytesPerToken));
+                }
                 profiled.kernelMsByName().entrySet().stream()
                         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                         .forEach(e -> out.accept(String.format(Locale.ROOT, "  kernel %-40s %8.3f ms/token (%4.1f%%)",
@@ -359,9 +377,18 @@ public final class DecodeBenchmark {
 
     /** Milliseconds per greedy decode step of {@code model} on the JVM, after the JIT warm-up. */
     static double jvmMsPerToken(LlamaModel model, Setup setup) {
-        int length = setup.warmUp() + setup.tokens();
-        repeatUntilJitWarm(length, n -> greedySteps(model, model.newState(n + 1), 1, n));
-        LlamaState s = model.newState(length + 1);
+        warmUpJvm(model, setup);
+        return timedJvmPass(model, setup);
+    }
+
+    /** Decodes throwaway sequences until the JIT has compiled the JVM path ({@link #JIT_WARM_UP_TOKENS}). */
+    private static void warmUpJvm(LlamaModel model, Setup setup) {
+        repeatUntilJitWarm(setup.warmUp() + setup.tokens(), n -> greedySteps(model, model.newState(n + 1), 1, n));
+    }
+
+    /** One pass on a fresh state: the setup's warm-up steps, then its timed steps; ms per timed step. */
+    private static double timedJvmPass(LlamaModel model, Setup setup) {
+        LlamaState s = model.newState(setup.warmUp() + setup.tokens() + 1);
         int token = greedySteps(model, s, 1, setup.warmUp());
         long start = System.nanoTime();
         greedySteps(model, s, token, setup.tokens());
