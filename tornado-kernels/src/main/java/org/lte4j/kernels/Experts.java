@@ -14,17 +14,17 @@ import org.lte4j.runtime.api.KernelContext;
  * <p>Layout: expert e owns neurons {@code e * expertSize .. e * expertSize + expertSize - 1}.
  * The gate and up projections are row-major {@code ffnDim x dim} (a neuron's gate row and up row
  * are rows {@code n} of each, so an expert's rows are contiguous). The down projection is read
- * as the model stores it for fp16 ({@code dim x ffnDim}: an expert's columns are contiguous in
- * every row), transposed for F32 ({@code ffnDim x dim}) and grouped by expert for Q8_0.
+ * as the model stores it for fp16 and Q8_0 ({@code dim x ffnDim}: an expert's columns are
+ * contiguous in every row) and transposed for F32 ({@code ffnDim x dim}).
  *
  * <p>Launch grids are fixed, sized for all experts, so a whole token step can be captured once;
  * work for slots at or past the active count, or of inactive experts, is skipped by a uniform
  * early exit.
  *
- * <p>A token's FFN is, for fp16: {@link #normedGateUpSiluF16PairsCompacting} (norm,
- * routing and compaction folded in; writes {@code hidden[n]} for active neurons only), then
- * {@link #downActiveF16PairsFourRowsAddingInto} (whole output rows, added into the residual).
- * For F32 and Q8_0: {@code gateUpSiluActive...}, {@code downPartialsBalanced...} (split-K: the
+ * <p>A token's FFN is, for fp16: {@link #normedGateUpSiluActiveF16Pairs} (the norm folded in;
+ * writes {@code hidden[n]} for active neurons only), then {@link #downActiveF16PairsFourRows}
+ * (whole output rows, added into the residual); for Q8_0 the same two steps on split Q8_0 rows.
+ * For F32: {@code gateUpSiluActive...}, {@code downPartialsBalanced...} (split-K: the
  * active neurons cut into slices of {@link #DOWN_SLICE}, at most {@code maxChunks} partial output
  * vectors), then {@link #sumDownPartialsAcrossLanes} or {@link #addDownPartialsAcrossLanes} (the
  * partials added in chunk order). Every sum runs in an order fixed by the kernel's arguments and
@@ -93,7 +93,7 @@ public final class Experts {
 
     /**
      * As {@link #gateUpSiluActiveF32} with fp16 gate and up weights, one half per element, on an input normed already: the
-     * fp16 gate/up where {@link #normedGateUpSiluF16PairsCompacting} cannot run
+     * fp16 gate/up where {@link #normedGateUpSiluActiveF16Pairs} cannot run
      * ({@code dim} or {@code expertSize} odd, or a caller that norms the input itself).
      * Traffic: reads 4 * count * expertSize * dim bytes of weights.
      */
@@ -154,65 +154,52 @@ public final class Experts {
     /**
      * The fp16 gate/up of a sparse layer with the FFN's RMSNorm folded in:
      * {@code hidden[n] = silu(gate_n . xn) * (up_n . xn)}, {@code xn = RMSNorm(x) * normWeight},
-     * for the neurons of the active experts. Its input is what {@link Router#logitsFourExpertsSplitK}
-     * leaves: the weighted input {@code x * normWeight} and, after the partial logits, the
-     * slices' sums of x^2, whose norm scale {@code 1 / sqrt(mean(x^2) + eps)}
-     * ({@link Router#sliceNormScale}) multiplies the dots at the end; so the group neither loads
-     * {@code x} and {@code normWeight} separately nor sums squares (on the H200 the kernel that did
-     * issued instructions at 61% of the SMs' rate against 47% of DRAM bandwidth; this one measured
-     * the same at 50% sparsity and 5% faster at 80%, docs/PERF.md). Weights are read as
-     * packed pairs (two halves per 32-bit word, the layout of {@link MatVec#gemvF16Pairs}; view a
-     * {@code HalfArray} with {@code IntArray.wrap(halves.segment())}), {@code pairsPerGroup} pairs
-     * of neurons per work-group, one pair at a time: four rows (gate n0, gate n0+1, up n0, up n0+1)
-     * share each input load, eight loads in flight ({@link MatVec#twoPlusTwoRowPartialsF16}).
-     * More pairs per group pay the routing decision below (a dependent round trip before the
-     * first weight load) fewer times.
-     * It routes for itself, so the decode needs no compaction launch before it: group g works on
-     * expert {@code g / (expertSize / (2 pairsPerGroup))} when that expert's logit (its slices
-     * added in ascending order, times the norm's scale) is above {@code minLogit}; and group 0
-     * first also writes the ascending active list and count ({@code activeIds},
-     * {@code activeCount}) for the down kernel that follows ({@link Router#compactActive}: the
-     * same sums and scale, so the list and the neurons computed agree). Groups of inactive experts
-     * return at once: the whole group leaves before any barrier, which every backend allows, so
-     * at high sparsity thousands of them cost only their logit's loads. Requires {@code dim} even
-     * and {@code expertSize} a multiple of {@code 2 * pairsPerGroup}.
-     * Grid: exactly one group per {@code 2 * pairsPerGroup} neurons of all experts,
-     * {@code WorkerGrid.of(experts * expertSize / (2 * pairsPerGroup) * L, L)}, L a power of two
-     * from 2 to {@link GroupLimits#MAX_LOCAL_SIZE}.
+     * for the neurons of the listed experts ({@code activeIds[0 .. activeCount[0])}, from
+     * {@link Router#compactActiveExpertsOfNormedSlices}). Its input is what
+     * {@link Router#logitsFourExpertsSplitK} leaves: the weighted input {@code x * normWeight} and,
+     * after the partial logits, the slices' sums of x^2, whose norm scale
+     * {@code 1 / sqrt(mean(x^2) + eps)} ({@link Router#sliceNormScale}) multiplies the dots at the
+     * end; so the group neither loads {@code x} and {@code normWeight} separately nor sums squares.
+     * Weights are read as packed pairs (two halves per 32-bit word, the layout of
+     * {@link MatVec#gemvF16Pairs}; view a {@code HalfArray} with {@code IntArray.wrap(halves.segment())}),
+     * one pair of neurons per work-group: four rows (gate n0, gate n0+1, up n0, up n0+1) share each
+     * input load, eight loads in flight ({@link MatVec#twoPlusTwoRowPartialsF16}), as the dense
+     * {@link FusedMatVec#normedGateUpSiluF16}. Over a list, this kernel runs as fast as that dense
+     * kernel over the same number of neurons; a kernel that routed for itself in every group
+     * (each reading its expert's logit) took 4-5 us longer per llama2-7b layer on the H200, which
+     * is what the list's compaction launch costs (docs/PERF.md). Group g works on pair
+     * {@code g % (expertSize / 2)} of the expert in slot {@code g / (expertSize / 2)}; groups past
+     * the active count return at once (the whole group, before any barrier). Requires {@code dim}
+     * and {@code expertSize} even.
+     * Grid: exactly one group per neuron pair of all experts,
+     * {@code WorkerGrid.of(experts * expertSize / 2 * L, L)}, L a power of two from 2 to
+     * {@link GroupLimits#MAX_LOCAL_SIZE}.
      * Traffic: reads 4 * count * expertSize * dim bytes of weights, 4 * dim bytes of the weighted
-     * input per active pair (from cache), 8 * slices bytes of partial logits per group (group 0:
-     * all of them, twice), writes 4 * count * expertSize + 4 * (count + 1).
+     * input per active pair (from cache), 4 * slices bytes of sums of squares per group, writes
+     * 4 * count * expertSize.
      */
-    public static void normedGateUpSiluF16PairsCompacting(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray weightedInput,
-                                                          FloatArray partialLogits, int slices,
-                                                          float minLogit, IntArray activeIds, IntArray activeCount,
-                                                          FloatArray hidden, int dim, int expertSize, int experts, float eps,
-                                                          int pairsPerGroup) {
+    public static void normedGateUpSiluActiveF16Pairs(KernelContext ctx, IntArray gateW, IntArray upW, FloatArray weightedInput,
+                                                      FloatArray partialLogits, int slices, int experts, float eps,
+                                                      IntArray activeIds, IntArray activeCount, FloatArray hidden, int dim,
+                                                      int expertSize) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        float routerScale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
-        if (ctx.groupIdx == 0) { // uniform per group: all of group 0 meets the scan's barriers
-            Router.compactActive(ctx, scratch, partialLogits, slices, routerScale, minLogit, activeIds, activeCount, experts);
-        }
-        int neuronsPerGroup = 2 * pairsPerGroup;
-        int groupsPerExpert = expertSize / neuronsPerGroup;
-        int expert = ctx.groupIdx / groupsPerExpert;
-        if (!Router.isActive(partialLogits, slices, experts, expert, routerScale, minLogit)) {
+        int pairsPerExpert = expertSize / 2;
+        int slot = ctx.groupIdx / pairsPerExpert;
+        if (slot >= activeCount.get(0)) {
             return; // uniform per group: no item of it reaches a barrier
         }
+        float scale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
+        int n0 = activeIds.get(slot) * expertSize + 2 * (ctx.groupIdx - slot * pairsPerExpert);
         int words = dim / 2;
+        long row = (long) n0 * words;
+        MatVec.twoPlusTwoRowPartialsF16(ctx, scratch, gateW, row, row + words, upW, row, row + words, weightedInput, words);
+        GroupReduce.sumFourInPlace(ctx, scratch, true);
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
-        int first = expert * expertSize + (ctx.groupIdx - expert * groupsPerExpert) * neuronsPerGroup;
-        for (int n0 = first; n0 < first + neuronsPerGroup; n0 += 2) {
-            long row = (long) n0 * words;
-            MatVec.twoPlusTwoRowPartialsF16(ctx, scratch, gateW, row, row + words, upW, row, row + words, weightedInput, words);
-            GroupReduce.sumFourInPlace(ctx, scratch, true);
-            if (lid < 2) {
-                float gate = scratch[lid * size] * routerScale;
-                float up = scratch[(2 + lid) * size] * routerScale;
-                hidden.set(n0 + lid, Activations.silu(gate) * up);
-            }
-            ctx.localBarrier(); // the next pair overwrites scratch
+        if (lid < 2) {
+            float gate = scratch[lid * size] * scale;
+            float up = scratch[(2 + lid) * size] * scale;
+            hidden.set(n0 + lid, Activations.silu(gate) * up);
         }
     }
 
@@ -241,7 +228,7 @@ public final class Experts {
 
     /**
      * {@link #gateUpSiluActiveQ8_0SplitWordsFourNeurons} with the FFN's RMSNorm folded in, as the
-     * fp16 sparse layer folds it ({@link #normedGateUpSiluF16PairsCompacting}): the input is the
+     * fp16 sparse layer folds it ({@link #normedGateUpSiluActiveF16Pairs}): the input is the
      * weighted input {@code x * normWeight} that {@link Router#logitsFourExpertsSplitK} wrote, the
      * list is the one {@link Router#compactActiveExpertsOfNormedSlices} made from the same
      * logits, and both dots are scaled by the norm's {@code 1 / sqrt(mean(x^2) + eps)}
@@ -484,38 +471,103 @@ public final class Experts {
 
     /**
      * The down projection over the active experts only, as a dense four-row GEMV restricted to
-     * their columns: {@code out[r] = sum over active e, n in e of down[r][n] * hidden[n]}, with
+     * their columns: {@code out[r] = sum over active e, n in e of down[r][n] * hidden[n]} (or, with
+     * {@code adding}, {@code out[r] +=} that sum: the FFN's residual add folded in), with
      * {@code down} the model's own {@code [dim, ffnDim]} fp16 matrix packed two per word (an
      * expert's columns are 32 contiguous halves of each row). Each group computes four whole
      * output rows, so no partial vectors and no second kernel sum them, and the order of the
-     * sum is fixed by the ascending active list. Grid: {@code (ceil(dim / 4) * L, L)}.
-     * Traffic: reads 2 * dim * expertSize * activeCount bytes of weights, writes 4 * dim.
+     * sum is fixed by the ascending active list. The list must come from a kernel launched at
+     * least two before this one (the compaction before the gate/up): each item reads it and
+     * loads its first step's weights before {@link KernelContext#awaitPrecedingKernel}, so on
+     * CUDA those loads overlap the gate/up's tail, and only {@code hidden} (which the gate/up
+     * writes) is read after the wait (on the H200 0.8 us less per llama2-7b layer at 80%
+     * sparsity, docs/PERF.md). Grid: {@code (ceil(dim / 4) * L, L)}.
+     * Traffic: reads 2 * dim * expertSize * activeCount bytes of weights, writes 4 * dim (and
+     * reads as much, adding).
      */
     public static void downActiveF16PairsFourRows(KernelContext ctx, IntArray down, FloatArray hidden, IntArray activeIds,
-                                                  IntArray activeCount, FloatArray out, int dim, int ffnDim, int expertSize) {
+                                                  IntArray activeCount, FloatArray out, boolean adding, int dim, int ffnDim,
+                                                  int expertSize) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int r0 = 4 * ctx.groupIdx;
-        activeFourRowPartials(ctx, scratch, down, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
         int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < dim) {
-            out.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
+        int size = ctx.localGroupSizeX;
+        int r0 = 4 * ctx.groupIdx;
+        int rowWords = ffnDim / 2;
+        int expertWords = expertSize / 2;
+        int slots = activeCount.get(0) * expertWords;
+        long b0 = (long) Math.min(r0, dim - 1) * rowWords; // rows past the last: clamped, computed, not stored
+        long b1 = (long) Math.min(r0 + 1, dim - 1) * rowWords;
+        long b2 = (long) Math.min(r0 + 2, dim - 1) * rowWords;
+        long b3 = (long) Math.min(r0 + 3, dim - 1) * rowWords;
+        // slot s is word s % expertWords of the expert listed at s / expertWords; two slots per step
+        int j = lid;
+        int cj = 0;
+        int ck = 0;
+        int a0 = 0;
+        int a1 = 0;
+        int a2 = 0;
+        int a3 = 0;
+        int c0 = 0;
+        int c1 = 0;
+        int c2 = 0;
+        int c3 = 0;
+        if (j + size < slots) {
+            cj = listedIndex(activeIds, j, expertWords);
+            ck = listedIndex(activeIds, j + size, expertWords);
+            a0 = down.get(b0 + cj);
+            a1 = down.get(b1 + cj);
+            a2 = down.get(b2 + cj);
+            a3 = down.get(b3 + cj);
+            c0 = down.get(b0 + ck);
+            c1 = down.get(b1 + ck);
+            c2 = down.get(b2 + ck);
+            c3 = down.get(b3 + ck);
         }
-    }
-
-    /**
-     * {@code acc += } what {@link #downActiveF16PairsFourRows} computes: the FFN's residual add
-     * folded into its last kernel. Same grid and traffic, plus 4 * dim bytes read.
-     */
-    public static void downActiveF16PairsFourRowsAddingInto(KernelContext ctx, IntArray down, FloatArray hidden, IntArray activeIds,
-                                                            IntArray activeCount, FloatArray acc, int dim, int ffnDim, int expertSize) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int r0 = 4 * ctx.groupIdx;
-        activeFourRowPartials(ctx, scratch, down, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
+        ctx.awaitPrecedingKernel();
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        for (; j + size < slots; j += 2 * size) {
+            float x0 = hidden.get(2 * cj);
+            float x1 = hidden.get(2 * cj + 1);
+            float x2 = hidden.get(2 * ck);
+            float x3 = hidden.get(2 * ck + 1);
+            s0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(c0, x2, x3);
+            s1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(c1, x2, x3);
+            s2 += MatVec.halfPair(a2, x0, x1) + MatVec.halfPair(c2, x2, x3);
+            s3 += MatVec.halfPair(a3, x0, x1) + MatVec.halfPair(c3, x2, x3);
+            int next = j + 2 * size;
+            if (next + size < slots) { // the next step's weights, loaded before this step's sums are needed
+                cj = listedIndex(activeIds, next, expertWords);
+                ck = listedIndex(activeIds, next + size, expertWords);
+                a0 = down.get(b0 + cj);
+                a1 = down.get(b1 + cj);
+                a2 = down.get(b2 + cj);
+                a3 = down.get(b3 + cj);
+                c0 = down.get(b0 + ck);
+                c1 = down.get(b1 + ck);
+                c2 = down.get(b2 + ck);
+                c3 = down.get(b3 + ck);
+            }
+        }
+        for (; j < slots; j += size) {
+            int c = listedIndex(activeIds, j, expertWords);
+            float x0 = hidden.get(2 * c);
+            float x1 = hidden.get(2 * c + 1);
+            s0 += MatVec.halfPair(down.get(b0 + c), x0, x1);
+            s1 += MatVec.halfPair(down.get(b1 + c), x0, x1);
+            s2 += MatVec.halfPair(down.get(b2 + c), x0, x1);
+            s3 += MatVec.halfPair(down.get(b3 + c), x0, x1);
+        }
+        scratch[lid] = s0;
+        scratch[size + lid] = s1;
+        scratch[2 * size + lid] = s2;
+        scratch[3 * size + lid] = s3;
         GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
-        int lid = ctx.localIdx;
         if (lid < 4 && r0 + lid < dim) {
-            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
+            float sum = scratch[lid * size];
+            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
         }
     }
 
@@ -618,67 +670,6 @@ public final class Experts {
                 s1 += MatVec.scaledWordDot(quants.get(b1 + cj), scales, b1, hidden, cj);
                 s2 += MatVec.scaledWordDot(quants.get(b2 + cj), scales, b2, hidden, cj);
                 s3 += MatVec.scaledWordDot(quants.get(b3 + cj), scales, b3, hidden, cj);
-            }
-            scratch[lid] = s0;
-            scratch[size + lid] = s1;
-            scratch[2 * size + lid] = s2;
-            scratch[3 * size + lid] = s3;
-        }
-    }
-
-    /**
-     * Item lid's partial dots of rows {@code r0 .. r0+3} (clamped to the last row) with the
-     * active experts' part of {@code hidden}, into {@code scratch[k * L + lid]}. The items walk
-     * the active columns word by word (slot s is word {@code s % (expertSize/2)} of active expert
-     * {@code s / (expertSize/2)}), two slots per iteration, so eight weight loads are in flight
-     * as in {@link MatVec#gemvF16PairsFourRows}.
-     */
-    static void activeFourRowPartials(KernelContext ctx, float[] scratch, IntArray down, FloatArray hidden, IntArray activeIds,
-                                      IntArray activeCount, int r0, int rows, int ffnDim, int expertSize) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        if (r0 < rows) {
-            int rowWords = ffnDim / 2;
-            int expertWords = expertSize / 2;
-            int slots = activeCount.get(0) * expertWords;
-            long b0 = (long) r0 * rowWords;
-            long b1 = (long) Math.min(r0 + 1, rows - 1) * rowWords;
-            long b2 = (long) Math.min(r0 + 2, rows - 1) * rowWords;
-            long b3 = (long) Math.min(r0 + 3, rows - 1) * rowWords;
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            int j = lid;
-            for (; j + size < slots; j += 2 * size) {
-                int k = j + size;
-                int cj = listedIndex(activeIds, j, expertWords);
-                int ck = listedIndex(activeIds, k, expertWords);
-                int a0 = down.get(b0 + cj);
-                int a1 = down.get(b1 + cj);
-                int a2 = down.get(b2 + cj);
-                int a3 = down.get(b3 + cj);
-                int c0 = down.get(b0 + ck);
-                int c1 = down.get(b1 + ck);
-                int c2 = down.get(b2 + ck);
-                int c3 = down.get(b3 + ck);
-                float x0 = hidden.get(2 * cj);
-                float x1 = hidden.get(2 * cj + 1);
-                float x2 = hidden.get(2 * ck);
-                float x3 = hidden.get(2 * ck + 1);
-                s0 += MatVec.halfPair(a0, x0, x1) + MatVec.halfPair(c0, x2, x3);
-                s1 += MatVec.halfPair(a1, x0, x1) + MatVec.halfPair(c1, x2, x3);
-                s2 += MatVec.halfPair(a2, x0, x1) + MatVec.halfPair(c2, x2, x3);
-                s3 += MatVec.halfPair(a3, x0, x1) + MatVec.halfPair(c3, x2, x3);
-            }
-            for (; j < slots; j += size) {
-                int cj = listedIndex(activeIds, j, expertWords);
-                float x0 = hidden.get(2 * cj);
-                float x1 = hidden.get(2 * cj + 1);
-                s0 += MatVec.halfPair(down.get(b0 + cj), x0, x1);
-                s1 += MatVec.halfPair(down.get(b1 + cj), x0, x1);
-                s2 += MatVec.halfPair(down.get(b2 + cj), x0, x1);
-                s3 += MatVec.halfPair(down.get(b3 + cj), x0, x1);
             }
             scratch[lid] = s0;
             scratch[size + lid] = s1;

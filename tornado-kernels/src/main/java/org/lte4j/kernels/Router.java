@@ -9,9 +9,9 @@ import org.lte4j.runtime.api.Parallel;
  * The LTE router at decode (DESIGN.md section 5): router logits split over column slices
  * ({@link #logitsFourExpertsSplitK}), then the experts whose summed logit is above the
  * threshold's logit compacted into an ascending list on the device
- * ({@link #compactActiveExpertsSummingSlices}, or inside the fp16 gate/up kernel of
- * {@link Experts} that also folds in the FFN's RMSNorm), so the expert kernels that follow read
- * the list and the host never waits for the router. On CPU OpenCL the logits are an item-per-row
+ * ({@link #compactActiveExpertsSummingSlices}, or {@link #compactActiveExpertsOfNormedSlices}
+ * where the router also folded in the FFN's RMSNorm), so the expert kernels that follow read the
+ * list and the host never waits for the router. On CPU OpenCL the logits are an item-per-row
  * GEMV and one item compacts them ({@link #compactActiveExpertsInOneItem}).
  */
 public final class Router {
@@ -28,7 +28,7 @@ public final class Router {
      * {@code partialLogits[slices * experts + s]}, from which the compaction gets s
      * ({@link #sliceNormScale}) without a norm launch; those groups also write the weighted input
      * {@code weightedInput[c] = x[c] * normWeight[c]} of their slice, so that the fp16 gate/up
-     * that follows ({@link Experts#normedGateUpSiluF16PairsCompacting}) loads one vector instead
+     * that follows ({@link Experts#normedGateUpSiluActiveF16Pairs}) loads one vector instead
      * of two and neither multiplies nor squares again. An input that is normed already passes
      * weights of 1 (exact) and compacts with scale 1 ({@link #compactActiveExpertsSummingSlices}).
      * No sigmoid: compaction compares logits with the threshold's logit

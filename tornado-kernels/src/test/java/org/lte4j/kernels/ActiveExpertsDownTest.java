@@ -63,9 +63,9 @@ class ActiveExpertsDownTest {
         WorkerGrid grid = WorkerGrid.of((dim + 3) / 4 * local, local);
         if (format.equals("F16")) {
             JvmRun.execute(
-                    Task.of("down", () -> Experts.downActiveF16PairsFourRows(ctx, down, hidden, ids, activeCount, out, dim, ffnDim, expertSize))
-                            .withGrid(grid),
-                    Task.of("down+", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, down, hidden, ids, activeCount, acc, dim, ffnDim,
+                    Task.of("down", () -> Experts.downActiveF16PairsFourRows(ctx, down, hidden, ids, activeCount, out, false, dim, ffnDim,
+                            expertSize)).withGrid(grid),
+                    Task.of("down+", () -> Experts.downActiveF16PairsFourRows(ctx, down, hidden, ids, activeCount, acc, true, dim, ffnDim,
                             expertSize)).withGrid(grid));
         } else {
             JvmRun.execute(

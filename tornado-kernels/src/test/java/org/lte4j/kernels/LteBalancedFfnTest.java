@@ -130,9 +130,9 @@ class LteBalancedFfnTest {
             case F16 -> { // four whole output rows per group over the listed experts' columns: nothing to sum
                 IntArray d = packedHalves(down);
                 yield new Task[] {
-                        Task.of("down", () -> Experts.downActiveF16PairsFourRows(ctx, d, hidden, ids, activeCount, out, dim, neurons, EXPERT_SIZE))
-                                .withGrid(rowsGrid),
-                        Task.of("down+", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, d, hidden, ids, activeCount, residual, dim,
+                        Task.of("down", () -> Experts.downActiveF16PairsFourRows(ctx, d, hidden, ids, activeCount, out, false, dim, neurons,
+                                EXPERT_SIZE)).withGrid(rowsGrid),
+                        Task.of("down+", () -> Experts.downActiveF16PairsFourRows(ctx, d, hidden, ids, activeCount, residual, true, dim,
                                 neurons, EXPERT_SIZE)).withGrid(rowsGrid)};
             }
             case F32 -> {

@@ -20,10 +20,11 @@ import org.lte4j.runtime.selftest.RandomArrays;
  * The split-K router ({@link Router#logitsFourExpertsSplitK} over a weighted input, with each
  * slice's sum of squares, then {@link Router#compactActiveExpertsSummingSlices}) and the
  * lane-parallel down partial sums ({@link Experts#sumDownPartialsAcrossLanes},
- * {@link Experts#addDownPartialsAcrossLanes}) on the JVM, against scalar references; the fp16
- * gate/up with the FFN's RMSNorm folded in that routes and compacts for itself
- * ({@link Experts#normedGateUpSiluF16PairsCompacting}); and the fp16 decode FFN built
- * from them (router on the raw residual, that gate/up, the row-blocked down adding into the
+ * {@link Experts#addDownPartialsAcrossLanes}) on the JVM, against scalar references; the
+ * compaction that scales the logits by the norm ({@link Router#compactActiveExpertsOfNormedSlices})
+ * followed by the fp16 gate/up with the FFN's RMSNorm folded in over its list
+ * ({@link Experts#normedGateUpSiluActiveF16Pairs}); and the fp16 decode FFN built from them
+ * (router on the raw residual, compaction, that gate/up, the row-blocked down adding into the
  * residual) against the dense SwiGLU FFN on the normed input with the inactive experts' neurons
  * zeroed, all in double.
  */
@@ -228,10 +229,13 @@ class SplitRouterAndLaneSumTest {
                 Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, partialLogits, weightedInput, experts,
                                 dim, slices))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
-                Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, weightedInput, partialLogits, slices,
-                                minLogit, ids, activeCount, hidden, dim, expertSize, experts, eps, 1))
+                Task.of("compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, partialLogits, slices, minLogit, ids, activeCount,
+                                experts, dim, eps))
+                        .withGrid(WorkerGrid.of(local, local)),
+                Task.of("gateUp", () -> Experts.normedGateUpSiluActiveF16Pairs(ctx, g, u, weightedInput, partialLogits, slices, experts, eps,
+                                ids, activeCount, hidden, dim, expertSize))
                         .withGrid(WorkerGrid.of(neurons / 2 * local, local)),
-                Task.of("down", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, d, hidden, ids, activeCount, x, dim, neurons, expertSize))
+                Task.of("down", () -> Experts.downActiveF16PairsFourRows(ctx, d, hidden, ids, activeCount, x, true, dim, neurons, expertSize))
                         .withGrid(WorkerGrid.of((dim + 3) / 4 * local, local)));
         assertEquals(count, activeCount.get(0), "active experts");
         int slot = 0;
@@ -249,19 +253,19 @@ class SplitRouterAndLaneSumTest {
     }
 
     /**
-     * {@link Experts#normedGateUpSiluF16PairsCompacting} alone on given partial logits:
-     * the list and count it writes are the experts whose slice sum times the norm's scale from
+     * {@link Router#compactActiveExpertsOfNormedSlices} then {@link Experts#normedGateUpSiluActiveF16Pairs}
+     * on given partial logits: the list and count written are the experts whose slice sum times the norm's scale from
      * the slices' sums of squares is above the threshold (compared in double where not within
      * rounding of it; the squares put the scale near {@code 1 / sqrt(meanSquare)}, so with
      * {@code scaleDecides} some expert is on only unscaled or only scaled), every listed neuron is
      * the scalar double SwiGLU of its rows on the weighted input times that scale (the router's
      * squares: the kernel takes the norm from them), and no other neuron is written.
      */
-    @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3} minLogit={4} meanSquare={5} pairs per group={7}")
-    @CsvSource({"12, 96, 3, 16, 0.05, 4, true, 1", "40, 64, 2, 8, 0, 0.25, false, 2", "9, 34, 1, 4, -5, 1, false, 4",
-            "33, 96, 8, 32, 0.5, 0.2, true, 2", "20, 128, 4, 64, 0.2, 4, false, 16", "1, 2, 1, 2, 0, 1, false, 1"})
+    @ParameterizedTest(name = "experts={0} dim={1} slices={2} L={3} minLogit={4} meanSquare={5}")
+    @CsvSource({"12, 96, 3, 16, 0.05, 4, true", "40, 64, 2, 8, 0, 0.25, false", "9, 34, 1, 4, -5, 1, false",
+            "33, 96, 8, 32, 0.5, 0.2, true", "20, 128, 4, 64, 0.2, 4, false", "1, 2, 1, 2, 0, 1, false"})
     void normedGateUpListsAndComputesExactlyTheExpertsAboveTheScaledThreshold(int experts, int dim, int slices, int local, float minLogit,
-                                                                               float meanSquare, boolean scaleDecides, int pairs) {
+                                                                               float meanSquare, boolean scaleDecides) {
         int expertSize = 32;
         int neurons = experts * expertSize;
         float eps = 1e-5f;
@@ -290,9 +294,13 @@ class SplitRouterAndLaneSumTest {
         IntArray ids = new IntArray(experts);
         IntArray count = IntArray.of(-1);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("gateUp", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, weightedInput, partialLogits,
-                        slices, minLogit, ids, count, hidden, dim, expertSize, experts, eps, pairs))
-                .withGrid(WorkerGrid.of(neurons / (2 * pairs) * local, local)));
+        JvmRun.execute(
+                Task.of("compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, partialLogits, slices, minLogit, ids, count, experts,
+                                dim, eps))
+                        .withGrid(WorkerGrid.of(local, local)),
+                Task.of("gateUp", () -> Experts.normedGateUpSiluActiveF16Pairs(ctx, g, u, weightedInput, partialLogits, slices, experts, eps,
+                                ids, count, hidden, dim, expertSize))
+                        .withGrid(WorkerGrid.of(neurons / 2 * local, local)));
         FloatArray xn = new FloatArray(dim);
         for (int i = 0; i < dim; i++) {
             xn.set(i, (float) (weightedInput.get(i) * scale));

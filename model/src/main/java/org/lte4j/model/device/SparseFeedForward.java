@@ -19,35 +19,36 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.graph.TaskGraph;
 
 /**
- * The LTE sparse FFN on the device (DESIGN.md section 5). In a decoder with fp16 gate, up and
- * down ({@link #appendNormingAndAddingInto}) a layer is three launches, the FFN's RMSNorm folded
- * into the first two as the dense fp16 layer folds it ({@link org.lte4j.kernels.FusedMatVec}):
+ * The LTE sparse FFN on the device (DESIGN.md section 5). In a decoder with fp16 or split Q8_0
+ * gate, up and down ({@link #appendNormingAndAddingInto}) a layer is four launches, the FFN's
+ * RMSNorm folded into the first and the third as the dense layer folds it
+ * ({@link org.lte4j.kernels.FusedMatVec}):
  * <ol>
  *   <li>{@code ffn_norm_router}: router logits of the raw residual times the norm weight, split
  *       over {@link #routerSlices} column slices (one work-group per four experts and slice, so
  *       the router fills the device), with each slice's sum of squares,
  *       {@link Router#logitsFourExpertsSplitK};</li>
- *   <li>{@code ffn_norm_gate_up}: the norm's scale from those squares, the experts whose scaled
- *       logit is above the threshold's logit ({@code sigmoid(z) > tau} exactly when
- *       {@code z > ln(tau / (1 - tau))}) listed on the device, and {@code silu(gate xn) * up xn}
- *       for their neurons only, one group per {@link #GATE_UP_PAIRS_PER_GROUP} neuron pairs of all
- *       experts (inactive ones return at once), {@link Experts#normedGateUpSiluF16PairsCompacting};</li>
- *   <li>{@code ffn_down_residual}: four whole output rows per group over the active experts'
- *       columns of the model's own matrix, added into the residual stream,
- *       {@link Experts#downActiveF16PairsFourRowsAddingInto}.</li>
+ *   <li>{@code ffn_norm_compact}: the norm's scale from those squares, and the experts whose
+ *       scaled logit is above the threshold's logit ({@code sigmoid(z) > tau} exactly when
+ *       {@code z > ln(tau / (1 - tau))}) listed on the device in ascending order,
+ *       {@link Router#compactActiveExpertsOfNormedSlices};</li>
+ *   <li>{@code ffn_norm_gate_up}: {@code silu(gate xn) * up xn} for the listed experts' neurons
+ *       only, on the router's weighted input scaled by the norm, groups past the list returning at
+ *       once ({@link Experts#normedGateUpSiluActiveF16Pairs},
+ *       {@link Experts#normedGateUpSiluActiveQ8_0SplitWordsFourNeurons}); over a list it runs as
+ *       fast as the dense gate/up over as many neurons, where a gate/up that routed in every
+ *       group cost the compaction launch and more (docs/PERF.md);</li>
+ *   <li>{@code ffn_down_residual}: four whole output rows per group over the listed experts'
+ *       columns of the model's own matrix, added into the residual stream
+ *       ({@link Experts#downActiveF16PairsFourRows}, {@link Experts#downActiveQ8_0FourRowsAddingInto});
+ *       the fp16 down reads the list and its first weights before it waits for the gate/up.</li>
  * </ol>
- * Q8_0 folds the norm the same way in four launches: the router as above, {@code ffn_norm_compact}
- * (the list, from the logits scaled by the norm, {@link Router#compactActiveExpertsOfNormedSlices}),
- * {@code ffn_norm_gate_up} over the list on the router's weighted input
- * ({@link Experts#normedGateUpSiluActiveQ8_0SplitWordsFourNeurons}; over a list rather than routing
- * for itself, which measured slower for Q8_0 on the H200, docs/PERF.md) and the down as below.
  * Elsewhere (F32, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
  * the decoder has normed) the same router runs with norm weights of 1, then
  * {@code ffn_compact} ({@link Router#compactActiveExpertsSummingSlices}), {@code ffn_gate_up}
  * over the list ({@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons},
  * {@link Experts#gateUpSiluActiveF32}, {@link Experts#gateUpSiluActiveF16}, ...), and the down
- * projection: fp16 as above and Q8_0 the same way over the model's own split Q8_0 matrix
- * ({@link Experts#downActiveQ8_0FourRows}), written or added; F32 (and other layouts of
+ * projection: fp16 and Q8_0 as above ({@link Experts#downActiveQ8_0FourRows} where it writes), F32 (and other layouts of
  * {@link ExpertWeights}) split-K over the active experts into at most {@code maxChunks} partial
  * vectors ({@link Experts#downPartialsBalancedF32}), then {@code ffn_down_sum}, the partials
  * summed in a fixed order over {@link #SUM_LANES} lanes per output, written to {@code out}
@@ -71,12 +72,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
     static final int SUM_LANES = 16;
     /** Most column slices of the split-K router. */
     static final int MAX_ROUTER_SLICES = 8;
-    /**
-     * Neuron pairs per work-group of the fp16 gate/up kernel (where the expert size allows): on the
-     * H200 (llama2-7b, one call) 2 pairs took 1.167 ms/token at 50% sparsity against 1.189 for 1
-     * and 1.261 for 4, and the token 2.935 against 3.038 ms at 80%.
-     */
-    static final int GATE_UP_PAIRS_PER_GROUP = 2;
 
     private final List<LayerWeights> layers;
     private final DeviceWeights weights;
@@ -193,9 +188,9 @@ public final class SparseFeedForward implements DeviceFeedForward {
 
     /**
      * {@code residual += FFN(RMSNorm(residual) * normWeight)} with the norm folded into the
-     * router and the gate/up (see the class comment): three launches for fp16 gate, up and down
-     * with even widths, four for split Q8_0 ones (the router, the compaction with the norm's scale,
-     * the gate/up over the list, the down); false, appending nothing, otherwise (the decoder then
+     * router and the gate/up (see the class comment): four launches (the router, the compaction
+     * with the norm's scale, the gate/up over the list, the down) for fp16 gate, up and down with
+     * even widths and for split Q8_0 ones; false, appending nothing, otherwise (the decoder then
      * norms into a vector and calls {@link #appendAddingInto}).
      */
     @Override
@@ -228,17 +223,17 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int size = expertSize;
         int experts = expertCount;
         FloatArray y = weightedInput;
+        // the list first (its active groups are the gate/up grid's first), from the logits scaled by the norm
+        graph.task(Task.of(l + "ffn_norm_compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, z, slices, min, ids, count,
+                        experts, width, eps))
+                .withGrid(WorkerGrid.of(local, local)));
         if (f16) {
             IntArray g = gate.packedHalves();
             IntArray u = up.packedHalves();
-            int pairs = size % (2 * GATE_UP_PAIRS_PER_GROUP) == 0 ? GATE_UP_PAIRS_PER_GROUP : 1;
-            graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, g, u, y,
-                            z, slices, min, ids, count, h, width, size, experts, eps, pairs))
-                    .withGrid(WorkerGrid.of(experts * size / (2 * pairs) * local, local)));
-        } else { // Q8_0: the gate/up runs over a compacted list, whose active groups are the grid's first
-            graph.task(Task.of(l + "ffn_norm_compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, z, slices, min, ids, count,
-                            experts, width, eps))
-                    .withGrid(WorkerGrid.of(local, local)));
+            graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluActiveF16Pairs(ctx, g, u, y, z, slices, experts, eps,
+                            ids, count, h, width, size))
+                    .withGrid(WorkerGrid.of(experts * size / 2 * local, local)));
+        } else {
             IntArray gq = gate.splitQuants();
             HalfArray gs = gate.splitScales();
             IntArray uq = up.splitQuants();
@@ -422,12 +417,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
         switch (down.layout()) {
             case ROWS_F16_PAIRS -> { // four whole output rows per group: no partials to sum
                 IntArray d = (IntArray) down.data();
-                WorkerGrid grid = WorkerGrid.of((width + 3) / 4 * local, local);
-                graph.task(adding
-                        ? Task.of(l + "ffn_down_residual", () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, d, h, ids, count, out,
-                                width, ffnDim, size)).withGrid(grid)
-                        : Task.of(l + "ffn_down", () -> Experts.downActiveF16PairsFourRows(ctx, d, h, ids, count, out, width, ffnDim, size))
-                                .withGrid(grid));
+                graph.task(Task.of(l + (adding ? "ffn_down_residual" : "ffn_down"), () -> Experts.downActiveF16PairsFourRows(ctx, d, h, ids,
+                        count, out, adding, width, ffnDim, size)).withGrid(WorkerGrid.of((width + 3) / 4 * local, local)));
             }
             case TRANSPOSED_F32 -> {
                 FloatArray d = (FloatArray) down.data();

@@ -60,8 +60,10 @@ public final class KernelContext {
      * dependent of the previous one, so its work-groups may start while that kernel still runs;
      * a kernel waits for it at its first statement, unless it calls this method, in which case
      * it waits here. What runs before the call may only read memory that no kernel writes while
-     * the graph runs (weights uploaded once), and must not write: it overlaps the previous
-     * kernel's tail, which is what it is for (weight loads issued early). Every work-item must
+     * the graph runs (weights uploaded once) or that kernels launched two or more before this one
+     * wrote (a kernel lets the next one start only once each of its work-groups has passed its own
+     * wait, so by then every kernel before it has completed), and must not write: it overlaps the
+     * previous kernel's tail, which is what it is for (weight loads issued early). Every work-item must
      * reach the call. Call it in the kernel method itself. A no-op on the JVM and on OpenCL,
      * whose queues run kernels one after another.
      */

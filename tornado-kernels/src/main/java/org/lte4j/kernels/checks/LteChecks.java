@@ -88,12 +88,11 @@ final class LteChecks {
                 }),
                 laneSumCheck("sumDownPartialsAcrossLanes"),
                 laneSumCheck("addDownPartialsAcrossLanes"),
-                normedSelfRoutingGateUpCheck(),
+                normedListedGateUpF16Check(),
                 gateUpSplitWordsCheck("gateUpSiluActiveQ8_0SplitWordsFourNeurons"),
                 gateUpSplitWordsCheck("normedGateUpSiluActiveQ8_0SplitWordsFourNeurons"),
                 balancedDownCheck("downPartialsBalancedF32"),
-                activeRowsDownCheck("downActiveF16PairsFourRows"),
-                activeRowsDownCheck("downActiveF16PairsFourRowsAddingInto"),
+                activeRowsDownCheck(),
                 activeRowsDownQ8_0Check("downActiveQ8_0FourRows"),
                 activeRowsDownQ8_0Check("downActiveQ8_0FourRowsAddingInto"),
                 gateUpCheck("gateUpSiluActiveF32", Format.F32),
@@ -221,13 +220,12 @@ final class LteChecks {
     }
 
     /**
-     * The fp16 gate/up with the FFN's RMSNorm folded in, routing itself from split-K partial
-     * logits (3 slices, about half the experts above the threshold once scaled by the norm taken
-     * from the slices' sums of squares) and writing the active list, on its grid of one group
-     * per two neuron pairs of all experts (the decode's setting).
+     * The fp16 gate/up with the FFN's RMSNorm folded in, over a list of active experts, on a
+     * weighted input whose norm scale comes from the slices' sums of squares after the partial
+     * logits (3 slices), on its grid of one group per neuron pair of all experts (the decode's).
      */
-    private static KernelCheck normedSelfRoutingGateUpCheck() {
-        String kernel = "normedGateUpSiluF16PairsCompacting";
+    private static KernelCheck normedListedGateUpF16Check() {
+        String kernel = "normedGateUpSiluActiveF16Pairs";
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM;
@@ -235,7 +233,6 @@ final class LteChecks {
             int experts = EXPERTS;
             int neurons = experts * expertSize;
             int slices = 3;
-            float minLogit = 0.05f;
             float eps = 1e-5f;
             IntArray gate = MatVecChecks.packedHalves(r, neurons, dim);
             IntArray up = MatVecChecks.packedHalves(r, neurons, dim);
@@ -245,13 +242,14 @@ final class LteChecks {
             for (int s = 0; s < slices; s++) {
                 squares += partialLogits.get((long) slices * experts + s);
             }
-            IntArray activeIds = new IntArray(experts);
-            IntArray activeCount = new IntArray(1);
-            FloatArray hidden = new FloatArray(neurons); // inactive neurons stay 0 on both sides
+            IntArray[] active = randomActive(r, experts);
+            IntArray activeIds = active[0];
+            IntArray activeCount = active[1];
+            FloatArray hidden = new FloatArray(neurons); // unlisted neurons stay 0 on both sides
             KernelContext ctx = new KernelContext();
-            Task t = Task.of(kernel, () -> Experts.normedGateUpSiluF16PairsCompacting(ctx, gate, up, weightedInput, partialLogits,
-                            slices, minLogit, activeIds, activeCount, hidden, dim, expertSize, experts, eps, 2))
-                    .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
+            Task t = Task.of(kernel, () -> Experts.normedGateUpSiluActiveF16Pairs(ctx, gate, up, weightedInput, partialLogits, slices,
+                            experts, eps, activeIds, activeCount, hidden, dim, expertSize))
+                    .withGrid(WorkerGrid.of(neurons / 2 * LOCAL, LOCAL));
             Weights g = packedHalfWeights(gate, dim);
             Weights u = packedHalfWeights(up, dim);
             double tolerance;
@@ -262,7 +260,7 @@ final class LteChecks {
                 }
                 tolerance = siluProductTolerance(g, u, neurons, dim, xn);
             }
-            return prepared(t, tolerance, List.of(gate, up, weightedInput, partialLogits), hidden, activeIds, activeCount);
+            return prepared(t, tolerance, List.of(gate, up, weightedInput, partialLogits, activeIds, activeCount), hidden);
         });
     }
 
@@ -363,8 +361,13 @@ final class LteChecks {
         });
     }
 
-    /** The row-blocked down projection over the active experts (the model's own [dim, ffnDim] fp16 matrix), writing or adding. */
-    private static KernelCheck activeRowsDownCheck(String kernel) {
+    /**
+     * The row-blocked down projection over the active experts (the model's own [dim, ffnDim] fp16
+     * matrix), adding into a random vector (the decode's residual add; the sum alone is the
+     * same code path without the read).
+     */
+    private static KernelCheck activeRowsDownCheck() {
+        String kernel = "downActiveF16PairsFourRows";
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM + 2; // not a multiple of 4: the last group has two rows
@@ -377,12 +380,9 @@ final class LteChecks {
             IntArray activeCount = active[1];
             FloatArray out = r.floats(dim);
             KernelContext ctx = new KernelContext();
-            Task t = kernel.endsWith("AddingInto")
-                    ? Task.of(kernel, () -> Experts.downActiveF16PairsFourRowsAddingInto(ctx, down, hidden, activeIds, activeCount, out,
+            Task t = Task.of(kernel, () -> Experts.downActiveF16PairsFourRows(ctx, down, hidden, activeIds, activeCount, out, true,
                             dim, ffnDim, expertSize))
-                    : Task.of(kernel, () -> Experts.downActiveF16PairsFourRows(ctx, down, hidden, activeIds, activeCount, out,
-                            dim, ffnDim, expertSize));
-            t = t.withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
+                    .withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
             return prepared(t, 1e-5 * Math.max(1, packedHalfWeights(down, ffnDim).maxAbsRowDot(dim, ffnDim, hidden)),
                     List.of(down, hidden, activeIds, activeCount), out);
         });
