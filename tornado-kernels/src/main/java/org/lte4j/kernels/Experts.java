@@ -576,35 +576,26 @@ public final class Experts {
      * words and block scales ({@link Q8_0Split}, as {@link MatVec#gemvQ8_0SplitWordsFourRows}
      * reads it): with an expert size that is a multiple of 32, an expert's columns of a row are
      * whole blocks, so the active experts' bytes are read and nothing else, without an
-     * expert-major copy, split-K partials or a second kernel to sum them. Four slots of each row
-     * in flight per item (sixteen quant loads), as the Q8_0 GEMV. Requires {@code expertSize} a
-     * multiple of 32. Grid: {@code (ceil(dim / 4) * L, L)}.
-     * Traffic: reads 34/32 * dim * expertSize * activeCount bytes of weights, writes 4 * dim.
+     * expert-major copy, split-K partials or a second kernel to sum them. Written to
+     * {@code out}, or added into it with {@code adding}. Four slots of each row in flight per item
+     * (sixteen quant loads), as the Q8_0 GEMV. Unlike the fp16 down it waits for the gate/up
+     * before it reads anything: loading the list and the first sixteen words before the wait
+     * measured 0.06 ms/token slower at 50% sparsity on the H200 (docs/PERF.md). Requires
+     * {@code expertSize} a multiple of 32. Grid: {@code (ceil(dim / 4) * L, L)}.
+     * Traffic: reads 34/32 * dim * expertSize * activeCount bytes of weights, writes 4 * dim (and
+     * reads as much, adding).
      */
     public static void downActiveQ8_0FourRows(KernelContext ctx, IntArray quants, HalfArray scales, FloatArray hidden,
-                                              IntArray activeIds, IntArray activeCount, FloatArray out, int dim, int ffnDim,
-                                              int expertSize) {
+                                              IntArray activeIds, IntArray activeCount, FloatArray out, boolean adding, int dim,
+                                              int ffnDim, int expertSize) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = 4 * ctx.groupIdx;
         activeFourRowPartialsQ8_0(ctx, scratch, quants, scales, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
         GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
         int lid = ctx.localIdx;
         if (lid < 4 && r0 + lid < dim) {
-            out.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
-        }
-    }
-
-    /** {@code acc += } what {@link #downActiveQ8_0FourRows} computes. Same grid and traffic, plus 4 * dim bytes read. */
-    public static void downActiveQ8_0FourRowsAddingInto(KernelContext ctx, IntArray quants, HalfArray scales, FloatArray hidden,
-                                                        IntArray activeIds, IntArray activeCount, FloatArray acc, int dim,
-                                                        int ffnDim, int expertSize) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int r0 = 4 * ctx.groupIdx;
-        activeFourRowPartialsQ8_0(ctx, scratch, quants, scales, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
-        int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < dim) {
-            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
+            float sum = scratch[lid * ctx.localGroupSizeX];
+            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
         }
     }
 

@@ -69,9 +69,9 @@ class ActiveExpertsDownTest {
                             expertSize)).withGrid(grid));
         } else {
             JvmRun.execute(
-                    Task.of("down", () -> Experts.downActiveQ8_0FourRows(ctx, down, scales, hidden, ids, activeCount, out, dim, ffnDim,
-                            expertSize)).withGrid(grid),
-                    Task.of("down+", () -> Experts.downActiveQ8_0FourRowsAddingInto(ctx, down, scales, hidden, ids, activeCount, acc, dim,
+                    Task.of("down", () -> Experts.downActiveQ8_0FourRows(ctx, down, scales, hidden, ids, activeCount, out, false, dim,
+                            ffnDim, expertSize)).withGrid(grid),
+                    Task.of("down+", () -> Experts.downActiveQ8_0FourRows(ctx, down, scales, hidden, ids, activeCount, acc, true, dim,
                             ffnDim, expertSize)).withGrid(grid));
         }
 

@@ -146,9 +146,9 @@ class LteBalancedFfnTest {
                 IntArray quants = d.quants();
                 HalfArray scales = d.scales();
                 yield new Task[] {
-                        Task.of("down", () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, hidden, ids, activeCount, out, dim, neurons,
-                                EXPERT_SIZE)).withGrid(rowsGrid),
-                        Task.of("down+", () -> Experts.downActiveQ8_0FourRowsAddingInto(ctx, quants, scales, hidden, ids, activeCount, residual,
+                        Task.of("down", () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, hidden, ids, activeCount, out, false, dim,
+                                neurons, EXPERT_SIZE)).withGrid(rowsGrid),
+                        Task.of("down+", () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, hidden, ids, activeCount, residual, true,
                                 dim, neurons, EXPERT_SIZE)).withGrid(rowsGrid)};
             }
         };

@@ -40,15 +40,15 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       group cost the compaction launch and more (docs/PERF.md);</li>
  *   <li>{@code ffn_down_residual}: four whole output rows per group over the listed experts'
  *       columns of the model's own matrix, added into the residual stream
- *       ({@link Experts#downActiveF16PairsFourRows}, {@link Experts#downActiveQ8_0FourRowsAddingInto});
- *       the fp16 down reads the list and its first weights before it waits for the gate/up.</li>
+ *       ({@link Experts#downActiveF16PairsFourRows}, {@link Experts#downActiveQ8_0FourRows}); the
+ *       fp16 down reads the list and its first weights before it waits for the gate/up.</li>
  * </ol>
  * Elsewhere (F32, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
  * the decoder has normed) the same router runs with norm weights of 1, then
  * {@code ffn_compact} ({@link Router#compactActiveExpertsSummingSlices}), {@code ffn_gate_up}
  * over the list ({@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons},
  * {@link Experts#gateUpSiluActiveF32}, {@link Experts#gateUpSiluActiveF16}, ...), and the down
- * projection: fp16 and Q8_0 as above ({@link Experts#downActiveQ8_0FourRows} where it writes), F32 (and other layouts of
+ * projection: fp16 and Q8_0 as above, written or added; F32 (and other layouts of
  * {@link ExpertWeights}) split-K over the active experts into at most {@code maxChunks} partial
  * vectors ({@link Experts#downPartialsBalancedF32}), then {@code ffn_down_sum}, the partials
  * summed in a fixed order over {@link #SUM_LANES} lanes per output, written to {@code out}
@@ -431,12 +431,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
             case ROWS_Q8_0_SPLIT -> { // four whole output rows per group, as fp16
                 IntArray quants = (IntArray) down.data();
                 HalfArray scales = (HalfArray) down.scales();
-                WorkerGrid grid = WorkerGrid.of((width + 3) / 4 * local, local);
-                graph.task(adding
-                        ? Task.of(l + "ffn_down_residual", () -> Experts.downActiveQ8_0FourRowsAddingInto(ctx, quants, scales, h, ids, count,
-                                out, width, ffnDim, size)).withGrid(grid)
-                        : Task.of(l + "ffn_down", () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, h, ids, count, out, width,
-                                ffnDim, size)).withGrid(grid));
+                graph.task(Task.of(l + (adding ? "ffn_down_residual" : "ffn_down"), () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales,
+                        h, ids, count, out, adding, width, ffnDim, size)).withGrid(WorkerGrid.of((width + 3) / 4 * local, local)));
             }
         }
     }

@@ -93,8 +93,7 @@ final class LteChecks {
                 gateUpSplitWordsCheck("normedGateUpSiluActiveQ8_0SplitWordsFourNeurons"),
                 balancedDownCheck("downPartialsBalancedF32"),
                 activeRowsDownCheck(),
-                activeRowsDownQ8_0Check("downActiveQ8_0FourRows"),
-                activeRowsDownQ8_0Check("downActiveQ8_0FourRowsAddingInto"),
+                activeRowsDownQ8_0Check(),
                 gateUpCheck("gateUpSiluActiveF32", Format.F32),
                 gateUpCheck("gateUpSiluActiveF16", Format.F16),
                 gateUpCheck("gateUpSiluActiveQ8_0", Format.Q8_0));
@@ -388,8 +387,9 @@ final class LteChecks {
         });
     }
 
-    /** The row-blocked down projection over the active experts of the model's own Q8_0 matrix, split; writing or adding. */
-    private static KernelCheck activeRowsDownQ8_0Check(String kernel) {
+    /** The row-blocked down projection over the active experts of the model's own Q8_0 matrix, split, adding into a random vector. */
+    private static KernelCheck activeRowsDownQ8_0Check() {
+        String kernel = "downActiveQ8_0FourRows";
         return Check.of(Experts.class, kernel, seed -> {
             RandomArrays r = new RandomArrays(seed);
             int dim = DIM + 2; // not a multiple of 4: the last group has two rows
@@ -406,12 +406,9 @@ final class LteChecks {
             IntArray activeCount = active[1];
             FloatArray out = r.floats(dim);
             KernelContext ctx = new KernelContext();
-            Task t = kernel.endsWith("AddingInto")
-                    ? Task.of(kernel, () -> Experts.downActiveQ8_0FourRowsAddingInto(ctx, quants, scales, hidden, activeIds, activeCount, out,
+            Task t = Task.of(kernel, () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, hidden, activeIds, activeCount, out, true,
                             dim, ffnDim, expertSize))
-                    : Task.of(kernel, () -> Experts.downActiveQ8_0FourRows(ctx, quants, scales, hidden, activeIds, activeCount, out,
-                            dim, ffnDim, expertSize));
-            t = t.withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
+                    .withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
             return prepared(t, 1e-5 * Math.max(1, Weights.ofQ8_0(blocks, ffnDim).maxAbsRowDot(dim, ffnDim, hidden)),
                     List.of(quants, scales, hidden, activeIds, activeCount), out);
         });
