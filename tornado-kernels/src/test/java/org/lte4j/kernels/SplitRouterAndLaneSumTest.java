@@ -166,9 +166,9 @@ class SplitRouterAndLaneSumTest {
     }
 
     /**
-     * The fp16 decode FFN of a layer in its three launches: the router on the raw residual x and
-     * the norm weight, the gate/up that norms, routes and compacts for itself, the row-blocked
-     * down adding into x; against x + the dense SwiGLU FFN of {@code xn = RMSNorm(x) * normWeight}
+     * The fp16 decode FFN of a layer in its four launches: the router on the raw residual x and
+     * the norm weight, the compaction with the norm's scale, the gate/up over the list that norms,
+     * the row-blocked down adding into x; against x + the dense SwiGLU FFN of {@code xn = RMSNorm(x) * normWeight}
      * in double, with the neurons of the experts whose gate {@code sigmoid(router . xn)} is at or
      * below tau zeroed. Inputs of very different sizes ({@code xScale}) give the same active set:
      * the norm is folded in, not skipped.
