@@ -70,6 +70,17 @@ public final class KernelContext {
     public void awaitPrecedingKernel() {
     }
 
+    /**
+     * Orders this work-item's global-memory writes before its later global accesses, across the
+     * whole device (CUDA {@code __threadfence()}, OpenCL {@code mem_fence(CLK_GLOBAL_MEM_FENCE)}).
+     * With an atomic ticket it lets the last work-group of a launch read what every other group
+     * wrote: each item fences after its writes, the group takes a ticket after a barrier, and the
+     * group that draws the last one fences again before it reads.
+     */
+    public void globalMemoryFence() {
+        VarHandle.fullFence();
+    }
+
     /** Same as {@link #localBarrier()}; named after OpenCL's global-fence barrier. */
     public void globalBarrier() {
         localBarrier();
@@ -87,7 +98,8 @@ public final class KernelContext {
         return group == null ? new int[size] : group.localArray(ordinal, () -> new int[size]);
     }
 
-    private static final VarHandle INT = ValueLayout.JAVA_INT_UNALIGNED.arrayElementVarHandle();
+    /** Aligned: atomic access modes (getAndAdd, compareAndSet) exist only for aligned ints; arrays are allocated aligned. */
+    private static final VarHandle INT = ValueLayout.JAVA_INT.arrayElementVarHandle();
 
     /** Atomically adds {@code delta} to {@code array[index]} and returns the old value. */
     public int atomicAdd(IntArray array, int index, int delta) {

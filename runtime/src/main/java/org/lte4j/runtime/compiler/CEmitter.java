@@ -424,6 +424,7 @@ final class CEmitter {
                 yield cl ? "((__global short*) " + arr + ")[" + idx + "]" : "(int) (short) " + arr + "[" + idx + "]";
             }
             case BARRIER -> cl ? "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)" : "__syncthreads()";
+            case GLOBAL_FENCE -> cl ? "mem_fence(CLK_GLOBAL_MEM_FENCE)" : "__threadfence()";
             case AWAIT_PRECEDING -> cl ? "(void) 0 /* awaitPrecedingKernel: an OpenCL queue runs kernels in order */"
                     : call("lte_await_preceding") + "()";
             case ATOMIC_ADD -> {

@@ -26,6 +26,8 @@ enum Fn {
     BARRIER(true),
     /** KernelContext.awaitPrecedingKernel: the dependent-launch wait, where the kernel places it. */
     AWAIT_PRECEDING(true),
+    /** KernelContext.globalMemoryFence: this work-item's global writes ordered before its later accesses, device-wide. */
+    GLOBAL_FENCE(true),
     /** KernelContext.atomicAdd(array, index, delta) on a global or local array; returns the old value. */
     ATOMIC_ADD(true);
 

@@ -199,6 +199,9 @@ final class Intrinsics {
             case "localBarrier()V", "globalBarrier()V" -> {
                 return new Result(null, new Stmt.Eval(new Call(Fn.BARRIER, List.of(), null)), null, true, true);
             }
+            case "globalMemoryFence()V" -> {
+                return new Result(null, new Stmt.Eval(new Call(Fn.GLOBAL_FENCE, List.of(), null)), null, true, false);
+            }
             case "awaitPrecedingKernel()V" -> {
                 if (!inKernelMethod) {
                     throw site.fail("awaitPrecedingKernel()", "the wait for the preceding kernel must be in the kernel method itself "

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.lte4j.runtime.compiler.kernels.TestKernels;
@@ -62,5 +63,16 @@ class KernelCompilerCudaTest {
         Map<Integer, Object> specs = name.equals("reduceGroupsSized") ? Map.of(4, 128) : Map.of();
         GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, name), Target.OPENCL_C, specs);
         assertFalse(k.source().contains("griddepcontrol"), "an OpenCL queue runs kernels in order: " + k.source());
+    }
+
+    @Test
+    void globalMemoryFenceIsADeviceWideFenceInPtx() throws Exception {
+        Path nvcc = Nvcc.find().orElse(null);
+        Assumptions.assumeTrue(nvcc != null, "nvcc not found");
+        GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, "sumOfGroupsInLastGroup"), Target.CUDA_C, Map.of());
+        assertTrue(k.source().contains("__threadfence()"), k.source());
+        String ptx = Nvcc.ptx(nvcc, k);
+        int fences = ptx.split("membar\\.gl|fence\\.(sc|acq_rel)\\.gpu", -1).length - 1;
+        assertEquals(2, fences, "one fence after the group's writes, one before the last group reads:\n" + ptx);
     }
 }

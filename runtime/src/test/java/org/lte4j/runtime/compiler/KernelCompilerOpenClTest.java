@@ -269,4 +269,32 @@ class KernelCompilerOpenClTest {
         assertEquals(sum, total.get(0), 0f, "halves of small ints add exactly in any order");
         for (int i = 0; i < n; i++) assertEquals(1, old.get(i));
     }
+
+    @Test
+    void theLastGroupReadsWhatEveryGroupWroteAfterTheFence() {
+        int n = 1000, local = 32, groups = 40;
+        FloatArray in = new FloatArray(n);
+        for (int i = 0; i < n; i++) {
+            in.set(i, (i % 17) * 0.25f);
+        }
+        FloatArray partial = new FloatArray(groups);
+        IntArray ticket = new IntArray(1);
+        FloatArray total = new FloatArray(1);
+        GeneratedKernel k = compile("sumOfGroupsInLastGroup");
+        assertTrue(k.source().contains("mem_fence(CLK_GLOBAL_MEM_FENCE)"), k.source());
+        float expected = 0f;
+        for (int g = 0; g < groups; g++) {
+            float s = 0f;
+            for (int i = g * local; i < g * local + local; i++) {
+                s += i < n ? in.get(i) : 0f;
+            }
+            expected += s;
+        }
+        for (int run = 0; run < 3; run++) { // the last group resets the ticket for the next launch
+            total.set(0, -1f);
+            ClRunner.get().run(k, new Object[]{new KernelContext(), in, partial, ticket, total, n}, local * groups, 1, local, 0);
+            assertEquals(expected, total.get(0), 0f, "run " + run);
+            assertEquals(0, ticket.get(0), "ticket reset");
+        }
+    }
 }

@@ -9,9 +9,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.WorkerGrid;
 import org.lte4j.runtime.backend.jvm.JvmDevice;
+import org.lte4j.runtime.compiler.kernels.TestKernels;
 
 /** Task graphs and plans on the JVM backend, against plain scalar loops. */
 class TaskGraphJvmTest {
@@ -94,5 +96,34 @@ class TaskGraphJvmTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Task.of("nulls", () -> GraphTestKernels.saxpy(1f, x, y, 4)));
         assertTrue(e.getMessage().contains("argument 1") && e.getMessage().contains("null"), e.getMessage());
+    }
+
+    @Test
+    void theLastGroupSeesEveryGroupsWritesOnTheJvm() {
+        int n = 700, local = 64, groups = 11;
+        FloatArray in = new FloatArray(n);
+        float expected = 0f;
+        for (int g = 0; g < groups; g++) {
+            float s = 0f;
+            for (int i = g * local; i < g * local + local && i < n; i++) {
+                in.set(i, (i % 13) * 0.5f);
+                s += in.get(i);
+            }
+            expected += s;
+        }
+        FloatArray partial = new FloatArray(groups);
+        IntArray ticket = new IntArray(1);
+        FloatArray total = new FloatArray(1);
+        KernelContext ctx = new KernelContext();
+        Task sum = Task.of("sum", () -> TestKernels.sumOfGroupsInLastGroup(ctx, in, partial, ticket, total, n))
+                .withGrid(WorkerGrid.of(groups * local, local));
+        try (ExecutionPlan plan = new ExecutionPlan(new TaskGraph("last").task(sum).snapshot()).withDevice(new JvmDevice())) {
+            for (int run = 0; run < 2; run++) {
+                total.set(0, -1f);
+                plan.execute();
+                assertEquals(expected, total.get(0), 0f, "run " + run);
+                assertEquals(0, ticket.get(0), "ticket reset");
+            }
+        }
     }
 }

@@ -264,4 +264,46 @@ public final class TestKernels {
             ctx.atomicAdd(histogram, lid, local[lid]);
         }
     }
+
+    /**
+     * Each group writes the sum of its items' inputs; the group that draws the last ticket then
+     * adds every group's sum in group order into {@code total[0]} and resets the ticket (items
+     * fence after their writes, the group takes its ticket after a barrier, the last group fences
+     * again before it reads). L at most 64.
+     */
+    public static void sumOfGroupsInLastGroup(KernelContext ctx, FloatArray in, FloatArray partial, IntArray ticket, FloatArray total,
+                                              int n) {
+        float[] scratch = ctx.allocateFloatLocalArray(64);
+        int[] last = ctx.allocateIntLocalArray(1);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int groups = ctx.globalGroupSizeX / size;
+        int gid = ctx.globalIdx;
+        scratch[lid] = gid < n ? in.get(gid) : 0f;
+        ctx.localBarrier();
+        if (lid == 0) {
+            float s = 0f;
+            for (int i = 0; i < size; i++) {
+                s += scratch[i];
+            }
+            partial.set(ctx.groupIdx, s);
+        }
+        ctx.globalMemoryFence();
+        ctx.localBarrier();
+        if (lid == 0) {
+            last[0] = ctx.atomicAdd(ticket, 0, 1) == groups - 1 ? 1 : 0;
+        }
+        ctx.localBarrier();
+        if (last[0] == 1) {
+            ctx.globalMemoryFence();
+            if (lid == 0) {
+                float s = 0f;
+                for (int g = 0; g < groups; g++) {
+                    s += partial.get(g);
+                }
+                total.set(0, s);
+                ticket.set(0, 0);
+            }
+        }
+    }
 }
