@@ -81,6 +81,23 @@ public final class KernelContext {
         VarHandle.fullFence();
     }
 
+    /**
+     * Asks the device to bring {@code count} elements of {@code array} from {@code index} on into
+     * its cache, without waiting for them and without changing any result (CUDA on compute 9.0+:
+     * one bulk L2 prefetch, {@code cp.async.bulk.prefetch.L2}; older CUDA devices: a
+     * {@code prefetch.global.L2} per 128-byte line; OpenCL: {@code prefetch}). What it is for:
+     * before {@link #awaitPrecedingKernel}, a work-group names the weights it will stream, so the
+     * memory keeps serving this kernel while the preceding one drains, and the first loads after
+     * the wait hit the cache. The range must lie inside the array; the JVM backend checks that and
+     * otherwise does nothing.
+     */
+    public void prefetchToCache(NativeArray array, long index, int count) {
+        long length = array.getSize();
+        if (index < 0 || count < 0 || index + count > length) {
+            throw new IndexOutOfBoundsException("prefetch of " + count + " elements from " + index + " in an array of " + length);
+        }
+    }
+
     /** Same as {@link #localBarrier()}; named after OpenCL's global-fence barrier. */
     public void globalBarrier() {
         localBarrier();

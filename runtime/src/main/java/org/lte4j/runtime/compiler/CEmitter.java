@@ -425,6 +425,17 @@ final class CEmitter {
             }
             case BARRIER -> cl ? "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)" : "__syncthreads()";
             case GLOBAL_FENCE -> cl ? "mem_fence(CLK_GLOBAL_MEM_FENCE)" : "__threadfence()";
+            case PREFETCH -> {
+                String place = "&" + expr(args.get(0), 16) + "[" + expr(args.get(1), 0) + "]";
+                int bytes = switch (args.get(0).type().kind()) {
+                    case HALF_ARRAY -> 2;
+                    case BYTE_ARRAY -> 1;
+                    default -> 4;
+                };
+                String count = expr(args.get(2), 5) + (bytes == 1 ? "" : " * " + bytes);
+                yield cl ? "prefetch((const __global uchar*) " + place + ", (size_t) (" + count + "))"
+                        : call("lte_prefetch_l2") + "((const void*) " + place + ", " + count + ")";
+            }
             case AWAIT_PRECEDING -> cl ? "(void) 0 /* awaitPrecedingKernel: an OpenCL queue runs kernels in order */"
                     : call("lte_await_preceding") + "()";
             case ATOMIC_ADD -> {

@@ -23,7 +23,7 @@ final class CSupport {
     private static final List<String> ORDER = List.of("lte_f2i", "lte_f2l", "lte_d2i", "lte_d2l", "lte_fmin", "lte_fmax",
             "lte_dmin", "lte_dmax", "lte_roundf", "lte_round", "lte_f2h", "lte_h2f", "lte_byte_half", "lte_ctz", "lte_ctzl",
             "lte_atomic_add_float", "lte_imin", "lte_imax", "lte_lmin", "lte_lmax", "lte_iabs", "lte_labs",
-            "lte_await_preceding");
+            "lte_prefetch_l2", "lte_await_preceding");
 
     static String emit(Set<String> used, Target target) {
         Map<String, Boolean> all = new LinkedHashMap<>();
@@ -161,6 +161,19 @@ final class CSupport {
             case "lte_lmax" -> "Q LONG lte_lmax(LONG a, LONG b) { return a > b ? a : b; }\n";
             case "lte_iabs" -> "Q int lte_iabs(int a) { return a < 0 ? -a : a; }\n";
             case "lte_labs" -> "Q LONG lte_labs(LONG a) { return a < 0 ? -a : a; }\n";
+            case "lte_prefetch_l2" -> """
+                    /* A cache hint for bytes [p, p + bytes) of global memory: on compute 9.0+ one bulk prefetch into L2 (its
+                       range widened to the 16-byte alignment it needs), before that one prefetch per 128-byte line. */
+                    Q void lte_prefetch_l2(const void* p, int bytes) {
+                    #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+                        unsigned long long start = (unsigned long long) p & ~15ull;
+                        unsigned long long end = ((unsigned long long) p + (unsigned long long) bytes + 15ull) & ~15ull;
+                        if (end > start) asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" :: "l"(start), "r"((unsigned) (end - start)) : "memory");
+                    #elif defined(__CUDA_ARCH__)
+                        for (int b = 0; b < bytes; b += 128) asm volatile("prefetch.global.L2 [%0];" :: "l"((const char*) p + b));
+                    #endif
+                    }
+                    """;
             case "lte_await_preceding" -> """
                     /* Dependent launch (compute 9.0+): wait until the grid launched before this one has completed and its
                        writes are visible, then let the next grid be placed. Returns at once for a plain launch. */

@@ -28,6 +28,8 @@ enum Fn {
     AWAIT_PRECEDING(true),
     /** KernelContext.globalMemoryFence: this work-item's global writes ordered before its later accesses, device-wide. */
     GLOBAL_FENCE(true),
+    /** KernelContext.prefetchToCache(array, index, count): a cache hint for a range of a global array; no result. */
+    PREFETCH(true),
     /** KernelContext.atomicAdd(array, index, delta) on a global or local array; returns the old value. */
     ATOMIC_ADD(true);
 

@@ -202,6 +202,15 @@ final class Intrinsics {
             case "globalMemoryFence()V" -> {
                 return new Result(null, new Stmt.Eval(new Call(Fn.GLOBAL_FENCE, List.of(), null)), null, true, false);
             }
+            case "prefetchToCache(Lorg/lte4j/runtime/api/NativeArray;JI)V" -> {
+                Expr arr = args.get(0);
+                IrType.Kind k = arr.type().kind();
+                if (k != IrType.Kind.FLOAT_ARRAY && k != IrType.Kind.HALF_ARRAY && k != IrType.Kind.INT_ARRAY && k != IrType.Kind.BYTE_ARRAY) {
+                    throw site.fail("prefetchToCache", "only a kernel array parameter (global memory) can be prefetched");
+                }
+                return new Result(null, new Stmt.Eval(new Call(Fn.PREFETCH, List.of(arr, index(args.get(1)), args.get(2)), null)),
+                        null, true, false);
+            }
             case "awaitPrecedingKernel()V" -> {
                 if (!inKernelMethod) {
                     throw site.fail("awaitPrecedingKernel()", "the wait for the preceding kernel must be in the kernel method itself "

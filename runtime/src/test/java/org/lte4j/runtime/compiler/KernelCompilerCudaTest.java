@@ -66,6 +66,18 @@ class KernelCompilerCudaTest {
     }
 
     @Test
+    void prefetchIsOneBulkL2PrefetchBeforeTheWaitInPtx() throws Exception {
+        Path nvcc = Nvcc.find().orElse(null);
+        Assumptions.assumeTrue(nvcc != null, "nvcc not found");
+        GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, "weightPrefetchedBeforeAwait"), Target.CUDA_C, Map.of());
+        String ptx = Nvcc.ptx(nvcc, k);
+        int prefetch = ptx.indexOf("cp.async.bulk.prefetch.L2.global");
+        int waits = ptx.indexOf("griddepcontrol.wait");
+        assertTrue(prefetch >= 0 && prefetch < waits, "the bulk prefetch comes before the wait:\n" + ptx);
+        assertEquals(prefetch, ptx.lastIndexOf("cp.async.bulk.prefetch.L2.global"), "one prefetch for the group's run:\n" + ptx);
+    }
+
+    @Test
     void globalMemoryFenceIsADeviceWideFenceInPtx() throws Exception {
         Path nvcc = Nvcc.find().orElse(null);
         Assumptions.assumeTrue(nvcc != null, "nvcc not found");

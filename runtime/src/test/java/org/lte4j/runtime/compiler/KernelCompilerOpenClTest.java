@@ -271,6 +271,24 @@ class KernelCompilerOpenClTest {
     }
 
     @Test
+    void aPrefetchedKernelComputesWhatItWouldWithout() {
+        int n = 1000, local = 64;
+        FloatArray w = new FloatArray(n);
+        FloatArray x = new FloatArray(n);
+        for (int i = 0; i < n; i++) {
+            w.set(i, (i % 23) * 0.5f - 3f);
+            x.set(i, (i % 7) * 0.25f + 1f);
+        }
+        FloatArray y = new FloatArray(n);
+        GeneratedKernel k = compile("weightPrefetchedBeforeAwait");
+        assertTrue(k.source().contains("prefetch((const __global uchar*) &w_"), k.source());
+        ClRunner.get().run(k, new Object[]{new KernelContext(), w, x, y, n}, (n + local - 1) / local * local, 1, local, 0);
+        for (int i = 0; i < n; i++) {
+            assertEquals(w.get(i) * x.get(i), y.get(i), 0f, "element " + i);
+        }
+    }
+
+    @Test
     void theLastGroupReadsWhatEveryGroupWroteAfterTheFence() {
         int n = 1000, local = 32, groups = 40;
         FloatArray in = new FloatArray(n);

@@ -99,6 +99,31 @@ class TaskGraphJvmTest {
     }
 
     @Test
+    void aPrefetchChangesNoResultOnTheJvmAndMustStayInsideItsArray() {
+        int n = 300, local = 64;
+        FloatArray w = new FloatArray(n);
+        FloatArray x = new FloatArray(n);
+        for (int i = 0; i < n; i++) {
+            w.set(i, i * 0.5f - 7f);
+            x.set(i, (i % 5) + 0.25f);
+        }
+        FloatArray y = new FloatArray(n);
+        KernelContext ctx = new KernelContext();
+        Task t = Task.of("prefetched", () -> TestKernels.weightPrefetchedBeforeAwait(ctx, w, x, y, n))
+                .withGrid(WorkerGrid.of((n + local - 1) / local * local, local));
+        try (ExecutionPlan plan = new ExecutionPlan(new TaskGraph("p").task(t).snapshot()).withDevice(new JvmDevice())) {
+            plan.execute();
+        }
+        for (int i = 0; i < n; i++) {
+            assertEquals(w.get(i) * x.get(i), y.get(i), 0f, "element " + i);
+        }
+        // a range past the end would be a stray read on a device: the JVM backend says so
+        ctx.prefetchToCache(w, n - 4, 4);
+        assertThrows(IndexOutOfBoundsException.class, () -> ctx.prefetchToCache(w, n - 4, 5));
+        assertThrows(IndexOutOfBoundsException.class, () -> ctx.prefetchToCache(w, -1, 1));
+    }
+
+    @Test
     void theLastGroupSeesEveryGroupsWritesOnTheJvm() {
         int n = 700, local = 64, groups = 11;
         FloatArray in = new FloatArray(n);

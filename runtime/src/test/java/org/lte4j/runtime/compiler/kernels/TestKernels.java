@@ -207,6 +207,22 @@ public final class TestKernels {
         }
     }
 
+    /**
+     * y[i] = w[i] * x[i], where each group's first item asks for the group's run of w to be
+     * cached before the wait for the preceding kernel (KernelContext.prefetchToCache).
+     */
+    public static void weightPrefetchedBeforeAwait(KernelContext ctx, FloatArray w, FloatArray x, FloatArray y, int n) {
+        int i = ctx.globalIdx;
+        int first = ctx.groupIdx * ctx.localGroupSizeX;
+        if (ctx.localIdx == 0 && first < n) {
+            ctx.prefetchToCache(w, first, Math.min(ctx.localGroupSizeX, n - first));
+        }
+        ctx.awaitPrecedingKernel();
+        if (i < n) {
+            y.set(i, w.get(i) * x.get(i));
+        }
+    }
+
     /** Work-group sum in local memory with barriers: partial[group] = sum of the group's inputs. */
     public static void reduceGroups(KernelContext ctx, FloatArray in, FloatArray partial, int n) {
         float[] scratch = ctx.allocateFloatLocalArray(64);
