@@ -234,26 +234,14 @@ public final class Router {
      * logit is scaled by the norm's {@code 1 / sqrt(mean(x^2) + eps)} ({@link #sliceNormScale},
      * from the slices' sums of squares after the logits) before it is compared with
      * {@code minLogit}, as {@link Experts#normedGateUpSiluActiveQ8_0SplitWordsFourNeurons} scales
-     * its dots. Then it asks for the gate and up rows of the first {@code prefetchedExperts}
-     * listed experts to be cached ({@link KernelContext#prefetchToCache}; expert e's rows are
-     * words {@code [e * expertWords, (e + 1) * expertWords)} of {@code gateRows} and of
-     * {@code upRows}): this one-group kernel leaves the rest of the GPU idle, and on CUDA the
-     * gate/up's groups sit there waiting for the list, so memory starts on the first experts
-     * they will read. At most L experts; 0 asks for none. Grid: exactly one group,
-     * {@code WorkerGrid.of(L, L)}. Traffic: as there, plus 4 * slices bytes of squares per item.
+     * its dots. Grid: exactly one group, {@code WorkerGrid.of(L, L)}. Traffic: as there, plus
+     * 4 * slices bytes of squares per item.
      */
     public static void compactActiveExpertsOfNormedSlices(KernelContext ctx, FloatArray partialLogits, int slices, float minLogit,
-                                                          IntArray activeIds, IntArray activeCount, int experts, int dim, float eps,
-                                                          IntArray gateRows, IntArray upRows, int expertWords, int prefetchedExperts) {
+                                                          IntArray activeIds, IntArray activeCount, int experts, int dim, float eps) {
         float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
         float scale = sliceNormScale(partialLogits, slices, experts, dim, eps);
         compactActive(ctx, scratch, partialLogits, slices, scale, minLogit, activeIds, activeCount, experts);
-        int lid = ctx.localIdx;
-        if (lid < Math.min(activeCount.get(0), prefetchedExperts)) { // the list is written: compactActive ends with a barrier
-            long first = (long) activeIds.get(lid) * expertWords;
-            ctx.prefetchToCache(gateRows, first, expertWords);
-            ctx.prefetchToCache(upRows, first, expertWords);
-        }
     }
 
     /**

@@ -225,13 +225,12 @@ class SplitRouterAndLaneSumTest {
         IntArray d = LteBalancedFfnTest.packedHalves(down);
         FloatArray weightedInput = new FloatArray(dim);
         KernelContext ctx = new KernelContext();
-        int expertWords = expertSize * dim / 2; // one expert's gate (or up) rows, which the compaction prefetches
         JvmRun.execute(
                 Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, partialLogits, weightedInput, experts,
                                 dim, slices))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
                 Task.of("compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, partialLogits, slices, minLogit, ids, activeCount,
-                                experts, dim, eps, g, u, expertWords, experts))
+                                experts, dim, eps))
                         .withGrid(WorkerGrid.of(local, local)),
                 Task.of("gateUp", () -> Experts.normedGateUpSiluActiveF16Pairs(ctx, g, u, weightedInput, partialLogits, slices, experts, eps,
                                 ids, activeCount, hidden, dim, expertSize))
@@ -295,10 +294,9 @@ class SplitRouterAndLaneSumTest {
         IntArray ids = new IntArray(experts);
         IntArray count = IntArray.of(-1);
         KernelContext ctx = new KernelContext();
-        int expertWords = expertSize * dim / 2;
         JvmRun.execute(
                 Task.of("compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, partialLogits, slices, minLogit, ids, count, experts,
-                                dim, eps, g, u, expertWords, experts))
+                                dim, eps))
                         .withGrid(WorkerGrid.of(local, local)),
                 Task.of("gateUp", () -> Experts.normedGateUpSiluActiveF16Pairs(ctx, g, u, weightedInput, partialLogits, slices, experts, eps,
                                 ids, count, hidden, dim, expertSize))

@@ -72,12 +72,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
     static final int SUM_LANES = 16;
     /** Most column slices of the split-K router. */
     static final int MAX_ROUTER_SLICES = 8;
-    /**
-     * How many listed experts' gate and up rows the compaction asks the cache for (fp16 llama2-7b:
-     * 512 KiB each), so that memory streams them while the one-group compaction runs and the
-     * gate/up's groups wait for its list.
-     */
-    static final int PREFETCHED_EXPERTS = 32;
 
     private final List<LayerWeights> layers;
     private final DeviceWeights weights;
@@ -229,22 +223,22 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int size = expertSize;
         int experts = expertCount;
         FloatArray y = weightedInput;
-        IntArray g = f16 ? gate.packedHalves() : gate.splitQuants();
-        IntArray u = f16 ? up.packedHalves() : up.splitQuants();
-        int expertWords = size * (f16 ? width / 2 : width / 4);
-        int prefetched = Math.min(PREFETCHED_EXPERTS, local);
         // the list first (its active groups are the gate/up grid's first), from the logits scaled by the norm
         graph.task(Task.of(l + "ffn_norm_compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, z, slices, min, ids, count,
-                        experts, width, eps, g, u, expertWords, prefetched))
+                        experts, width, eps))
                 .withGrid(WorkerGrid.of(local, local)));
         if (f16) {
+            IntArray g = gate.packedHalves();
+            IntArray u = up.packedHalves();
             graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluActiveF16Pairs(ctx, g, u, y, z, slices, experts, eps,
                             ids, count, h, width, size))
                     .withGrid(WorkerGrid.of(experts * size / 2 * local, local)));
         } else {
+            IntArray gq = gate.splitQuants();
             HalfArray gs = gate.splitScales();
+            IntArray uq = up.splitQuants();
             HalfArray us = up.splitScales();
-            graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, g, gs, u, us,
+            graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us,
                             y, z, slices, experts, eps, ids, count, h, width, size))
                     .withGrid(WorkerGrid.of(experts * size / 4 * local, local)));
         }
