@@ -65,8 +65,6 @@ public final class FusedMatVec {
         // One call site with the matrix chosen here: with a call in each of three branches,
         // PoCL 3.1 returned wrong sums (the barriers after them are reached from three paths).
         IntArray w = part == 0 ? wq : part == 1 ? wk : wv;
-        WeightPrefetch.fourRows(ctx, w, r0, r0 + 4, words);
-        ctx.awaitPrecedingKernel();
         normedPartials(ctx, scratch, w, (long) r0 * words, (long) (r0 + 1) * words,
                 w, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
@@ -94,8 +92,6 @@ public final class FusedMatVec {
         int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
         IntArray quants = part == 0 ? wqQuants : part == 1 ? wkQuants : wvQuants; // one call site, as in the fp16 kernel
         HalfArray scales = part == 0 ? wqScales : part == 1 ? wkScales : wvScales;
-        WeightPrefetch.fourRowsQ8_0(ctx, quants, scales, r0, r0 + 4, words);
-        ctx.awaitPrecedingKernel();
         normedPartialsQ8_0(ctx, scratch, quants, scales, (long) r0 * words, (long) (r0 + 1) * words,
                 quants, scales, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
@@ -158,8 +154,6 @@ public final class FusedMatVec {
         int h0 = 2 * ctx.groupIdx;
         long first = (long) h0 * words;
         long second = (long) Math.min(h0 + 1, hidden - 1) * words;
-        WeightPrefetch.twoRowsOfEach(ctx, wGate, wUp, h0, hidden, words);
-        ctx.awaitPrecedingKernel();
         normedPartials(ctx, scratch, wGate, first, second, wUp, first, second, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
         siluGateTimesUpOfSums(ctx, scratch, out, h0, dim, hidden, eps);
@@ -190,8 +184,6 @@ public final class FusedMatVec {
         int h0 = 2 * ctx.groupIdx;
         long first = (long) h0 * words;
         long second = (long) Math.min(h0 + 1, hidden - 1) * words;
-        WeightPrefetch.twoRowsOfEachQ8_0(ctx, gateQuants, gateScales, upQuants, upScales, h0, hidden, words);
-        ctx.awaitPrecedingKernel();
         normedPartialsQ8_0(ctx, scratch, gateQuants, gateScales, first, second, upQuants, upScales, first, second, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
         siluGateTimesUpOfSums(ctx, scratch, out, h0, dim, hidden, eps);

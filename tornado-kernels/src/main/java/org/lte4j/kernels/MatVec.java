@@ -130,8 +130,6 @@ public final class MatVec {
     public static void gemvF16PairsFourRows(KernelContext ctx, IntArray w, FloatArray x, FloatArray y, int rows, int cols) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
-        WeightPrefetch.fourRows(ctx, w, r0, rows, cols / 2);
-        ctx.awaitPrecedingKernel();
         fourRowPartialsF16(ctx, scratch, w, x, r0, rows, cols);
         GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
         int lid = ctx.localIdx;
@@ -148,8 +146,6 @@ public final class MatVec {
     public static void gemvF16PairsFourRowsAddingInto(KernelContext ctx, IntArray w, FloatArray x, FloatArray acc, int rows, int cols) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
-        WeightPrefetch.fourRows(ctx, w, r0, rows, cols / 2);
-        ctx.awaitPrecedingKernel();
         fourRowPartialsF16(ctx, scratch, w, x, r0, rows, cols);
         GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
         int lid = ctx.localIdx;
@@ -404,8 +400,6 @@ public final class MatVec {
                                                   int rows, int cols) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
-        WeightPrefetch.fourRowsQ8_0(ctx, quants, scales, r0, rows, cols / 4);
-        ctx.awaitPrecedingKernel();
         fourRowPartialsQ8_0(ctx, scratch, quants, scales, x, r0, rows, cols);
         GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
         int lid = ctx.localIdx;
@@ -423,8 +417,6 @@ public final class MatVec {
                                                             FloatArray acc, int rows, int cols) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
-        WeightPrefetch.fourRowsQ8_0(ctx, quants, scales, r0, rows, cols / 4);
-        ctx.awaitPrecedingKernel();
         fourRowPartialsQ8_0(ctx, scratch, quants, scales, x, r0, rows, cols);
         GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
         int lid = ctx.localIdx;

@@ -85,11 +85,12 @@ public final class KernelContext {
      * Asks the device to bring {@code count} elements of {@code array} from {@code index} on into
      * its cache, without waiting for them and without changing any result (CUDA on compute 9.0+:
      * one bulk L2 prefetch, {@code cp.async.bulk.prefetch.L2}; older CUDA devices: a
-     * {@code prefetch.global.L2} per 128-byte line; OpenCL: {@code prefetch}). What it is for:
-     * before {@link #awaitPrecedingKernel}, a work-group names the weights it will stream, so the
-     * memory keeps serving this kernel while the preceding one drains, and the first loads after
-     * the wait hit the cache. The range must lie inside the array; the JVM backend checks that and
-     * otherwise does nothing.
+     * {@code prefetch.global.L2} per 128-byte line; OpenCL: {@code prefetch}). Issued before
+     * {@link #awaitPrecedingKernel}, it lets a work-group name data it will read while the
+     * preceding kernel still runs. Measure before using it: on the H200, GEMV groups that
+     * prefetched their whole rows ran 12-18% slower, and a one-group kernel that prefetched 16 MB
+     * took 65 us for it (docs/PERF.md). The range must lie inside the array; the JVM backend
+     * checks that and otherwise does nothing.
      */
     public void prefetchToCache(NativeArray array, long index, int count) {
         long length = array.getSize();
