@@ -36,7 +36,7 @@ final class BenchCommand implements Subcommand {
     @Override
     public String usage() {
         return "--model PATH | --synthetic " + String.join("|", SyntheticPreset.names().split(", "))
-                + " [--device SPEC] [--tokens N] [--warmup N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position] [--layer-steps fused|separate] [--json FILE]"
+                + " [--device SPEC] [--tokens N] [--warmup N] [--context N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position] [--layer-steps fused|separate] [--json FILE]"
                 + " [--sparsity 0,0.3,0.5,0.7,0.9 [--plot FILE.svg]]";
     }
 
@@ -49,6 +49,7 @@ final class BenchCommand implements Subcommand {
         Device device = Devices.select(args.get("device", "auto"));
         int tokens = args.getInt("tokens", 32);
         int warmUp = args.getInt("warmup", 8);
+        int context = args.getInt("context", 0);
         int local = args.getInt("local", 0);
         Optional<DecodeOptions.AttentionKernel> attention = args.get("attention").map(BenchCommand::parseAttention);
         Optional<Boolean> fuseLayerSteps = args.get("layer-steps").map(BenchCommand::parseLayerSteps);
@@ -67,7 +68,7 @@ final class BenchCommand implements Subcommand {
         }
         DecodeBenchmark.Setup setup;
         try {
-            setup = new DecodeBenchmark.Setup(tokens, warmUp, local, attention, fuseLayerSteps);
+            setup = new DecodeBenchmark.Setup(tokens, warmUp, local, attention, fuseLayerSteps, context);
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }

@@ -68,18 +68,50 @@ public final class DecodeBenchmark {
      *                       ({@link DecodeOptions#fuseLayerSteps()}), to measure the fusion; empty:
      *                       the device's default (fused on GPUs, separate on CPU OpenCL)
      */
+    /**
+     * @param cachedPositions positions already in the KV cache when decoding starts (a prompt of
+     *                        that many tokens prefilled first), so that attention reads a long
+     *                        context as it would deep into a conversation; 0: decode from the start
+     */
     public record Setup(int tokens, int warmUp, int localSize, Optional<DecodeOptions.AttentionKernel> attention,
-                        Optional<Boolean> fuseLayerSteps) {
+                        Optional<Boolean> fuseLayerSteps, int cachedPositions) {
         public Setup {
-            if (tokens < 1 || warmUp < 0 || localSize < 0) {
-                throw new IllegalArgumentException("tokens must be >= 1, warm-up and local size >= 0");
+            if (tokens < 1 || warmUp < 0 || localSize < 0 || cachedPositions < 0) {
+                throw new IllegalArgumentException("tokens must be >= 1, warm-up, local size and context >= 0");
             }
             Objects.requireNonNull(attention, "attention");
             Objects.requireNonNull(fuseLayerSteps, "fuseLayerSteps");
         }
 
         public Setup(int tokens, int warmUp, int localSize) {
-            this(tokens, warmUp, localSize, Optional.empty(), Optional.empty());
+            this(tokens, warmUp, localSize, Optional.empty(), Optional.empty(), 0);
+        }
+
+        /** For a report's title: where in the context decoding starts, or nothing from the start. */
+        public String describeContext() {
+            return cachedPositions == 0 ? "" : "; decoding after " + cachedPositions + " cached positions";
+        }
+
+        /** Positions a decoder needs: the cached context, the warm-up and the timed steps. */
+        public int contextLength() {
+            return cachedPositions + warmUp + tokens + 1;
+        }
+
+        /**
+         * Empties {@code d}'s cache and fills {@link #cachedPositions} positions with a prefilled
+         * prompt; returns the token to decode first.
+         */
+        int startDecoding(DeviceLlama d, int vocab) {
+            d.reset();
+            return cachedPositions == 0 ? 1 : d.prefillGreedy(prompt(vocab, cachedPositions));
+        }
+
+        /** {@link #startDecoding} on the JVM path: a fresh state with the prompt prefilled; returns the first token. */
+        int startDecoding(LlamaModel model, LlamaState s) {
+            if (cachedPositions == 0) {
+                return 1;
+            }
+            return Sampler.argmax(model.prefill(s, prompt(model.config().vocabSize(), cachedPositions)));
         }
 
         /** The device defaults with this setup's local size, attention kernel and layer fusion, where given. */
@@ -194,7 +226,7 @@ public final class DecodeBenchmark {
         List<Result> results = new ArrayList<>();
         List<PrefillResult> prefill = new ArrayList<>();
         long bytesPerToken;
-        out.accept(String.format(Locale.ROOT, "decode %s (%s) on %s", modelName, weights, device.describe()));
+        out.accept(String.format(Locale.ROOT, "decode %s (%s) on %s%s", modelName, weights, device.describe(), setup.describeContext()));
         out.accept(String.format(Locale.ROOT, "device copy %.2f GB/s (%s)", copy / 1e9, CopyBandwidth.describe(device, copyBytes)));
         out.accept(String.format(Locale.ROOT, "%-26s %8s %8s %8s %7s %10s %10s", "path", "ms/tok", "tok/s", "GB/s", "of copy", "kernel ms", "host ms"));
         if (device.kind() == BackendKind.JVM) {
@@ -206,7 +238,7 @@ public final class DecodeBenchmark {
                     Double.NaN, bytesPerToken, median.copyBytesPerSecond())));
             out.accept("  " + HostRounds.describe(rounds, bytesPerToken));
         } else {
-            int context = Math.max(setup.warmUp() + setup.tokens() + 1, PROMPT_TOKENS);
+            int context = Math.max(setup.contextLength(), PROMPT_TOKENS);
             DecodeOptions options = setup.options(device, context);
             out.accept("attention kernel " + options.attention());
             Pass profiled;
@@ -271,9 +303,8 @@ public final class DecodeBenchmark {
         if (!profiled) {
             warmUpHost(d, setup);
         }
-        d.reset();
+        int token = setup.startDecoding(d, d.vocabSize());
         d.setProfiling(profiled);
-        int token = 1;
         for (int i = 0; i < setup.warmUp(); i++) {
             token = d.forwardGreedy(token);
         }
@@ -330,7 +361,12 @@ public final class DecodeBenchmark {
     }
 
     private static int[] prompt(int vocab) {
-        int[] prompt = new int[PROMPT_TOKENS];
+        return prompt(vocab, PROMPT_TOKENS);
+    }
+
+    /** A fixed prompt of {@code length} token ids. */
+    static int[] prompt(int vocab, int length) {
+        int[] prompt = new int[length];
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = (1 + 7 * i) % vocab;
         }
@@ -383,8 +419,8 @@ public final class DecodeBenchmark {
 
     /** One pass on a fresh state: the setup's warm-up steps, then its timed steps; ms per timed step. */
     private static double timedJvmPass(LlamaModel model, Setup setup) {
-        LlamaState s = model.newState(setup.warmUp() + setup.tokens() + 1);
-        int token = greedySteps(model, s, 1, setup.warmUp());
+        LlamaState s = model.newState(setup.contextLength());
+        int token = greedySteps(model, s, setup.startDecoding(model, s), setup.warmUp());
         long start = System.nanoTime();
         greedySteps(model, s, token, setup.tokens());
         return (System.nanoTime() - start) / 1e6 / setup.tokens();

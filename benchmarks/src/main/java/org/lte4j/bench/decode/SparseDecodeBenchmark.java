@@ -105,8 +105,8 @@ public final class SparseDecodeBenchmark {
         long copyBytes = gpu ? 512L << 20 : 64L << 20;
         double copy = CopyBandwidth.bytesPerSecond(device, copyBytes, gpu ? 20 : 5);
         boolean capture = device.supportsCapture();
-        out.accept(String.format(Locale.ROOT, "sparse vs dense decode of %s on %s; device copy %.2f GB/s; %s steps",
-                modelName, device.describe(), copy / 1e9, capture ? "captured (CUDA graph)" : "uncaptured"));
+        out.accept(String.format(Locale.ROOT, "sparse vs dense decode of %s on %s; device copy %.2f GB/s; %s steps%s",
+                modelName, device.describe(), copy / 1e9, capture ? "captured (CUDA graph)" : "uncaptured", setup.describeContext()));
         out.accept("synthetic routers: logits ~ N(0,1) per expert; threshold = sigmoid(normal quantile of the target sparsity);"
                 + " router GEMV and compaction run on the device as for a trained model");
         List<float[]> routers = SyntheticRouters.create(model.config(), EXPERT_SIZE, seed);
@@ -123,7 +123,7 @@ public final class SparseDecodeBenchmark {
 
     private static void runDevice(LlamaModel model, List<float[]> routers, Device device, DecodeBenchmark.Setup setup,
                                   double[] sparsities, double copy, boolean capture, List<Row> rows, Consumer<String> out) {
-        int context = setup.warmUp() + setup.tokens() + 1;
+        int context = setup.contextLength();
         DecodeOptions opts = setup.options(device, context);
         int layers = model.config().nLayers();
         Row dense;
@@ -196,9 +196,8 @@ public final class SparseDecodeBenchmark {
         if (!profiled) {
             DecodeBenchmark.warmUpHost(d, setup);
         }
-        d.reset();
+        int token = setup.startDecoding(d, d.vocabSize());
         d.setProfiling(profiled);
-        int token = 1;
         for (int i = 0; i < setup.warmUp(); i++) {
             token = d.forwardGreedy(token);
         }

@@ -457,6 +457,11 @@ public final class DeviceLlama implements AutoCloseable {
         return config;
     }
 
+    /** Token ids this decoder takes and scores: the model's vocabulary. */
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
     public Device device() {
         return device;
     }
