@@ -136,6 +136,8 @@ public final class Attention {
     private static final int LANES = 32;
     /** Positions whose scores one round of {@link #attendOneQueryLanesPerPosition} computes before a barrier. */
     private static final int POSITIONS_PER_ROUND = 256;
+    /** The shortest run of positions {@link #attendOneQuerySplitPositions} gives a work-group: one round of the largest group. */
+    public static final int MIN_RUN = POSITIONS_PER_ROUND;
 
     /**
      * The same attention as {@link #attendOneQuery}, with every phase split across the group
@@ -160,9 +162,68 @@ public final class Attention {
                                                       FloatArray scores, FloatArray out, IntArray position,
                                                       int heads, int kvHeads, int headDim, int contextLength) {
         float[] scratch = ctx.allocateFloatLocalArray(POSITIONS_PER_ROUND * (LANES + 1));
+        int groups = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        int positions = position.get(0) + 1;
+        for (int h = ctx.groupIdx; h < heads; h += groups) {
+            float max = scoresOfRange(ctx, scratch, query, keyCache, scores, h, heads, kvHeads, headDim, contextLength, 0, positions);
+            float total = exponentiateRange(ctx, scratch, scores, (long) h * contextLength, 0, positions, max);
+            weightedValuesOfRange(ctx, scratch, valueCache, scores, h, heads, kvHeads, headDim, contextLength, 0, positions, total,
+                    out, h * headDim);
+        }
+    }
+
+    /**
+     * {@link #attendOneQueryLanesPerPosition} with each head's positions split into
+     * {@code splits} runs, each its own work-group, so that a long context keeps every SM
+     * streaming the cache (flash-decoding): one group per head would put a 4096-position
+     * llama2-7b cache (128 MB a layer) through 32 SMs. A run is at least {@value #MIN_RUN}
+     * positions ({@code max(256, ceil((position + 1) / splits))}, read from the device each step),
+     * so a short context runs in each head's first group while the others find their runs empty.
+     * Each group writes its run's maximum score m, its sum of exp(score - m) and its
+     * exp-weighted value sums to {@code partials}; the last group of a head to finish (a ticket
+     * per head after a global fence, {@code tickets} all zero before the first launch and left so
+     * after each) combines the runs in ascending order, rescaling each by exp(m_run - m), so the
+     * result does not depend on which group finishes last.
+     * Grid: {@code WorkerGrid.of(heads * splits * L, L)}, L a power of two at most
+     * {@link GroupLimits#MAX_LOCAL_SIZE}; group g does head {@code g % heads}, run {@code g / heads}.
+     * {@code scores} as for {@link #attendOneQuery}; {@code partials} holds
+     * {@code heads * splits * (headDim + 2)} floats, {@code tickets} {@code heads} ints.
+     * Traffic: as {@link #attendOneQuery}, plus 4 * heads * splits * (headDim + 2) bytes written
+     * and read once.
+     */
+    public static void attendOneQuerySplitPositions(KernelContext ctx, FloatArray query, FloatArray keyCache, FloatArray valueCache,
+                                                    FloatArray scores, FloatArray partials, IntArray tickets, FloatArray out,
+                                                    IntArray position, int heads, int kvHeads, int headDim, int contextLength,
+                                                    int splits) {
+        float[] scratch = ctx.allocateFloatLocalArray(POSITIONS_PER_ROUND * (LANES + 1));
+        int h = ctx.groupIdx % heads;
+        int run = ctx.groupIdx / heads;
+        int positions = position.get(0) + 1;
+        int length = Math.max(MIN_RUN, (positions + splits - 1) / splits);
+        int from = Math.min(run * length, positions);
+        int to = Math.min(from + length, positions);
+        long part = (long) (h * splits + run) * (headDim + 2);
+        float max = scoresOfRange(ctx, scratch, query, keyCache, scores, h, heads, kvHeads, headDim, contextLength, from, to);
+        float sum = exponentiateRange(ctx, scratch, scores, (long) h * contextLength, from, to, max);
+        weightedValuesOfRange(ctx, scratch, valueCache, scores, h, heads, kvHeads, headDim, contextLength, from, to, 1f,
+                partials, part + 2);
+        if (ctx.localIdx == 0) {
+            partials.set(part, max);
+            partials.set(part + 1, sum);
+        }
+        combineRunsInLastGroup(ctx, scratch, partials, tickets, out, h, headDim, splits);
+    }
+
+    /**
+     * Head h's scaled scores {@code q . k_p / sqrt(headDim)} for positions {@code [from, to)}
+     * into {@code scores[h * contextLength + p]}; returns their maximum to every item
+     * (-infinity for an empty run). Lanes per position as described at
+     * {@link #attendOneQueryLanesPerPosition}.
+     */
+    private static float scoresOfRange(KernelContext ctx, float[] scratch, FloatArray query, FloatArray keyCache, FloatArray scores,
+                                       int h, int heads, int kvHeads, int headDim, int contextLength, int from, int to) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
-        int groups = ctx.globalGroupSizeX / size;
         int lanes = Math.min(size, LANES);
         int lane = lid % lanes;
         int row = lid / lanes;
@@ -170,112 +231,177 @@ public final class Attention {
         int perRound = Math.min(size, POSITIONS_PER_ROUND);
         int slotsPerItem = perRound / rows;
         int stride = lanes + 1; // padded: item j reads slot j's lanes without bank conflicts
-        int positions = position.get(0) + 1;
         int kvDim = kvHeads * headDim;
-        int queriesPerKv = heads / kvHeads;
+        int q0 = h * headDim;
+        int kvOffset = (h / (heads / kvHeads)) * headDim;
+        long scoreBase = (long) h * contextLength;
         float scale = 1f / (float) Math.sqrt((float) headDim);
-        for (int h = ctx.groupIdx; h < heads; h += groups) {
-            int q0 = h * headDim;
-            int kvOffset = (h / queriesPerKv) * headDim;
-            long scoreBase = (long) h * contextLength;
-
-            // this lane's query dimensions, loaded once per head (heads of up to 4 * lanes dims:
-            // every Llama size), instead of once per position
-            boolean narrow = headDim <= 4 * lanes;
-            float qa = lane < headDim ? query.get(q0 + lane) : 0f;
-            float qb = lane + lanes < headDim ? query.get(q0 + lane + lanes) : 0f;
-            float qc = lane + 2 * lanes < headDim ? query.get(q0 + lane + 2 * lanes) : 0f;
-            float qd = lane + 3 * lanes < headDim ? query.get(q0 + lane + 3 * lanes) : 0f;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int base = 0; base < positions; base += perRound) {
-                // slots past the last position are left alone: nobody reads them below
-                for (int j = 0; j < slotsPerItem && base + row + j * rows < positions; j++) {
-                    int slot = row + j * rows;
-                    long k0 = (long) (base + slot) * kvDim + kvOffset + lane;
-                    float partial = 0f;
-                    if (narrow) {
-                        float pa = lane < headDim ? qa * keyCache.get(k0) : 0f;
-                        float pb = lane + lanes < headDim ? qb * keyCache.get(k0 + lanes) : 0f;
-                        float pc = lane + 2 * lanes < headDim ? qc * keyCache.get(k0 + 2 * lanes) : 0f;
-                        float pd = lane + 3 * lanes < headDim ? qd * keyCache.get(k0 + 3 * lanes) : 0f;
-                        partial = (pa + pb) + (pc + pd);
-                    } else {
-                        for (int d = lane; d < headDim; d += lanes) {
-                            partial += query.get(q0 + d) * keyCache.get(k0 + d - lane);
-                        }
+        // this lane's query dimensions, loaded once per head (heads of up to 4 * lanes dims:
+        // every Llama size), instead of once per position
+        boolean narrow = headDim <= 4 * lanes;
+        float qa = lane < headDim ? query.get(q0 + lane) : 0f;
+        float qb = lane + lanes < headDim ? query.get(q0 + lane + lanes) : 0f;
+        float qc = lane + 2 * lanes < headDim ? query.get(q0 + lane + 2 * lanes) : 0f;
+        float qd = lane + 3 * lanes < headDim ? query.get(q0 + lane + 3 * lanes) : 0f;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int base = from; base < to; base += perRound) {
+            // slots past the last position are left alone: nobody reads them below
+            for (int j = 0; j < slotsPerItem && base + row + j * rows < to; j++) {
+                int slot = row + j * rows;
+                long k0 = (long) (base + slot) * kvDim + kvOffset + lane;
+                float partial = 0f;
+                if (narrow) {
+                    float pa = lane < headDim ? qa * keyCache.get(k0) : 0f;
+                    float pb = lane + lanes < headDim ? qb * keyCache.get(k0 + lanes) : 0f;
+                    float pc = lane + 2 * lanes < headDim ? qc * keyCache.get(k0 + 2 * lanes) : 0f;
+                    float pd = lane + 3 * lanes < headDim ? qd * keyCache.get(k0 + 3 * lanes) : 0f;
+                    partial = (pa + pb) + (pc + pd);
+                } else {
+                    for (int d = lane; d < headDim; d += lanes) {
+                        partial += query.get(q0 + d) * keyCache.get(k0 + d - lane);
                     }
-                    scratch[slot * stride + lane] = partial;
                 }
-                ctx.localBarrier();
-                if (lid < perRound && base + lid < positions) {
-                    float dot = 0f;
-                    for (int i = 0; i < lanes; i++) {
-                        dot += scratch[lid * stride + i];
-                    }
-                    float s = dot * scale;
-                    scores.set(scoreBase + base + lid, s);
-                    max = Math.max(max, s);
-                }
-                // the next round (or the max below) overwrites the slots just read
-                ctx.localBarrier();
+                scratch[slot * stride + lane] = partial;
             }
-            max = GroupReduce.max(ctx, scratch, max);
-
-            float sum = 0f;
-            if (lid < perRound) {
-                for (int p = lid; p < positions; p += perRound) {
-                    float e = (float) Math.exp(scores.get(scoreBase + p) - max);
-                    scores.set(scoreBase + p, e);
-                    sum += e;
-                }
-            }
-            // the values below read every item's weights (a barrier that also orders global
-            // memory); it also keeps the sum's writes to scratch after every read of the max
-            ctx.globalBarrier();
-            float total = GroupReduce.sum(ctx, scratch, sum);
             ctx.localBarrier();
+            if (lid < perRound && base + lid < to) {
+                float dot = 0f;
+                for (int i = 0; i < lanes; i++) {
+                    dot += scratch[lid * stride + i];
+                }
+                float s = dot * scale;
+                scores.set(scoreBase + base + lid, s);
+                max = Math.max(max, s);
+            }
+            // the next round (or the max below) overwrites the slots just read
+            ctx.localBarrier();
+        }
+        return GroupReduce.max(ctx, scratch, max);
+    }
 
-            int chunk = 4 * lanes;
-            for (int d0 = 0; d0 < headDim; d0 += chunk) {
-                int d = d0 + lane;
-                float a0 = 0f;
-                float a1 = 0f;
-                float a2 = 0f;
-                float a3 = 0f;
-                long v0 = kvOffset + d;
-                for (int p = row; p < positions; p += rows) {
-                    float w = scores.get(scoreBase + p);
-                    long v = v0 + (long) p * kvDim;
-                    if (d < headDim) {
-                        a0 += w * valueCache.get(v);
-                    }
-                    if (d + lanes < headDim) {
-                        a1 += w * valueCache.get(v + lanes);
-                    }
-                    if (d + 2 * lanes < headDim) {
-                        a2 += w * valueCache.get(v + 2 * lanes);
-                    }
-                    if (d + 3 * lanes < headDim) {
-                        a3 += w * valueCache.get(v + 3 * lanes);
-                    }
+    /**
+     * Replaces the scores of positions {@code [from, to)} at {@code scoreBase} by
+     * {@code exp(score - max)} and returns their sum to every item (0 for an empty run).
+     */
+    private static float exponentiateRange(KernelContext ctx, float[] scratch, FloatArray scores, long scoreBase, int from, int to,
+                                           float max) {
+        int lid = ctx.localIdx;
+        int perRound = Math.min(ctx.localGroupSizeX, POSITIONS_PER_ROUND);
+        float sum = 0f;
+        if (lid < perRound) {
+            for (int p = from + lid; p < to; p += perRound) {
+                float e = (float) Math.exp(scores.get(scoreBase + p) - max);
+                scores.set(scoreBase + p, e);
+                sum += e;
+            }
+        }
+        // the values that follow read every item's weights (a barrier that also orders global
+        // memory); it also keeps the sum's writes to scratch after every read of the max
+        ctx.globalBarrier();
+        float total = GroupReduce.sum(ctx, scratch, sum);
+        ctx.localBarrier();
+        return total;
+    }
+
+    /**
+     * {@code dst[dstOffset + d] = sum over p in [from, to) of w_p * v_p[d] / divisor} for head
+     * h's value rows, {@code w_p} the weights {@link #exponentiateRange} left in {@code scores}:
+     * item (row, lane) accumulates dimensions {@code lane + k * lanes} (k &lt; 4) over positions
+     * {@code from + row, from + row + rows, ...}, and the rows' partials are added in row order.
+     */
+    private static void weightedValuesOfRange(KernelContext ctx, float[] scratch, FloatArray valueCache, FloatArray scores, int h,
+                                              int heads, int kvHeads, int headDim, int contextLength, int from, int to,
+                                              float divisor, FloatArray dst, long dstOffset) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int lanes = Math.min(size, LANES);
+        int lane = lid % lanes;
+        int row = lid / lanes;
+        int rows = size / lanes;
+        int kvDim = kvHeads * headDim;
+        int kvOffset = (h / (heads / kvHeads)) * headDim;
+        long scoreBase = (long) h * contextLength;
+        int chunk = 4 * lanes;
+        for (int d0 = 0; d0 < headDim; d0 += chunk) {
+            int d = d0 + lane;
+            float a0 = 0f;
+            float a1 = 0f;
+            float a2 = 0f;
+            float a3 = 0f;
+            long v0 = kvOffset + d;
+            for (int p = from + row; p < to; p += rows) {
+                float w = scores.get(scoreBase + p);
+                long v = v0 + (long) p * kvDim;
+                if (d < headDim) {
+                    a0 += w * valueCache.get(v);
                 }
-                int r0 = row * chunk + lane;
-                scratch[r0] = a0;
-                scratch[r0 + lanes] = a1;
-                scratch[r0 + 2 * lanes] = a2;
-                scratch[r0 + 3 * lanes] = a3;
-                ctx.localBarrier();
-                for (int c = lid; c < chunk; c += size) {
-                    if (d0 + c < headDim) {
-                        float acc = 0f;
-                        for (int r = 0; r < rows; r++) {
-                            acc += scratch[r * chunk + c];
-                        }
-                        out.set(q0 + d0 + c, acc / total);
-                    }
+                if (d + lanes < headDim) {
+                    a1 += w * valueCache.get(v + lanes);
                 }
-                // the next chunk (or head) overwrites scratch
-                ctx.localBarrier();
+                if (d + 2 * lanes < headDim) {
+                    a2 += w * valueCache.get(v + 2 * lanes);
+                }
+                if (d + 3 * lanes < headDim) {
+                    a3 += w * valueCache.get(v + 3 * lanes);
+                }
+            }
+            int r0 = row * chunk + lane;
+            scratch[r0] = a0;
+            scratch[r0 + lanes] = a1;
+            scratch[r0 + 2 * lanes] = a2;
+            scratch[r0 + 3 * lanes] = a3;
+            ctx.localBarrier();
+            for (int c = lid; c < chunk; c += size) {
+                if (d0 + c < headDim) {
+                    float acc = 0f;
+                    for (int r = 0; r < rows; r++) {
+                        acc += scratch[r * chunk + c];
+                    }
+                    dst.set(dstOffset + d0 + c, acc / divisor);
+                }
+            }
+            // the next chunk (or head) overwrites scratch
+            ctx.localBarrier();
+        }
+    }
+
+    /**
+     * After every item wrote its part of head h's run: the group takes a ticket, and the group
+     * that draws the head's last one combines the {@code splits} runs of {@code partials}
+     * (m, l, then headDim weighted sums each) into {@code out[h * headDim + d]} =
+     * {@code sum_r exp(m_r - M) o_r[d] / sum_r exp(m_r - M) l_r}, M the largest m_r, in run order,
+     * and resets the ticket.
+     */
+    private static void combineRunsInLastGroup(KernelContext ctx, float[] scratch, FloatArray partials, IntArray tickets,
+                                               FloatArray out, int h, int headDim, int splits) {
+        int lid = ctx.localIdx;
+        ctx.globalMemoryFence(); // this item's partials before the group's ticket
+        ctx.localBarrier();
+        if (lid == 0) {
+            scratch[0] = ctx.atomicAdd(tickets, h, 1);
+        }
+        ctx.localBarrier();
+        if ((int) scratch[0] == splits - 1) { // the same for the whole group
+            ctx.globalMemoryFence(); // every other group's partials after their tickets
+            int width = headDim + 2;
+            long first = (long) h * splits * width;
+            float top = Float.NEGATIVE_INFINITY;
+            for (int r = 0; r < splits; r++) {
+                top = Math.max(top, partials.get(first + (long) r * width));
+            }
+            for (int d = lid; d < headDim; d += ctx.localGroupSizeX) {
+                float weighted = 0f;
+                float total = 0f;
+                for (int r = 0; r < splits; r++) {
+                    long p = first + (long) r * width;
+                    float rescale = (float) Math.exp(partials.get(p) - top);
+                    weighted += rescale * partials.get(p + 2 + d);
+                    total += rescale * partials.get(p + 1);
+                }
+                out.set((long) h * headDim + d, weighted / total);
+            }
+            if (lid == 0) {
+                tickets.set(h, 0);
             }
         }
     }

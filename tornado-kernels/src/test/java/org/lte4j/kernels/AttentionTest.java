@@ -35,15 +35,22 @@ class AttentionTest {
 
     /** The attention kernels under test: same signature, same contract. */
     enum Kernel {
-        PER_POSITION_ITEM, LANES_PER_POSITION;
+        PER_POSITION_ITEM, LANES_PER_POSITION,
+        /** Its groups split each head's positions: {@code groups / heads} runs. */
+        SPLIT_POSITIONS;
 
         Task task(KernelContext ctx, FloatArray query, FloatArray keyCache, FloatArray valueCache, FloatArray scores, FloatArray out,
-                  IntArray position, int heads, int kvHeads, int headDim, int context) {
+                  IntArray position, int heads, int kvHeads, int headDim, int context, int groups) {
+            int splits = groups / heads;
+            FloatArray partials = new FloatArray(Math.max(1, heads * splits * (headDim + 2)));
+            IntArray tickets = new IntArray(heads);
             return switch (this) {
                 case PER_POSITION_ITEM -> Task.of("attend", () -> Attention.attendOneQuery(ctx, query, keyCache, valueCache, scores, out,
                         position, heads, kvHeads, headDim, context));
                 case LANES_PER_POSITION -> Task.of("attend", () -> Attention.attendOneQueryLanesPerPosition(ctx, query, keyCache, valueCache,
                         scores, out, position, heads, kvHeads, headDim, context));
+                case SPLIT_POSITIONS -> Task.of("attend", () -> Attention.attendOneQuerySplitPositions(ctx, query, keyCache, valueCache,
+                        scores, partials, tickets, out, position, heads, kvHeads, headDim, context, splits));
             };
         }
     }
@@ -62,7 +69,13 @@ class AttentionTest {
             "LANES_PER_POSITION, 4, 2, 128, 599, 64, 4, 640",  // long context: several rounds of 64 positions, GQA
             "LANES_PER_POSITION, 2, 1, 128, 599, 256, 2, 600", // long context, llama's group: three rounds of 256 positions
             "LANES_PER_POSITION, 2, 2, 72, 300, 4, 2, 320",    // JVM-sized group: 4 lanes, 18 chunks of dims
-            "LANES_PER_POSITION, 4, 1, 160, 70, 128, 4, 80"})  // 4 rows of lanes; head wider than one chunk of 128 dims
+            "LANES_PER_POSITION, 4, 1, 160, 70, 128, 4, 80",   // 4 rows of lanes; head wider than one chunk of 128 dims
+            "SPLIT_POSITIONS,    1, 1, 4, 0, 32, 4, 40",       // a single position: three of four runs empty
+            "SPLIT_POSITIONS,    8, 2, 48, 29, 16, 16, 40",    // short context: each head's first run holds it all, GQA
+            "SPLIT_POSITIONS,    2, 1, 128, 599, 64, 6, 640",  // three runs of 256 positions (the last one short)
+            "SPLIT_POSITIONS,    4, 2, 128, 1100, 256, 16, 1200", // runs of 276 (1101 / 4), llama's head size, GQA
+            "SPLIT_POSITIONS,    2, 2, 72, 700, 4, 8, 720",    // JVM-sized group: 4 lanes, runs of 256, the fourth empty
+            "SPLIT_POSITIONS,    4, 1, 160, 300, 128, 4, 320"}) // one run per head; head wider than one chunk of 128 dims
     void attentionMatchesScalarSoftmaxOverCache(Kernel kernel, int heads, int kvHeads, int headDim, int pos, int local, int groups, int context) {
         int kvDim = kvHeads * headDim;
         RandomArrays r = new RandomArrays(heads * 100L + pos);
@@ -74,9 +87,39 @@ class AttentionTest {
         IntArray position = IntArray.of(pos);
         double[] expected = scalarAttention(query, keyCache, valueCache, heads, kvHeads, headDim, pos);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(kernel.task(ctx, query, keyCache, valueCache, scores, out, position, heads, kvHeads, headDim, context)
+        JvmRun.execute(kernel.task(ctx, query, keyCache, valueCache, scores, out, position, heads, kvHeads, headDim, context, groups)
                 .withGrid(WorkerGrid.of(groups * local, local)));
         JvmRun.assertClose(expected, out, 2e-6, "out");
+    }
+
+    /**
+     * One task run step after step as the cache grows (the decoder's graph): each head's last
+     * group resets its ticket, so the next step combines again, and every step matches the
+     * scalar reference, also across the step where a second run starts.
+     */
+    @Test
+    void splitPositionsCombinesAgainAtEveryStep() {
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 32;
+        int context = 600;
+        int local = 32;
+        int splits = 3;
+        RandomArrays r = new RandomArrays(11);
+        FloatArray query = r.floats(heads * headDim);
+        FloatArray keyCache = r.floats(context * kvHeads * headDim);
+        FloatArray valueCache = r.floats(context * kvHeads * headDim);
+        FloatArray scores = new FloatArray(heads * context);
+        FloatArray out = new FloatArray(heads * headDim);
+        IntArray position = IntArray.of(0);
+        KernelContext ctx = new KernelContext();
+        Task task = Kernel.SPLIT_POSITIONS.task(ctx, query, keyCache, valueCache, scores, out, position, heads, kvHeads, headDim, context,
+                heads * splits).withGrid(WorkerGrid.of(heads * splits * local, local));
+        for (int pos : new int[] {3, 255, 256, 520, 599}) {
+            position.set(0, pos);
+            JvmRun.execute(task);
+            JvmRun.assertClose(scalarAttention(query, keyCache, valueCache, heads, kvHeads, headDim, pos), out, 2e-6, "pos " + pos);
+        }
     }
 
     /** Same inputs, same group size: bit-identical outputs (every summation order is fixed). */

@@ -31,7 +31,13 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         /** {@code attendOneQuery}: an item per position (scores) and per head dimension (values). */
         PER_POSITION_ITEM,
         /** {@code attendOneQueryLanesPerPosition}: 32 lanes per position, values split over positions and dims. */
-        LANES_PER_POSITION
+        LANES_PER_POSITION,
+        /**
+         * {@code attendOneQuerySplitPositions}: lanes per position, with each head's cached
+         * positions split into runs of at least 256, a work-group each, combined by the head's
+         * last group, so a long context streams through every SM instead of one per head.
+         */
+        SPLIT_POSITIONS
     }
 
     /** How a GEMV's rows spread over the device: the MatVec variants, same result, different grid. */

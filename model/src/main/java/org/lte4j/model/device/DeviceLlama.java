@@ -53,6 +53,11 @@ import org.lte4j.runtime.graph.TaskGraph;
  */
 public final class DeviceLlama implements AutoCloseable {
     private static final int MAX_GROUPS = 65536;
+    /**
+     * Most position runs per head for {@link DecodeOptions.AttentionKernel#SPLIT_POSITIONS}: 32
+     * heads in 16 runs are 512 groups, enough to keep every SM of a large GPU streaming the cache.
+     */
+    static final int MAX_ATTENTION_SPLITS = 16;
 
     private final LlamaConfig config;
     private final LlamaWeights modelWeights;
@@ -76,6 +81,10 @@ public final class DeviceLlama implements AutoCloseable {
     private final FloatArray attOut; // [qDim]
     private final FloatArray proj;   // attention or FFN output [dim]
     private final FloatArray scores; // [nHeads * maxContext]
+    /** Position runs per head of the split attention kernel: one per 256 cached positions, at most {@link #MAX_ATTENTION_SPLITS}. */
+    private final int attentionSplits;
+    private final FloatArray attentionPartials; // [nHeads * attentionSplits * (headDim + 2)]
+    private final IntArray attentionTickets; // [nHeads], zero between launches
     private final FloatArray logits; // [vocab], downloaded on demand
     private final FloatArray[] keyCache;   // [layer][pos * kvDim + i]
     private final FloatArray[] valueCache;
@@ -113,6 +122,9 @@ public final class DeviceLlama implements AutoCloseable {
         attOut = new FloatArray(c.qDim());
         proj = new FloatArray(c.dim());
         scores = new FloatArray((long) c.nHeads() * maxContext);
+        attentionSplits = Math.clamp((maxContext + Attention.MIN_RUN - 1) / Attention.MIN_RUN, 1, MAX_ATTENTION_SPLITS);
+        attentionPartials = new FloatArray((long) c.nHeads() * attentionSplits * (c.headDim() + 2));
+        attentionTickets = new IntArray(c.nHeads());
         logits = new FloatArray(c.vocabSize());
         keyCache = new FloatArray[c.nLayers()];
         valueCache = new FloatArray[c.nLayers()];
@@ -179,7 +191,7 @@ public final class DeviceLlama implements AutoCloseable {
         FloatArray ropeFrequencies = weights.vector(modelWeights.ropeInvFreq());
         return new TaskGraph("embedding")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, token, position)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, table.data(), ropeFrequencies)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, table.data(), ropeFrequencies, attentionTickets)
                 .task(table.copyRow("embedding", token, x, local))
                 .snapshot();
     }
@@ -349,6 +361,13 @@ public final class DeviceLlama implements AutoCloseable {
             // fills 32 of the H200's 132 SMs, and each round is a dependent trip to memory)
             case LANES_PER_POSITION -> Task.of(name, () -> Attention.attendOneQueryLanesPerPosition(ctx, query, keys, values, scratch, out, pos,
                     heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * vectorLocal, vectorLocal));
+            case SPLIT_POSITIONS -> {
+                FloatArray partials = attentionPartials;
+                IntArray tickets = attentionTickets;
+                int splits = attentionSplits;
+                yield Task.of(name, () -> Attention.attendOneQuerySplitPositions(ctx, query, keys, values, scratch, partials, tickets, out,
+                        pos, heads, kvHeads, headDim, context, splits)).withGrid(WorkerGrid.of(heads * splits * vectorLocal, vectorLocal));
+            }
         };
     }
 
@@ -526,7 +545,8 @@ public final class DeviceLlama implements AutoCloseable {
         }
         ffn.close();
         weights.close();
-        for (NativeArray a : List.of(token, position, x, xb, q, k, v, attOut, proj, scores, logits, next)) {
+        for (NativeArray a : List.of(token, position, x, xb, q, k, v, attOut, proj, scores, attentionPartials, attentionTickets, logits,
+                next)) {
             a.close();
         }
         for (int l = 0; l < keyCache.length; l++) {

@@ -112,6 +112,47 @@ class DeviceLlamaTest {
     }
 
     /**
+     * The split attention kernel past several runs of positions (a context of 700 is three runs
+     * of at least 256): every step's logits against the JVM model's, the steps beyond 256 and 512
+     * being the ones where a head's runs are combined. On OpenCL (PoCL here): the kernel's JVM
+     * run is tested with the kernels, and 600 steps of the JVM backend's interpreted groups take
+     * half a minute.
+     */
+    @Test
+    void splitPositionAttentionMatchesTheJvmModelOverALongContext() throws Exception {
+        String spec = "opencl";
+        Device device = device(spec);
+        HfReference ref = HfReference.load("llama_gqa");
+        int context = 700;
+        int steps = 600;
+        DecodeOptions options = DecodeOptions.defaults(device, context).withAttention(DecodeOptions.AttentionKernel.SPLIT_POSITIONS);
+        try (LlamaModel stored = LlamaModel.load(ref.folder())) {
+            // the test model declares 256 positions; its RoPE has no scaling, so longer is well defined
+            LlamaConfig c = stored.config();
+            LlamaModel model = new LlamaModel(new LlamaConfig(c.architecture(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(),
+                    c.nKvHeads(), c.headDim(), c.vocabSize(), context, c.rmsEps(), c.ropeTheta(), c.ropeScaling(), c.tiedEmbeddings(),
+                    c.qkvBias()), stored.weights(), stored.source());
+            assertEquals(null, c.ropeScaling());
+            try (DeviceLlama onDevice = DeviceLlama.create(model, device, options)) {
+                decodeAlongTheJvmModel(model, onDevice, context, steps, spec);
+            }
+        }
+    }
+
+    /** {@code steps} tokens through both, every step's logits compared. */
+    private static void decodeAlongTheJvmModel(LlamaModel model, DeviceLlama onDevice, int context, int steps, String spec) {
+        LlamaState state = model.newState(context);
+        int vocab = model.config().vocabSize();
+        for (int t = 0; t < steps; t++) {
+            int token = (7 + 13 * t) % vocab;
+            float[] expected = model.forward(state, token);
+            float[] actual = onDevice.forward(token);
+            double vsJvm = HfReference.relativeError(actual, expected);
+            assertTrue(vsJvm < VS_JVM, "llama_gqa on " + spec + ", position " + t + ": relative error " + vsJvm + " against the JVM model");
+        }
+    }
+
+    /**
      * GGUF storage types through the device kernels: F16 and Q8_0 as stored, Q4_0 widened to Q8_0.
      * The JVM model computes on the very same quantised values, so the tolerance stays tight.
      */

@@ -72,6 +72,28 @@ final class AttentionChecks {
                     // 64 items: 32 lanes per position, two rows, 64 positions a round: 281 positions take five rounds, the last partial
                     // scores are dot products of 48 terms below 1 (error ~1e-6); outputs are convex combinations of values in [-1, 1]
                     return prepared(t, 1e-5, List.of(query, keyCache, valueCache, position), out);
+                }),
+                Check.of(Attention.class, "attendOneQuerySplitPositions", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int heads = HEADS;
+                    int kvHeads = KV_HEADS;
+                    int headDim = HEAD_DIM;
+                    int context = 700;
+                    int splits = 4;
+                    FloatArray query = r.floats(heads * headDim);
+                    FloatArray keyCache = r.floats(context * kvHeads * headDim);
+                    FloatArray valueCache = r.floats(context * kvHeads * headDim);
+                    FloatArray scores = new FloatArray(heads * context);
+                    FloatArray partials = new FloatArray(heads * splits * (headDim + 2));
+                    IntArray tickets = new IntArray(heads);
+                    FloatArray out = new FloatArray(heads * headDim);
+                    IntArray position = IntArray.of(650);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("attendOneQuerySplitPositions", () -> Attention.attendOneQuerySplitPositions(ctx, query, keyCache,
+                            valueCache, scores, partials, tickets, out, position, heads, kvHeads, headDim, context, splits))
+                            .withGrid(WorkerGrid.of(heads * splits * 64, 64));
+                    // 651 positions in runs of 256, 256 and 139, the fourth run empty; the last group of each head combines them
+                    return prepared(t, 1e-5, List.of(query, keyCache, valueCache, position, tickets), out);
                 }));
     }
 }
