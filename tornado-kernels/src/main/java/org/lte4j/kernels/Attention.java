@@ -178,14 +178,14 @@ public final class Attention {
      * streaming the cache (flash-decoding): one group per head would put a 4096-position
      * llama2-7b cache (128 MB a layer) through 32 SMs. A run is at least {@value #MIN_RUN}
      * positions ({@code max(256, ceil((position + 1) / splits))}, read from the device each step);
-     * groups whose run is past the last position do nothing, and a context of one run is the
-     * plain kernel's work in each head's first group (no partials, no ticket: at a short context
-     * the protocol below cost 0.2 ms per llama2-7b token on the H200). Otherwise each group writes
-     * its run's maximum score m, its sum of exp(score - m) and its exp-weighted value sums to
-     * {@code partials}; the last group of a head to finish (a ticket per head after a global
-     * fence, {@code tickets} all zero before the first launch and left so after each) combines
-     * the runs in ascending order, rescaling each by exp(m_run - m), so the result does not
-     * depend on which group finishes last.
+     * a run past the last position is empty. A context of one run is the plain kernel's work in
+     * each head's first group, written straight to {@code out} (no partials, no ticket: at a short
+     * context that protocol cost 0.2 ms per llama2-7b token on the H200). Otherwise each group
+     * writes its run's maximum score m, its sum of exp(score - m) and its exp-weighted value sums
+     * to {@code partials} (an empty run: -infinity, 0, zeros); the last group of a head to finish
+     * (a ticket per head after a global fence, {@code tickets} all zero before the first launch
+     * and left so after each) combines the runs in ascending order, rescaling each by
+     * exp(m_run - m), so the result does not depend on which group finishes last.
      * Grid: {@code WorkerGrid.of(heads * splits * L, L)}, L a power of two at most
      * {@link GroupLimits#MAX_LOCAL_SIZE}; group g does head {@code g % heads}, run {@code g / heads}.
      * {@code scores} as for {@link #attendOneQuery}; {@code partials} holds
@@ -202,28 +202,22 @@ public final class Attention {
         int run = ctx.groupIdx / heads;
         int positions = position.get(0) + 1;
         int length = Math.max(MIN_RUN, (positions + splits - 1) / splits);
-        int runs = (positions + length - 1) / length; // the runs that hold positions this step
-        int from = run * length;
+        // Every group meets every barrier (PoCL 3.1 miscomputed kernels whose barriers sit in
+        // branches): a run past the last position is empty, and every helper is called once.
+        boolean single = positions <= length; // one run holds the context: the plain kernel's work
+        int from = Math.min(run * length, positions);
         int to = Math.min(from + length, positions);
-        if (runs == 1 && run == 0) {
-            // the whole context in one run: the plain kernel's work, no partials, no ticket
-            float max = scoresOfRange(ctx, scratch, query, keyCache, scores, h, heads, kvHeads, headDim, contextLength, 0, positions);
-            float total = exponentiateRange(ctx, scratch, scores, (long) h * contextLength, 0, positions, max);
-            weightedValuesOfRange(ctx, scratch, valueCache, scores, h, heads, kvHeads, headDim, contextLength, 0, positions, total,
-                    out, h * headDim);
-        } else if (run < runs) {
-            long part = (long) (h * splits + run) * (headDim + 2);
-            float max = scoresOfRange(ctx, scratch, query, keyCache, scores, h, heads, kvHeads, headDim, contextLength, from, to);
-            float sum = exponentiateRange(ctx, scratch, scores, (long) h * contextLength, from, to, max);
-            weightedValuesOfRange(ctx, scratch, valueCache, scores, h, heads, kvHeads, headDim, contextLength, from, to, 1f,
-                    partials, part + 2);
-            if (ctx.localIdx == 0) {
-                partials.set(part, max);
-                partials.set(part + 1, sum);
-            }
-            combineRunsInLastGroup(ctx, scratch, partials, tickets, out, h, headDim, splits, runs);
+        long part = (long) (h * splits + run) * (headDim + 2);
+        boolean direct = single && run == 0;
+        float max = scoresOfRange(ctx, scratch, query, keyCache, scores, h, heads, kvHeads, headDim, contextLength, from, to);
+        float sum = exponentiateRange(ctx, scratch, scores, (long) h * contextLength, from, to, max);
+        weightedValuesOfRange(ctx, scratch, valueCache, scores, h, heads, kvHeads, headDim, contextLength, from, to,
+                direct ? sum : 1f, direct ? out : partials, direct ? (long) h * headDim : part + 2);
+        if (ctx.localIdx == 0 && !direct) {
+            partials.set(part, max);
+            partials.set(part + 1, sum);
         }
-        // groups past the last run with positions have nothing to do this step
+        combineRunsInLastGroup(ctx, scratch, partials, tickets, out, h, headDim, splits, !single);
     }
 
     /**
@@ -378,33 +372,36 @@ public final class Attention {
     }
 
     /**
-     * After every item wrote its part of head h's run: the group takes a ticket, and the group
-     * that draws the head's last one combines the first {@code runs} of {@code partials}
+     * After every item wrote its part of head h's run: with {@code combines}, the group takes a
+     * ticket, and the group that draws the head's last one combines the {@code splits} runs of
+     * {@code partials}
      * (m, l, then headDim weighted sums each) into {@code out[h * headDim + d]} =
      * {@code sum_r exp(m_r - M) o_r[d] / sum_r exp(m_r - M) l_r}, M the largest m_r, in run order,
      * and resets the ticket.
      */
     private static void combineRunsInLastGroup(KernelContext ctx, float[] scratch, FloatArray partials, IntArray tickets,
-                                               FloatArray out, int h, int headDim, int splits, int runs) {
+                                               FloatArray out, int h, int headDim, int splits, boolean combines) {
         int lid = ctx.localIdx;
-        ctx.globalMemoryFence(); // this item's partials before the group's ticket
-        ctx.localBarrier();
-        if (lid == 0) {
-            scratch[0] = ctx.atomicAdd(tickets, h, 1);
+        if (combines) {
+            ctx.globalMemoryFence(); // this item's partials before the group's ticket
         }
         ctx.localBarrier();
-        if ((int) scratch[0] == runs - 1) { // the same for the whole group
+        if (lid == 0) {
+            scratch[0] = combines ? ctx.atomicAdd(tickets, h, 1) : -1;
+        }
+        ctx.localBarrier();
+        if ((int) scratch[0] == splits - 1) { // the same for the whole group
             ctx.globalMemoryFence(); // every other group's partials after their tickets
             int width = headDim + 2;
             long first = (long) h * splits * width;
             float top = Float.NEGATIVE_INFINITY;
-            for (int r = 0; r < runs; r++) {
+            for (int r = 0; r < splits; r++) {
                 top = Math.max(top, partials.get(first + (long) r * width));
             }
             for (int d = lid; d < headDim; d += ctx.localGroupSizeX) {
                 float weighted = 0f;
                 float total = 0f;
-                for (int r = 0; r < runs; r++) {
+                for (int r = 0; r < splits; r++) {
                     long p = first + (long) r * width;
                     float rescale = (float) Math.exp(partials.get(p) - top);
                     weighted += rescale * partials.get(p + 2 + d);
