@@ -3,6 +3,7 @@ package org.lte4j.kernels;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.MaxWorkGroupSize;
 import org.lte4j.runtime.api.Parallel;
 
 /**
@@ -187,12 +188,14 @@ public final class Attention {
      * and left so after each) combines the runs in ascending order, rescaling each by
      * exp(m_run - m), so the result does not depend on which group finishes last.
      * Grid: {@code WorkerGrid.of(heads * splits * L, L)}, L a power of two at most
-     * {@link GroupLimits#MAX_LOCAL_SIZE}; group g does head {@code g % heads}, run {@code g / heads}.
+     * {@link GroupLimits#MAX_LOCAL_SIZE} (declared, so that CUDA keeps the registers within a
+     * 1024-item group's share); group g does head {@code g % heads}, run {@code g / heads}.
      * {@code scores} as for {@link #attendOneQuery}; {@code partials} holds
      * {@code heads * splits * (headDim + 2)} floats, {@code tickets} {@code heads} ints.
      * Traffic: as {@link #attendOneQuery}, plus 4 * heads * splits * (headDim + 2) bytes written
      * and read once.
      */
+    @MaxWorkGroupSize(GroupLimits.MAX_LOCAL_SIZE) // unbounded, its combine took 80 registers an item on sm_90: at most 768 items
     public static void attendOneQuerySplitPositions(KernelContext ctx, FloatArray query, FloatArray keyCache, FloatArray valueCache,
                                                     FloatArray scores, FloatArray partials, IntArray tickets, FloatArray out,
                                                     IntArray position, int heads, int kvHeads, int headDim, int contextLength,

@@ -58,12 +58,7 @@ public final class DeviceLlama implements AutoCloseable {
      * heads in 16 runs are 512 groups, enough to keep every SM of a large GPU streaming the cache.
      */
     static final int MAX_ATTENTION_SPLITS = 16;
-    /**
-     * Work-group size of the split attention kernel: its combine step makes it 80 registers an
-     * item on sm_90 (54 without), more than a 1024-item group's share of 64, so CUDA refuses
-     * groups above 768 items; 512 is the largest power of two that fits.
-     */
-    static final int SPLIT_ATTENTION_LOCAL = 512;
+
 
     private final LlamaConfig config;
     private final LlamaWeights modelWeights;
@@ -371,9 +366,8 @@ public final class DeviceLlama implements AutoCloseable {
                 FloatArray partials = attentionPartials;
                 IntArray tickets = attentionTickets;
                 int splits = attentionSplits;
-                int size = Math.min(vectorLocal, SPLIT_ATTENTION_LOCAL);
                 yield Task.of(name, () -> Attention.attendOneQuerySplitPositions(ctx, query, keys, values, scratch, partials, tickets, out,
-                        pos, heads, kvHeads, headDim, context, splits)).withGrid(WorkerGrid.of(heads * splits * size, size));
+                        pos, heads, kvHeads, headDim, context, splits)).withGrid(WorkerGrid.of(heads * splits * vectorLocal, vectorLocal));
             }
         };
     }

@@ -17,6 +17,8 @@ import java.lang.classfile.instruction.BranchInstruction;
 import java.lang.classfile.instruction.LoadInstruction;
 import java.lang.classfile.TypeKind;
 
+import org.lte4j.runtime.api.MaxWorkGroupSize;
+
 /**
  * Java kernel method -> OpenCL C or CUDA C.
  *
@@ -178,7 +180,11 @@ public final class KernelCompiler {
         session.inProgress.push(p.loaded.owner().internalName() + "." + p.loaded.name() + p.loaded.descriptor());
         IrFunction fn = translator.translate();
         String description = p.loaded.displayName() + p.loaded.descriptor() + (specs.isEmpty() ? "" : ", specialised " + specs);
-        String source = new CEmitter(target).translationUnit(description, session.helpers, fn);
+        MaxWorkGroupSize bound = p.method.getAnnotation(MaxWorkGroupSize.class);
+        if (bound != null && bound.value() < 1) {
+            throw error(p.loaded, "@MaxWorkGroupSize(" + bound.value() + ")", "the largest work-group must be at least one item");
+        }
+        String source = new CEmitter(target).translationUnit(description, session.helpers, fn, bound == null ? 0 : bound.value());
         return new GeneratedKernel(entry, source, target, p.params, loopBoundParam(translator),
                 session.usesContext, session.usesBarrier, p.cacheKey);
     }

@@ -35,7 +35,8 @@ class KernelCompilerCudaTest {
         Assumptions.assumeTrue(nvcc != null, "nvcc not found on PATH or under /usr/local/cuda*: CUDA C not checked");
         Map<Integer, Object> specs = name.equals("reduceGroupsSized") ? Map.of(4, 128) : Map.of();
         GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, name), Target.CUDA_C, specs);
-        assertTrue(k.source().contains("extern \"C\" __global__ void " + k.entryName() + "("), k.source());
+        String bound = name.equals("doubledInBoundedGroups") ? "__launch_bounds__(256) " : "";
+        assertTrue(k.source().contains("extern \"C\" __global__ void " + bound + k.entryName() + "("), k.source());
         assertFalse(k.source().contains("#include"), "NVRTC has no include path");
         String ptx = Nvcc.ptx(nvcc, k);
         assertTrue(ptx.contains(".entry " + k.entryName()), "the entry keeps its C name");
@@ -63,6 +64,17 @@ class KernelCompilerCudaTest {
         Map<Integer, Object> specs = name.equals("reduceGroupsSized") ? Map.of(4, 128) : Map.of();
         GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, name), Target.OPENCL_C, specs);
         assertFalse(k.source().contains("griddepcontrol"), "an OpenCL queue runs kernels in order: " + k.source());
+    }
+
+    @Test
+    void maxWorkGroupSizeBoundsTheCudaKernelAndNotTheOpenClOne() throws Exception {
+        GeneratedKernel cl = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, "doubledInBoundedGroups"), Target.OPENCL_C, Map.of());
+        assertFalse(cl.source().contains("launch_bounds"), cl.source());
+        GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, "doubledInBoundedGroups"), Target.CUDA_C, Map.of());
+        assertTrue(k.source().contains("__global__ void __launch_bounds__(256) " + k.entryName() + "("), k.source());
+        Path nvcc = Nvcc.find().orElse(null);
+        Assumptions.assumeTrue(nvcc != null, "nvcc not found");
+        assertTrue(Nvcc.ptx(nvcc, k).contains(".maxntid 256"), "the bound reaches the PTX");
     }
 
     @Test

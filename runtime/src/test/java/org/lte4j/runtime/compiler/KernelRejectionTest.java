@@ -53,6 +53,7 @@ class KernelRejectionTest {
             "heapArrayParameter | BadKernels.heapArrayParameter | parameter 0 of type float[] | kernel parameters must be",
             "parallelVariableAssigned | BadKernels.parallelVariableAssigned | store to @Parallel loop variable | must step by a constant",
             "callsJdkMethod | BadKernels.callsJdkMethod | call to java.lang.Integer.hashCode | JDK method",
+            "boundsGroupsToNothing | BadKernels.boundsGroupsToNothing | @MaxWorkGroupSize(0) | at least one item",
     })
     void rejectsWithPosition(String kernel, String where, String construct, String why) throws IOException {
         for (Target target : Target.values()) {

@@ -3,6 +3,7 @@ package org.lte4j.runtime.compiler.kernels;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.MaxWorkGroupSize;
 import org.lte4j.runtime.api.Parallel;
 
 /**
@@ -125,5 +126,10 @@ public final class BadKernels {
 
     public static void callsJdkMethod(FloatArray x, int n) {
         x.set(0, Integer.hashCode(n)); // reject: callsJdkMethod
+    }
+
+    @MaxWorkGroupSize(0)
+    public static void boundsGroupsToNothing(FloatArray x, int n) {
+        x.set(0, n); // reject: boundsGroupsToNothing
     }
 }

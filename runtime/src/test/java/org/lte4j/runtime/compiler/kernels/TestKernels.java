@@ -5,6 +5,7 @@ import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.MaxWorkGroupSize;
 import org.lte4j.runtime.api.Parallel;
 
 /** Kernels exercising the compiler's Java subset; each runs unchanged on the JVM as the reference. */
@@ -220,6 +221,15 @@ public final class TestKernels {
         ctx.awaitPrecedingKernel();
         if (i < n) {
             y.set(i, w.get(i) * x.get(i));
+        }
+    }
+
+    /** y[i] = 2 x[i], declared for work-groups of at most 256 items (MaxWorkGroupSize). */
+    @MaxWorkGroupSize(256)
+    public static void doubledInBoundedGroups(KernelContext ctx, FloatArray x, FloatArray y, int n) {
+        int i = ctx.globalIdx;
+        if (i < n) {
+            y.set(i, 2f * x.get(i));
         }
     }
 
