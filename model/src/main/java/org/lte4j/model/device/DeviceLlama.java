@@ -22,6 +22,7 @@ import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.NativeArray;
 import org.lte4j.runtime.api.WorkerGrid;
+import org.lte4j.runtime.backend.BackendKind;
 import org.lte4j.runtime.backend.Device;
 import org.lte4j.runtime.graph.ExecutionPlan;
 import org.lte4j.runtime.graph.ExecutionProfile;
@@ -58,6 +59,8 @@ public final class DeviceLlama implements AutoCloseable {
      * heads in 16 runs are 512 groups, enough to keep every SM of a large GPU streaming the cache.
      */
     static final int MAX_ATTENTION_SPLITS = 16;
+    /** Work-group size of the split attention kernel on OpenCL, where nothing bounds its registers (it ran in 512 on NVIDIA's). */
+    static final int OPENCL_SPLIT_ATTENTION_LOCAL = 512;
 
 
     private final LlamaConfig config;
@@ -366,8 +369,11 @@ public final class DeviceLlama implements AutoCloseable {
                 FloatArray partials = attentionPartials;
                 IntArray tickets = attentionTickets;
                 int splits = attentionSplits;
+                // CUDA bounds the kernel's registers to 1024-item groups (@MaxWorkGroupSize); NVIDIA's
+                // OpenCL has no such bound and refused 1024 items (CL_OUT_OF_RESOURCES)
+                int size = device.kind() == BackendKind.CUDA ? vectorLocal : Math.min(vectorLocal, OPENCL_SPLIT_ATTENTION_LOCAL);
                 yield Task.of(name, () -> Attention.attendOneQuerySplitPositions(ctx, query, keys, values, scratch, partials, tickets, out,
-                        pos, heads, kvHeads, headDim, context, splits)).withGrid(WorkerGrid.of(heads * splits * vectorLocal, vectorLocal));
+                        pos, heads, kvHeads, headDim, context, splits)).withGrid(WorkerGrid.of(heads * splits * size, size));
             }
         };
     }
