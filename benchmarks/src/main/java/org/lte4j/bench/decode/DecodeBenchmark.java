@@ -58,17 +58,15 @@ public final class DecodeBenchmark {
     }
 
     /**
-     * @param tokens    timed decode steps
-     * @param warmUp    untimed steps before them (first upload, kernel builds, capture)
-     * @param localSize work-group size for DeviceLlama, 0 for the device's default
-     * @param attention decode attention kernel, empty for the device's default
-     */
-    /**
-     * @param fuseLayerSteps fp16 layers as five launches or every step its own kernel
-     *                       ({@link DecodeOptions#fuseLayerSteps()}), to measure the fusion; empty:
-     *                       the device's default (fused on GPUs, separate on CPU OpenCL)
-     */
-    /**
+     * How a decode bench runs.
+     *
+     * @param tokens          timed decode steps
+     * @param warmUp          untimed steps before them (first upload, kernel builds, capture)
+     * @param localSize       work-group size for DeviceLlama, 0 for the device's default
+     * @param attention       decode attention kernel, empty for the device's default
+     * @param fuseLayerSteps  fp16 layers as five launches or every step its own kernel
+     *                        ({@link DecodeOptions#fuseLayerSteps()}), to measure the fusion; empty:
+     *                        the device's default (fused on GPUs, separate on CPU OpenCL)
      * @param cachedPositions positions already in the KV cache when decoding starts (a prompt of
      *                        that many tokens prefilled first), so that attention reads a long
      *                        context as it would deep into a conversation; 0: decode from the start

@@ -82,7 +82,7 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         int vectorLocal = gpu ? deviceMax : Math.min(local, deviceMax); // GPUs: the largest group
         // Lanes per position measured faster on the H200 (0.53 against 0.60 ms/token, llama2-7b,
         // same process), and split over runs of positions it keeps every SM streaming a long
-        // context (4000 cached positions: 6.4 against 8.7 ms/token); on CPUs its two barriers per
+        // context (4000 cached positions: 6.3 against 8.7 ms/token); on CPUs its two barriers per
         // 16 positions at small groups cost more.
         AttentionKernel attention = gpu ? AttentionKernel.SPLIT_POSITIONS : AttentionKernel.PER_POSITION_ITEM;
         // PoCL runs the barrier-free GEMVs 3-5x faster than the work-group ones (llama-110m shapes,

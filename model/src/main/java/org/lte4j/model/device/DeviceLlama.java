@@ -62,7 +62,6 @@ public final class DeviceLlama implements AutoCloseable {
     /** Work-group size of the split attention kernel on OpenCL, where nothing bounds its registers (it ran in 512 on NVIDIA's). */
     static final int OPENCL_SPLIT_ATTENTION_LOCAL = 512;
 
-
     private final LlamaConfig config;
     private final LlamaWeights modelWeights;
     private final Device device;
