@@ -152,7 +152,8 @@ public final class DecodeBenchmark {
 
     /** Everything one run measured; {@code prefill} is empty on the JVM path. */
     public record Report(String model, String weights, String device, long weightBytesPerToken, long copyBytes,
-                         double copyBytesPerSecond, int warmUp, List<Result> results, List<PrefillResult> prefill) {
+                         double copyBytesPerSecond, int warmUp, int cachedPositions, List<Result> results,
+                         List<PrefillResult> prefill) {
         public String toJson() {
             StringBuilder sb = new StringBuilder("{\n");
             sb.append("  \"model\": ").append(quote(model)).append(",\n");
@@ -162,6 +163,7 @@ public final class DecodeBenchmark {
             sb.append("  \"copy_bytes\": ").append(copyBytes).append(",\n");
             sb.append("  \"copy_bytes_per_second\": ").append(number(copyBytesPerSecond)).append(",\n");
             sb.append("  \"warmup_steps\": ").append(warmUp).append(",\n");
+            sb.append("  \"cached_positions\": ").append(cachedPositions).append(",\n");
             sb.append("  \"results\": [");
             for (int i = 0; i < results.size(); i++) {
                 Result r = results.get(i);
@@ -275,8 +277,8 @@ public final class DecodeBenchmark {
             }
         }
         out.accept(String.format(Locale.ROOT, "weights read per token: %.1f MB", bytesPerToken / 1e6));
-        return new Report(modelName, weights, device.describe(), bytesPerToken, copyBytes, copy, setup.warmUp(), List.copyOf(results),
-                List.copyOf(prefill));
+        return new Report(modelName, weights, device.describe(), bytesPerToken, copyBytes, copy, setup.warmUp(), setup.cachedPositions(),
+                List.copyOf(results), List.copyOf(prefill));
     }
 
     private static Result print(Consumer<String> out, Result r) {

@@ -71,13 +71,14 @@ public final class SparseDecodeBenchmark {
         }
     }
 
-    public record Report(String model, String device, boolean captured, double copyBytesPerSecond, List<Row> rows) {
+    public record Report(String model, String device, boolean captured, double copyBytesPerSecond, int cachedPositions, List<Row> rows) {
         public String toJson() {
             StringBuilder sb = new StringBuilder("{\n");
             sb.append("  \"model\": \"").append(model.replace("\"", "'")).append("\",\n");
             sb.append("  \"device\": \"").append(device.replace("\"", "'")).append("\",\n");
             sb.append("  \"captured\": ").append(captured).append(",\n");
             sb.append("  \"copy_bytes_per_second\": ").append(num(copyBytesPerSecond)).append(",\n");
+            sb.append("  \"cached_positions\": ").append(cachedPositions).append(",\n");
             sb.append("  \"rows\": [");
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
@@ -118,7 +119,7 @@ public final class SparseDecodeBenchmark {
         } else {
             runDevice(model, routers, device, setup, sparsities, copy, capture, rows, out);
         }
-        return new Report(modelName, device.describe(), capture, copy, List.copyOf(rows));
+        return new Report(modelName, device.describe(), capture, copy, setup.cachedPositions(), List.copyOf(rows));
     }
 
     private static void runDevice(LlamaModel model, List<float[]> routers, Device device, DecodeBenchmark.Setup setup,

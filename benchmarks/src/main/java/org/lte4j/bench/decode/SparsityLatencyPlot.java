@@ -34,7 +34,8 @@ public final class SparsityLatencyPlot {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\""
                 + " font-family=\"sans-serif\" font-size=\"12\">%n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n", W, H, W, H));
-        text(sb, LEFT, 22, "start", "Decode latency vs FFN sparsity: " + report.model() + " on " + shorten(report.device()));
+        text(sb, LEFT, 22, "start", "Decode latency vs FFN sparsity: " + report.model() + " on " + shorten(report.device())
+                + (report.cachedPositions() == 0 ? "" : ", after " + report.cachedPositions() + " cached positions"));
         // axes and grid
         for (int i = 0; i <= 5; i++) {
             double v = yMax * i / 5, y = TOP + ph - ph * i / 5;
