@@ -71,6 +71,16 @@ class MainTest {
     }
 
     @Test
+    void benchOptionsOutOfRangeAreUsageErrors() {
+        Run negativeContext = run("bench", "--synthetic", "tiny", "--device", "jvm", "--context", "-1");
+        assertEquals(2, negativeContext.status(), negativeContext.err());
+        assertTrue(negativeContext.err().contains("context >= 0"), negativeContext.err());
+        Run attention = run("bench", "--synthetic", "tiny", "--device", "jvm", "--attention", "flash");
+        assertEquals(2, attention.status(), attention.err());
+        assertTrue(attention.err().contains("per-position-item, lanes-per-position or split-positions"), attention.err());
+    }
+
+    @Test
     void badDeviceSpecSaysWhatIsAccepted() {
         Run r = run("selftest", "--device", "tpu");
         assertEquals(1, r.status());
