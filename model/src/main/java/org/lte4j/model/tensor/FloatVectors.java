@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class FloatVectors {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+    /** Room for the lanes of four accumulators ({@link #dotFour}); {@link #dot} uses the first L. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[4 * L]);
 
     private FloatVectors() {
     }
@@ -41,6 +42,90 @@ public final class FloatVectors {
             s += a[ao + i] * b[bo + i];
         }
         return s;
+    }
+
+    /**
+     * {@link #dot} of {@code a} with four runs of {@code b}, at {@code bo + k * stride} for k = 0..3,
+     * into {@code out[oo + k]}: each the very sum {@link #dot} computes, in its order, so the same
+     * float bit for bit, with four independent chains of multiply-adds in flight instead of one
+     * (attention scores: four cached positions against one query head).
+     */
+    public static void dotFour(float[] a, int ao, float[] b, int bo, int stride, int len, float[] out, int oo) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        int b1 = bo + stride;
+        int b2 = b1 + stride;
+        int b3 = b2 + stride;
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        if (bound > 0) {
+            FloatVector c0 = FloatVector.zero(S);
+            FloatVector c1 = c0;
+            FloatVector c2 = c0;
+            FloatVector c3 = c0;
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, ao + i);
+                c0 = x.fma(FloatVector.fromArray(S, b, bo + i), c0);
+                c1 = x.fma(FloatVector.fromArray(S, b, b1 + i), c1);
+                c2 = x.fma(FloatVector.fromArray(S, b, b2 + i), c2);
+                c3 = x.fma(FloatVector.fromArray(S, b, b3 + i), c3);
+            }
+            float[] lanes = LANES.get();
+            c0.intoArray(lanes, 0);
+            c1.intoArray(lanes, L);
+            c2.intoArray(lanes, 2 * L);
+            c3.intoArray(lanes, 3 * L);
+            for (int k = 0; k < L; k++) {
+                s0 += lanes[k];
+                s1 += lanes[L + k];
+                s2 += lanes[2 * L + k];
+                s3 += lanes[3 * L + k];
+            }
+        }
+        for (; i < len; i++) {
+            float x = a[ao + i];
+            s0 += x * b[bo + i];
+            s1 += x * b[b1 + i];
+            s2 += x * b[b2 + i];
+            s3 += x * b[b3 + i];
+        }
+        out[oo] = s0;
+        out[oo + 1] = s1;
+        out[oo + 2] = s2;
+        out[oo + 3] = s3;
+    }
+
+    /**
+     * Four {@link #axpy} in a row, {@code y += alpha_k * x_k} for k = 0..3 with {@code x_k} at
+     * {@code xo + k * stride}: the same operations in the same order, so the same floats bit for
+     * bit, with y loaded and stored once instead of four times (attention: four cached positions'
+     * values into one head's output).
+     */
+    public static void axpyFour(float alpha0, float alpha1, float alpha2, float alpha3, float[] x, int xo, int stride,
+                                float[] y, int yo, int len) {
+        FloatVector a0 = FloatVector.broadcast(S, alpha0);
+        FloatVector a1 = FloatVector.broadcast(S, alpha1);
+        FloatVector a2 = FloatVector.broadcast(S, alpha2);
+        FloatVector a3 = FloatVector.broadcast(S, alpha3);
+        int x1 = xo + stride;
+        int x2 = x1 + stride;
+        int x3 = x2 + stride;
+        int i = 0;
+        int bound = S.loopBound(len);
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).fma(a0, FloatVector.fromArray(S, y, yo + i));
+            v = FloatVector.fromArray(S, x, x1 + i).fma(a1, v);
+            v = FloatVector.fromArray(S, x, x2 + i).fma(a2, v);
+            FloatVector.fromArray(S, x, x3 + i).fma(a3, v).intoArray(y, yo + i);
+        }
+        for (; i < len; i++) {
+            float v = y[yo + i] + alpha0 * x[xo + i];
+            v += alpha1 * x[x1 + i];
+            v += alpha2 * x[x2 + i];
+            y[yo + i] = v + alpha3 * x[x3 + i];
+        }
     }
 
     /** {@code y[yo..] += alpha * x[xo..]} over {@code len} floats (fused multiply-adds). */

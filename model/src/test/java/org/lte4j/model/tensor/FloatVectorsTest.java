@@ -32,6 +32,27 @@ class FloatVectorsTest {
         assertEquals(expected, dot, 1e-6 * (1 + scale), "dot of " + len);
         assertEquals(Float.floatToIntBits(dot), Float.floatToIntBits(FloatVectors.dot(a, 3, b, 5, len)), "the same sum every time");
 
+        // four runs at once: the same floats as four calls, bit for bit
+        int stride = len + 2;
+        float[] rows = new float[4 * stride + len + 7];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = (float) r.nextDouble(-1, 1);
+        }
+        float[] four = new float[6];
+        FloatVectors.dotFour(a, 3, rows, 7, stride, len, four, 1);
+        float[] alphas = {0.75f, -1.5f, 0.3f, 2f};
+        float[] y4 = b.clone();
+        float[] y1 = b.clone();
+        FloatVectors.axpyFour(alphas[0], alphas[1], alphas[2], alphas[3], rows, 7, stride, y4, 5, len);
+        for (int k = 0; k < 4; k++) {
+            assertEquals(Float.floatToIntBits(FloatVectors.dot(a, 3, rows, 7 + k * stride, len)), Float.floatToIntBits(four[1 + k]),
+                    "dotFour row " + k + " of length " + len);
+            FloatVectors.axpy(alphas[k], rows, 7 + k * stride, y1, 5, len);
+        }
+        for (int i = 0; i < b.length; i++) {
+            assertEquals(Float.floatToIntBits(y1[i]), Float.floatToIntBits(y4[i]), "axpyFour y[" + i + "] at length " + len);
+        }
+
         float[] y = b.clone();
         FloatVectors.axpy(0.75f, a, 3, y, 5, len);
         for (int i = 0; i < b.length; i++) {
