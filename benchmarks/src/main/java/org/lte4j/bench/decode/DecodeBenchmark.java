@@ -17,6 +17,7 @@ import org.lte4j.model.device.DecodeOptions;
 import org.lte4j.model.device.DeviceLlama;
 import org.lte4j.model.device.DevicePrefill;
 import org.lte4j.model.llama.LayerWeights;
+import org.lte4j.model.llama.LlamaConfig;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.llama.LlamaState;
 import org.lte4j.model.sampling.Sampler;
@@ -90,6 +91,17 @@ public final class DecodeBenchmark {
             return cachedPositions == 0 ? "" : "; decoding after " + cachedPositions + " cached positions";
         }
 
+        /**
+         * KV-cache bytes a timed step reads, averaged over the timed steps: keys and values (fp32,
+         * as every decoder here stores them) of the positions it attends, in every layer. Small
+         * from position 0; deep into a context it rivals the weights (llama2-7b at 4000 positions:
+         * 4.2 GB against 13.2 GB of fp16 weights).
+         */
+        public long cacheBytesPerToken(LlamaConfig config) {
+            double meanPositions = cachedPositions + warmUp + (tokens + 1) / 2.0;
+            return Math.round(meanPositions * 2.0 * config.nLayers() * config.kvDim() * Float.BYTES);
+        }
+
         /** Positions a decoder needs: the cached context, the warm-up and the timed steps. */
         public int contextLength() {
             return cachedPositions + warmUp + tokens + 1;
@@ -125,13 +137,13 @@ public final class DecodeBenchmark {
 
     /** One timed configuration. NaN where a number does not apply (no profiling on the JVM path). */
     public record Result(String path, boolean capture, int tokens, double msPerToken, double kernelMsPerToken,
-                         double hostOverheadMsPerToken, long weightBytesPerToken, double copyBytesPerSecond) {
+                         double hostOverheadMsPerToken, long bytesPerToken, double copyBytesPerSecond) {
         public double tokensPerSecond() {
             return 1e3 / msPerToken;
         }
 
         public double achievedBytesPerSecond() {
-            return weightBytesPerToken / (msPerToken * 1e-3);
+            return bytesPerToken / (msPerToken * 1e-3);
         }
 
         public double ratioToCopy() {
@@ -151,7 +163,7 @@ public final class DecodeBenchmark {
     }
 
     /** Everything one run measured; {@code prefill} is empty on the JVM path. */
-    public record Report(String model, String weights, String device, long weightBytesPerToken, long copyBytes,
+    public record Report(String model, String weights, String device, long weightBytesPerToken, long cacheBytesPerToken, long copyBytes,
                          double copyBytesPerSecond, int warmUp, int cachedPositions, List<Result> results,
                          List<PrefillResult> prefill) {
         public String toJson() {
@@ -160,6 +172,7 @@ public final class DecodeBenchmark {
             sb.append("  \"weights\": ").append(quote(weights)).append(",\n");
             sb.append("  \"device\": ").append(quote(device)).append(",\n");
             sb.append("  \"weight_bytes_per_token\": ").append(weightBytesPerToken).append(",\n");
+            sb.append("  \"cache_bytes_per_token\": ").append(cacheBytesPerToken).append(",\n");
             sb.append("  \"copy_bytes\": ").append(copyBytes).append(",\n");
             sb.append("  \"copy_bytes_per_second\": ").append(number(copyBytesPerSecond)).append(",\n");
             sb.append("  \"warmup_steps\": ").append(warmUp).append(",\n");
@@ -225,12 +238,15 @@ public final class DecodeBenchmark {
         String weights = describeWeights(model);
         List<Result> results = new ArrayList<>();
         List<PrefillResult> prefill = new ArrayList<>();
-        long bytesPerToken;
+        long weightBytes;
+        long cacheBytes = setup.cacheBytesPerToken(model.config());
+        long bytesPerToken; // weights and KV cache
         out.accept(String.format(Locale.ROOT, "decode %s (%s) on %s%s", modelName, weights, device.describe(), setup.describeContext()));
         out.accept(String.format(Locale.ROOT, "device copy %.2f GB/s (%s)", copy / 1e9, CopyBandwidth.describe(device, copyBytes)));
         out.accept(String.format(Locale.ROOT, "%-26s %8s %8s %8s %7s %10s %10s", "path", "ms/tok", "tok/s", "GB/s", "of copy", "kernel ms", "host ms"));
         if (device.kind() == BackendKind.JVM) {
-            bytesPerToken = jvmWeightBytesPerToken(model);
+            weightBytes = jvmWeightBytesPerToken(model);
+            bytesPerToken = weightBytes + cacheBytes;
             warmUpJvm(model, setup);
             List<HostRounds.Round> rounds = HostRounds.alternate(() -> timedJvmPass(model, setup));
             HostRounds.Round median = HostRounds.median(rounds, bytesPerToken);
@@ -243,7 +259,8 @@ public final class DecodeBenchmark {
             out.accept("attention kernel " + options.attention());
             Pass profiled;
             try (DeviceLlama d = DeviceLlama.create(model, device, options)) {
-                bytesPerToken = d.weightBytesPerToken();
+                weightBytes = d.weightBytesPerToken();
+                bytesPerToken = weightBytes + cacheBytes;
                 // in host RAM the unprofiled pass runs in rounds, each after a copy; elsewhere once, against the copy above
                 List<HostRounds.Round> rounds = CopyBandwidth.runsInHostMemory(device)
                         ? HostRounds.alternate(() -> decode(d, setup, false).wallMs())
@@ -276,8 +293,9 @@ public final class DecodeBenchmark {
                 }
             }
         }
-        out.accept(String.format(Locale.ROOT, "weights read per token: %.1f MB", bytesPerToken / 1e6));
-        return new Report(modelName, weights, device.describe(), bytesPerToken, copyBytes, copy, setup.warmUp(), setup.cachedPositions(),
+        out.accept(String.format(Locale.ROOT, "read per token: %.1f MB of weights, %.1f MB of KV cache (the timed steps' mean)",
+                weightBytes / 1e6, cacheBytes / 1e6));
+        return new Report(modelName, weights, device.describe(), weightBytes, cacheBytes, copyBytes, copy, setup.warmUp(), setup.cachedPositions(),
                 List.copyOf(results), List.copyOf(prefill));
     }
 

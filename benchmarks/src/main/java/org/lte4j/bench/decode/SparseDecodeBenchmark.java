@@ -36,9 +36,9 @@ import org.lte4j.runtime.graph.TaskGraph;
  * target sparsity. Per configuration: ms per token (captured CUDA-graph step where the device
  * captures, else plain) and its ratio to dense; the sparsity measured from the device's active
  * counts (read back in a separate profiled, uncaptured pass on its own instance, since reading
- * them syncs and a captured step has no per-kernel times); the weight bytes a
- * token actually reads (attention, output, routers and the active experts' rows) and the
- * bandwidth achieved on them; the FFN block alone (a plan of every layer's FFN on a fixed input,
+ * them syncs and a captured step has no per-kernel times); the bytes a token actually reads
+ * (attention, output, routers, the active experts' rows and the KV cache) and the bandwidth
+ * achieved on them; the FFN block alone (a plan of every layer's FFN on a fixed input,
  * no attention); and the router + compaction kernel time as a share of the token's kernel time.
  * On the {@code jvm} device the JVM models are timed instead ({@link LlamaModel} dense,
  * {@link LteModel} sparse), without kernel profiles.
@@ -54,7 +54,8 @@ public final class SparseDecodeBenchmark {
     /**
      * One configuration. {@code targetSparsity} NaN for dense; NaN where a number does not apply.
      *
-     * @param bytesPerToken      weight bytes a token reads at the measured sparsity
+     * @param bytesPerToken      bytes a token reads at the measured sparsity: weights and KV cache
+     *                           ({@link DecodeBenchmark.Setup#cacheBytesPerToken})
      * @param ffnBlockMs         every layer's FFN block alone, per token
      * @param routerMsPerToken   router logits + compaction kernel time per token (all layers)
      * @param kernelMsPerToken   all kernels of the token step
@@ -125,6 +126,7 @@ public final class SparseDecodeBenchmark {
     private static void runDevice(LlamaModel model, List<float[]> routers, Device device, DecodeBenchmark.Setup setup,
                                   double[] sparsities, double copy, boolean capture, List<Row> rows, Consumer<String> out) {
         int context = setup.contextLength();
+        long cache = setup.cacheBytesPerToken(model.config());
         DecodeOptions opts = setup.options(device, context);
         int layers = model.config().nLayers();
         Row dense;
@@ -136,7 +138,7 @@ public final class SparseDecodeBenchmark {
             Pass timed = decode(d, setup, false, null);
             Pass profiled = denseProfile;
             double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize(), opts.gemv()), opts, capture);
-            dense = new Row("dense", Double.NaN, 0, timed.wallMs, 1, d.weightBytesPerToken(), ffn, 1, Double.NaN,
+            dense = new Row("dense", Double.NaN, 0, timed.wallMs, 1, d.weightBytesPerToken() + cache, ffn, 1, Double.NaN,
                     profiled.kernelMs, copy);
             rows.add(print(out, dense));
             printKernels(out, profiled);
@@ -157,7 +159,7 @@ public final class SparseDecodeBenchmark {
                 try (SparseDeviceLlama sd = SparseDeviceLlama.create(model, experts, threshold, device, opts.withCapture(capture))) {
                     Pass timed = decode(sd.llama(), setup, false, null);
                     SparseFeedForward ffn = sd.feedForward();
-                    long bytes = sd.llama().weightBytesPerToken();
+                    long bytes = sd.llama().weightBytesPerToken() + cache;
                     double active = 0;
                     for (int l = 0; l < layers; l++) {
                         long full = ffn.weightBytes(l, ffn.experts());
@@ -279,7 +281,7 @@ public final class SparseDecodeBenchmark {
                                double copy, List<Row> rows, Consumer<String> out) {
         int layers = model.config().nLayers();
         int dim = model.config().dim();
-        long denseBytes = DecodeBenchmark.jvmWeightBytesPerToken(model);
+        long denseBytes = DecodeBenchmark.jvmWeightBytesPerToken(model) + setup.cacheBytesPerToken(model.config());
         // the JIT warm-up matters as much as the model: timed cold, the dense model that runs first
         // measured slower than the sparse one at sparsity 0 (15.6 against 13.2 ms/token)
         double denseMs = DecodeBenchmark.jvmMsPerToken(model, setup);

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.lte4j.model.device.DeviceLlama;
+import org.lte4j.model.llama.LlamaConfig;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.llama.LlamaState;
 import org.lte4j.model.sampling.Sampler;
@@ -54,6 +55,21 @@ class CachedContextTest {
             try (DeviceLlama d = DeviceLlama.create(model, device, setup.options(device, setup.contextLength()))) {
                 assertEquals(nextAfterPrompt(model), setup.startDecoding(d, d.vocabSize()));
             }
+        }
+    }
+
+    /** The KV-cache bytes of a token, against a step-by-step count of the positions each timed step attends. */
+    @Test
+    void cacheBytesAreTheMeanOfWhatTheTimedStepsAttend() {
+        LlamaConfig c = SyntheticPreset.TINY.config;
+        for (int cached : new int[] {0, CACHED}) {
+            DecodeBenchmark.Setup s = setup(cached);
+            long attended = 0;
+            for (int step = 0; step < s.tokens(); step++) {
+                attended += cached + s.warmUp() + step + 1; // positions 0 .. its own
+            }
+            double perPosition = 2.0 * c.nLayers() * c.kvDim() * Float.BYTES; // a key and a value, fp32, every layer
+            assertEquals(Math.round(attended * perPosition / s.tokens()), s.cacheBytesPerToken(c), "context " + cached);
         }
     }
 
