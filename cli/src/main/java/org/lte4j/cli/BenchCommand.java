@@ -36,7 +36,7 @@ final class BenchCommand implements Subcommand {
     @Override
     public String usage() {
         return "--model PATH | --synthetic " + String.join("|", SyntheticPreset.names().split(", "))
-                + " [--device SPEC] [--tokens N] [--warmup N] [--context N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position|split-positions] [--layer-steps fused|separate] [--json FILE]"
+                + " [--device SPEC] [--tokens N] [--warmup N] [--context N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position|split-positions|item-per-head] [--layer-steps fused|separate] [--json FILE]"
                 + " [--sparsity 0,0.3,0.5,0.7,0.9 [--plot FILE.svg]]";
     }
 
@@ -156,7 +156,9 @@ final class BenchCommand implements Subcommand {
             case "per-position-item" -> DecodeOptions.AttentionKernel.PER_POSITION_ITEM;
             case "lanes-per-position" -> DecodeOptions.AttentionKernel.LANES_PER_POSITION;
             case "split-positions" -> DecodeOptions.AttentionKernel.SPLIT_POSITIONS;
-            default -> throw new Args.UsageException("--attention must be per-position-item, lanes-per-position or split-positions, not '" + s + "'");
+            case "item-per-head" -> DecodeOptions.AttentionKernel.ITEM_PER_HEAD;
+            default -> throw new Args.UsageException("--attention must be per-position-item, lanes-per-position, split-positions or item-per-head, not '"
+                    + s + "'");
         };
     }
 

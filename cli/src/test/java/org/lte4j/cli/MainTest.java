@@ -77,7 +77,7 @@ class MainTest {
         assertTrue(negativeContext.err().contains("context >= 0"), negativeContext.err());
         Run attention = run("bench", "--synthetic", "tiny", "--device", "jvm", "--attention", "flash");
         assertEquals(2, attention.status(), attention.err());
-        assertTrue(attention.err().contains("per-position-item, lanes-per-position or split-positions"), attention.err());
+        assertTrue(attention.err().contains("per-position-item, lanes-per-position, split-positions or item-per-head"), attention.err());
     }
 
     @Test

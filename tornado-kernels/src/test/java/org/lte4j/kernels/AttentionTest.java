@@ -37,7 +37,9 @@ class AttentionTest {
     enum Kernel {
         PER_POSITION_ITEM, LANES_PER_POSITION,
         /** Its groups split each head's positions: {@code groups / heads} runs. */
-        SPLIT_POSITIONS;
+        SPLIT_POSITIONS,
+        /** One item per head, no barriers (the grid's groups of one item). */
+        ITEM_PER_HEAD;
 
         Task task(KernelContext ctx, FloatArray query, FloatArray keyCache, FloatArray valueCache, FloatArray scores, FloatArray out,
                   IntArray position, int heads, int kvHeads, int headDim, int context, int groups) {
@@ -51,6 +53,8 @@ class AttentionTest {
                         scores, out, position, heads, kvHeads, headDim, context));
                 case SPLIT_POSITIONS -> Task.of("attend", () -> Attention.attendOneQuerySplitPositions(ctx, query, keyCache, valueCache,
                         scores, partials, tickets, out, position, heads, kvHeads, headDim, context, splits));
+                case ITEM_PER_HEAD -> Task.of("attend", () -> Attention.attendOneQueryItemPerHead(query, keyCache, valueCache, scores, out,
+                        position, heads, kvHeads, headDim, context));
             };
         }
     }
@@ -75,7 +79,11 @@ class AttentionTest {
             "SPLIT_POSITIONS,    2, 1, 128, 599, 64, 6, 640",  // three runs of 256 positions (the last one short)
             "SPLIT_POSITIONS,    4, 2, 128, 1100, 256, 16, 1200", // runs of 276 (1101 / 4), llama's head size, GQA
             "SPLIT_POSITIONS,    2, 2, 72, 700, 4, 8, 720",    // JVM-sized group: 4 lanes, runs of 256, the fourth empty
-            "SPLIT_POSITIONS,    4, 1, 160, 300, 128, 4, 320"}) // one run per head; head wider than one chunk of 128 dims
+            "SPLIT_POSITIONS,    4, 1, 160, 300, 128, 4, 320",  // one run per head; head wider than one chunk of 128 dims
+            "ITEM_PER_HEAD,      1, 1, 4, 0, 1, 1, 40",        // a single position; head narrower than the eight sums
+            "ITEM_PER_HEAD,      8, 2, 48, 29, 1, 8, 40",      // GQA 4:1
+            "ITEM_PER_HEAD,      6, 3, 20, 39, 1, 3, 40",      // fewer items than heads; 20 dims: eight-sum tail of four
+            "ITEM_PER_HEAD,      2, 1, 128, 599, 1, 2, 600"})  // long context, llama's head size
     void attentionMatchesScalarSoftmaxOverCache(Kernel kernel, int heads, int kvHeads, int headDim, int pos, int local, int groups, int context) {
         int kvDim = kvHeads * headDim;
         RandomArrays r = new RandomArrays(heads * 100L + pos);

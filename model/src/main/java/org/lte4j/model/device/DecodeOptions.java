@@ -37,7 +37,9 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
          * positions split into runs of at least 256, a work-group each, combined by the head's
          * last group, so a long context streams through every SM instead of one per head.
          */
-        SPLIT_POSITIONS
+        SPLIT_POSITIONS,
+        /** {@code attendOneQueryItemPerHead}: one work-item walks a head, no barriers (CPU OpenCL). */
+        ITEM_PER_HEAD
     }
 
     /** How a GEMV's rows spread over the device: the MatVec variants, same result, different grid. */
@@ -82,9 +84,10 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         int vectorLocal = gpu ? deviceMax : Math.min(local, deviceMax); // GPUs: the largest group
         // Lanes per position measured faster on the H200 (0.53 against 0.60 ms/token, llama2-7b,
         // same process), and split over runs of positions it keeps every SM streaming a long
-        // context (4000 cached positions: 6.3 against 8.7 ms/token); on CPUs its two barriers per
-        // 16 positions at small groups cost more.
-        AttentionKernel attention = gpu ? AttentionKernel.SPLIT_POSITIONS : AttentionKernel.PER_POSITION_ITEM;
+        // context (4000 cached positions: 6.3 against 8.7 ms/token). On CPUs an item per head,
+        // barrier-free: PoCL at 1000 cached positions 4.4 against 10.8 ms/token of attention for
+        // llama-110m (the work-group kernel's item per position), and faster at position 0 too.
+        AttentionKernel attention = gpu ? AttentionKernel.SPLIT_POSITIONS : AttentionKernel.ITEM_PER_HEAD;
         // PoCL runs the barrier-free GEMVs 3-5x faster than the work-group ones (llama-110m shapes,
         // docs/PERF.md); the fused layer kernels are work-group kernels, so CPUs run the steps apart
         boolean cpuOpenCl = device.kind() == BackendKind.OPENCL && !gpu;

@@ -356,7 +356,11 @@ public final class DeviceLlama implements AutoCloseable {
         int headDim = config.headDim();
         int context = maxContext;
         KernelContext ctx = new KernelContext();
-        return switch (options.attention()) {
+        // a head wider than the item-per-head kernel's private sums takes the work-group kernel
+        boolean fitsOneItem = headDim <= Attention.MAX_ITEM_HEAD_DIM;
+        DecodeOptions.AttentionKernel kernel = options.attention() == DecodeOptions.AttentionKernel.ITEM_PER_HEAD && !fitsOneItem
+                ? DecodeOptions.AttentionKernel.PER_POSITION_ITEM : options.attention();
+        return switch (kernel) {
             case PER_POSITION_ITEM -> Task.of(name, () -> Attention.attendOneQuery(ctx, query, keys, values, scratch, out, pos,
                     heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * local, local));
             // the largest group: a head's positions are its rows' serial rounds (32 lanes each), so
@@ -364,6 +368,9 @@ public final class DeviceLlama implements AutoCloseable {
             // fills 32 of the H200's 132 SMs, and each round is a dependent trip to memory)
             case LANES_PER_POSITION -> Task.of(name, () -> Attention.attendOneQueryLanesPerPosition(ctx, query, keys, values, scratch, out, pos,
                     heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * vectorLocal, vectorLocal));
+            // one item per group: PoCL runs a group on one thread, so the heads spread over its threads
+            case ITEM_PER_HEAD -> Task.of(name, () -> Attention.attendOneQueryItemPerHead(query, keys, values, scratch, out, pos, heads,
+                    kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads, 1));
             case SPLIT_POSITIONS -> {
                 FloatArray partials = attentionPartials;
                 IntArray tickets = attentionTickets;

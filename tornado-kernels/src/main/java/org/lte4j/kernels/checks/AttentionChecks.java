@@ -73,6 +73,22 @@ final class AttentionChecks {
                     // scores are dot products of 48 terms below 1 (error ~1e-6); outputs are convex combinations of values in [-1, 1]
                     return prepared(t, 1e-5, List.of(query, keyCache, valueCache, position), out);
                 }),
+                Check.of(Attention.class, "attendOneQueryItemPerHead", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int heads = HEADS;
+                    int kvHeads = KV_HEADS;
+                    int headDim = HEAD_DIM;
+                    int context = 300;
+                    FloatArray query = r.floats(heads * headDim);
+                    FloatArray keyCache = r.floats(context * kvHeads * headDim);
+                    FloatArray valueCache = r.floats(context * kvHeads * headDim);
+                    FloatArray scores = new FloatArray(heads * context);
+                    FloatArray out = new FloatArray(heads * headDim);
+                    IntArray position = IntArray.of(280);
+                    Task t = Task.of("attendOneQueryItemPerHead", () -> Attention.attendOneQueryItemPerHead(query, keyCache, valueCache,
+                            scores, out, position, heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads, 1));
+                    return prepared(t, 1e-5, List.of(query, keyCache, valueCache, position), out);
+                }),
                 Check.of(Attention.class, "attendOneQuerySplitPositions", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int heads = HEADS;
