@@ -153,61 +153,70 @@ public final class Attention {
                                                  FloatArray out, IntArray position, int heads, int kvHeads, int headDim,
                                                  int contextLength) {
         for (@Parallel int h = 0; h < heads; h++) {
-            float[] acc = new float[MAX_ITEM_HEAD_DIM];
-            int positions = position.get(0) + 1;
-            int kvDim = kvHeads * headDim;
-            long q0 = (long) h * headDim;
-            long kvOffset = (long) (h / (heads / kvHeads)) * headDim;
-            long scoreBase = (long) h * contextLength;
-            float scale = 1f / (float) Math.sqrt((float) headDim);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int p = 0; p < positions; p++) {
-                long k0 = (long) p * kvDim + kvOffset;
-                float s0 = 0f;
-                float s1 = 0f;
-                float s2 = 0f;
-                float s3 = 0f;
-                float s4 = 0f;
-                float s5 = 0f;
-                float s6 = 0f;
-                float s7 = 0f;
-                int d = 0;
-                for (; d + 8 <= headDim; d += 8) {
-                    s0 += query.get(q0 + d) * keyCache.get(k0 + d);
-                    s1 += query.get(q0 + d + 1) * keyCache.get(k0 + d + 1);
-                    s2 += query.get(q0 + d + 2) * keyCache.get(k0 + d + 2);
-                    s3 += query.get(q0 + d + 3) * keyCache.get(k0 + d + 3);
-                    s4 += query.get(q0 + d + 4) * keyCache.get(k0 + d + 4);
-                    s5 += query.get(q0 + d + 5) * keyCache.get(k0 + d + 5);
-                    s6 += query.get(q0 + d + 6) * keyCache.get(k0 + d + 6);
-                    s7 += query.get(q0 + d + 7) * keyCache.get(k0 + d + 7);
-                }
-                for (; d < headDim; d++) {
-                    s0 += query.get(q0 + d) * keyCache.get(k0 + d);
-                }
-                float score = (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) * scale;
-                scores.set(scoreBase + p, score);
-                max = Math.max(max, score);
+            float[] sums = new float[MAX_ITEM_HEAD_DIM];
+            attendHeadInOneItem(sums, query, (long) h * headDim, keyCache, valueCache, (long) (h / (heads / kvHeads)) * headDim,
+                    kvHeads * headDim, scores, (long) h * contextLength, position.get(0) + 1, headDim, out);
+        }
+    }
+
+    /**
+     * One query head at {@code query[q0 ..]} over cache positions {@code 0 .. positions - 1} by a
+     * single work-item, into {@code out[q0 ..]}: the scores (kept from {@code scoreBase} in
+     * {@code scores}) with eight partial sums over consecutive dimensions, the softmax, then the
+     * value sums in the private {@code sums} (at least headDim floats). Shared by the decode
+     * ({@link #attendOneQueryItemPerHead}) and the prompt batch
+     * ({@link BatchAttention#attendCausalItemPerHead}), so a prompt token's output is decode's.
+     */
+    static void attendHeadInOneItem(float[] sums, FloatArray query, long q0, FloatArray keyCache, FloatArray valueCache, long kvOffset,
+                                    int kvDim, FloatArray scores, long scoreBase, int positions, int headDim, FloatArray out) {
+        float scale = 1f / (float) Math.sqrt((float) headDim);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p < positions; p++) {
+            long k0 = (long) p * kvDim + kvOffset;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            float s4 = 0f;
+            float s5 = 0f;
+            float s6 = 0f;
+            float s7 = 0f;
+            int d = 0;
+            for (; d + 8 <= headDim; d += 8) {
+                s0 += query.get(q0 + d) * keyCache.get(k0 + d);
+                s1 += query.get(q0 + d + 1) * keyCache.get(k0 + d + 1);
+                s2 += query.get(q0 + d + 2) * keyCache.get(k0 + d + 2);
+                s3 += query.get(q0 + d + 3) * keyCache.get(k0 + d + 3);
+                s4 += query.get(q0 + d + 4) * keyCache.get(k0 + d + 4);
+                s5 += query.get(q0 + d + 5) * keyCache.get(k0 + d + 5);
+                s6 += query.get(q0 + d + 6) * keyCache.get(k0 + d + 6);
+                s7 += query.get(q0 + d + 7) * keyCache.get(k0 + d + 7);
             }
-            float sum = 0f;
-            for (int p = 0; p < positions; p++) {
-                float e = (float) Math.exp(scores.get(scoreBase + p) - max);
-                scores.set(scoreBase + p, e);
-                sum += e;
+            for (; d < headDim; d++) {
+                s0 += query.get(q0 + d) * keyCache.get(k0 + d);
             }
+            float score = (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) * scale;
+            scores.set(scoreBase + p, score);
+            max = Math.max(max, score);
+        }
+        float sum = 0f;
+        for (int p = 0; p < positions; p++) {
+            float e = (float) Math.exp(scores.get(scoreBase + p) - max);
+            scores.set(scoreBase + p, e);
+            sum += e;
+        }
+        for (int d = 0; d < headDim; d++) {
+            sums[d] = 0f;
+        }
+        for (int p = 0; p < positions; p++) {
+            float w = scores.get(scoreBase + p);
+            long v0 = (long) p * kvDim + kvOffset;
             for (int d = 0; d < headDim; d++) {
-                acc[d] = 0f;
+                sums[d] += w * valueCache.get(v0 + d);
             }
-            for (int p = 0; p < positions; p++) {
-                float w = scores.get(scoreBase + p);
-                long v0 = (long) p * kvDim + kvOffset;
-                for (int d = 0; d < headDim; d++) {
-                    acc[d] += w * valueCache.get(v0 + d);
-                }
-            }
-            for (int d = 0; d < headDim; d++) {
-                out.set(q0 + d, acc[d] / sum);
-            }
+        }
+        for (int d = 0; d < headDim; d++) {
+            out.set(q0 + d, sums[d] / sum);
         }
     }
 

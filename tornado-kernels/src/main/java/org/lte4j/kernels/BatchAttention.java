@@ -60,4 +60,27 @@ public final class BatchAttention {
                     (h / queriesPerKv) * headDim, kvDim, scores, (long) item * contextLength, start + t + 1, headDim, scale, out);
         }
     }
+
+    /**
+     * {@link #attendCausal} with one work-item per (token, head) pair and no barriers, as
+     * {@link Attention#attendOneQueryItemPerHead} for decode (CPU OpenCL; the same arithmetic, so
+     * a prompt token's output is exactly decode's): item {@code t * heads + h} of the
+     * {@code batch * heads} the loop covers, pairs of tokens past {@code span[1]} doing nothing.
+     * {@code headDim} at most {@link Attention#MAX_ITEM_HEAD_DIM}; {@code scores} as for
+     * {@link #attendCausal}. Grid: any 1-D (one item per group spreads the pairs over PoCL's threads).
+     */
+    public static void attendCausalItemPerHead(FloatArray queries, FloatArray keyCache, FloatArray valueCache, FloatArray scores,
+                                               FloatArray out, IntArray span, int heads, int kvHeads, int headDim, int contextLength,
+                                               int batch) {
+        for (@Parallel int item = 0; item < batch * heads; item++) {
+            float[] sums = new float[Attention.MAX_ITEM_HEAD_DIM];
+            int t = item / heads;
+            if (t < span.get(1)) {
+                int h = item - t * heads;
+                Attention.attendHeadInOneItem(sums, queries, (long) item * headDim, keyCache, valueCache,
+                        (long) (h / (heads / kvHeads)) * headDim, kvHeads * headDim, scores, (long) item * contextLength,
+                        span.get(0) + t + 1, headDim, out);
+            }
+        }
+    }
 }

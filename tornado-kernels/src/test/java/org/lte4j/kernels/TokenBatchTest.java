@@ -277,6 +277,46 @@ class TokenBatchTest {
         }
     }
 
+    /**
+     * The item-per-head batch kernel: token b of the batch equals the item-per-head decode kernel
+     * at position start + b bit for bit (the same per-item arithmetic), and the rows of tokens
+     * past the valid ones stay untouched.
+     */
+    @ParameterizedTest(name = "heads={0} kvHeads={1} headDim={2} start={3} valid={4}")
+    @CsvSource({"1, 1, 4, 0, 1", "8, 2, 48, 20, 5", "4, 4, 32, 0, 7", "6, 3, 20, 30, 3"})
+    void attendCausalItemPerHeadIsDecodeAttentionPerToken(int heads, int kvHeads, int headDim, int start, int valid) {
+        int batch = 8;
+        int context = 40;
+        int kvDim = kvHeads * headDim;
+        int qDim = heads * headDim;
+        RandomArrays r = new RandomArrays(heads * 37L + start);
+        FloatArray queries = r.floats(batch * qDim);
+        FloatArray keyCache = r.floats(context * kvDim);
+        FloatArray valueCache = r.floats(context * kvDim);
+        FloatArray scores = new FloatArray(batch * heads * context);
+        float untouched = 7.25f;
+        FloatArray out = new FloatArray(batch * qDim);
+        out.fill(untouched);
+        IntArray span = IntArray.of(start, valid);
+        JvmRun.execute(Task.of("attend", () -> BatchAttention.attendCausalItemPerHead(queries, keyCache, valueCache, scores, out, span,
+                heads, kvHeads, headDim, context, batch)).withGrid(WorkerGrid.of(batch * heads, 1)));
+        for (int b = 0; b < batch; b++) {
+            FloatArray q = new FloatArray(qDim);
+            MemorySegment.copy(queries.segment(), 4L * b * qDim, q.segment(), 0, 4L * qDim);
+            FloatArray expected = new FloatArray(qDim);
+            expected.fill(untouched);
+            if (b < valid) {
+                FloatArray s = new FloatArray(heads * context);
+                IntArray position = IntArray.of(start + b);
+                JvmRun.execute(Task.of("one", () -> Attention.attendOneQueryItemPerHead(q, keyCache, valueCache, s, expected, position,
+                        heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads, 1)));
+            }
+            for (int i = 0; i < qDim; i++) {
+                assertEquals(Float.floatToIntBits(expected.get(i)), Float.floatToIntBits(out.get(b * qDim + i)), "token " + b + " [" + i + "]");
+            }
+        }
+    }
+
     @Test
     void addToEachTokenAndCopyLastToken() {
         int n = 10;

@@ -84,6 +84,8 @@ public final class DeviceLlama implements AutoCloseable {
     private final FloatArray attOut; // [qDim]
     private final FloatArray proj;   // attention or FFN output [dim]
     private final FloatArray scores; // [nHeads * maxContext]
+    /** The decode attention kernel: the options', unless a head is too wide for the item-per-head kernel. */
+    private final DecodeOptions.AttentionKernel attentionKernel;
     /** Position runs per head of the split attention kernel: one per 256 cached positions, at most {@link #MAX_ATTENTION_SPLITS}. */
     private final int attentionSplits;
     private final FloatArray attentionPartials; // [nHeads * attentionSplits * (headDim + 2)]
@@ -125,6 +127,9 @@ public final class DeviceLlama implements AutoCloseable {
         attOut = new FloatArray(c.qDim());
         proj = new FloatArray(c.dim());
         scores = new FloatArray((long) c.nHeads() * maxContext);
+        // a head wider than the item-per-head kernel's private sums takes the work-group kernel
+        attentionKernel = options.attention() == DecodeOptions.AttentionKernel.ITEM_PER_HEAD && c.headDim() > Attention.MAX_ITEM_HEAD_DIM
+                ? DecodeOptions.AttentionKernel.PER_POSITION_ITEM : options.attention();
         attentionSplits = Math.clamp((maxContext + Attention.MIN_RUN - 1) / Attention.MIN_RUN, 1, MAX_ATTENTION_SPLITS);
         attentionPartials = new FloatArray((long) c.nHeads() * attentionSplits * (c.headDim() + 2));
         attentionTickets = new IntArray(c.nHeads());
@@ -145,7 +150,8 @@ public final class DeviceLlama implements AutoCloseable {
         graphs.add(output);
         int decodeGraphs = graphs.size();
         this.prefill = prefillBatch == 0 ? null
-                : new DevicePrefill(model, weights, prefillBatch, local, vectorLocal, options.gemv(), maxContext, keyCache, valueCache, x);
+                : new DevicePrefill(model, weights, prefillBatch, local, vectorLocal, options.gemv(),
+                        attentionKernel == DecodeOptions.AttentionKernel.ITEM_PER_HEAD, maxContext, keyCache, valueCache, x);
         if (prefill != null) {
             graphs.addAll(prefill.graphs());
         }
@@ -356,11 +362,7 @@ public final class DeviceLlama implements AutoCloseable {
         int headDim = config.headDim();
         int context = maxContext;
         KernelContext ctx = new KernelContext();
-        // a head wider than the item-per-head kernel's private sums takes the work-group kernel
-        boolean fitsOneItem = headDim <= Attention.MAX_ITEM_HEAD_DIM;
-        DecodeOptions.AttentionKernel kernel = options.attention() == DecodeOptions.AttentionKernel.ITEM_PER_HEAD && !fitsOneItem
-                ? DecodeOptions.AttentionKernel.PER_POSITION_ITEM : options.attention();
-        return switch (kernel) {
+        return switch (attentionKernel) {
             case PER_POSITION_ITEM -> Task.of(name, () -> Attention.attendOneQuery(ctx, query, keys, values, scratch, out, pos,
                     heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(heads * local, local));
             // the largest group: a head's positions are its rows' serial rounds (32 lanes each), so

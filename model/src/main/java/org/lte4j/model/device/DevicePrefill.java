@@ -58,6 +58,7 @@ public final class DevicePrefill implements AutoCloseable {
     private final int matMulLocal;
     private final DecodeOptions.GemvSplit gemv;
     private final int vectorLocal;
+    private final boolean attentionItemPerHead;
     private final int maxContext;
     private final FloatArray[] keyCache;
     private final FloatArray[] valueCache;
@@ -94,12 +95,16 @@ public final class DevicePrefill implements AutoCloseable {
      * @param gemv        the decode's GEMV split: with {@link DecodeOptions.GemvSplit#ITEM_PER_ROW}
      *                    (CPU OpenCL) the matmuls run an item per row over the decode's own arrays
      *                    ({@code BatchMatMul....RowPerItem}), else a work-group per row
+     * @param attentionItemPerHead whether attention runs an item per (token, head) pair, as the
+     *                    decode's {@link DecodeOptions.AttentionKernel#ITEM_PER_HEAD} (CPUs), else a
+     *                    work-group per pair
      * @param keyCache    the decode's key cache per layer ({@code maxContext * kvDim} floats each)
      * @param valueCache  the decode's value cache per layer
      * @param residual    the decode's residual vector ({@code dim} floats) that its output graph reads
      */
     public DevicePrefill(LlamaModel model, DeviceWeights weights, int batch, int local, int vectorLocal, DecodeOptions.GemvSplit gemv,
-                         int maxContext, FloatArray[] keyCache, FloatArray[] valueCache, FloatArray residual) {
+                         boolean attentionItemPerHead, int maxContext, FloatArray[] keyCache, FloatArray[] valueCache,
+                         FloatArray residual) {
         if (batch < 1 || batch > BatchMatMul.MAX_BATCH) {
             throw new IllegalArgumentException("prefill batch must be in 1.." + BatchMatMul.MAX_BATCH + ", was " + batch);
         }
@@ -111,6 +116,7 @@ public final class DevicePrefill implements AutoCloseable {
         this.matMulLocal = Math.min(local, BatchMatMul.MAX_LOCAL_SIZE);
         this.vectorLocal = vectorLocal;
         this.gemv = Objects.requireNonNull(gemv, "gemv");
+        this.attentionItemPerHead = attentionItemPerHead;
         this.maxContext = maxContext;
         this.keyCache = keyCache.clone();
         this.valueCache = valueCache.clone();
@@ -360,6 +366,11 @@ public final class DevicePrefill implements AutoCloseable {
         int kvHeads = config.nKvHeads();
         int headDim = config.headDim();
         int context = maxContext;
+        if (attentionItemPerHead) { // one item per group: PoCL spreads the (token, head) pairs over its threads
+            int tokensPerBatch = batch;
+            return Task.of(name, () -> BatchAttention.attendCausalItemPerHead(queries, keys, values, scratch, out, s, heads, kvHeads, headDim,
+                    context, tokensPerBatch)).withGrid(WorkerGrid.of(batch * heads, 1));
+        }
         KernelContext ctx = new KernelContext();
         return Task.of(name, () -> BatchAttention.attendCausal(ctx, queries, keys, values, scratch, out, s, heads, kvHeads, headDim, context))
                 .withGrid(WorkerGrid.of(batch * heads * local, local));

@@ -242,6 +242,24 @@ final class TokenBatchChecks {
                             heads, kvHeads, headDim, context)).withGrid(WorkerGrid.of(16 * 16, 16));
                     // scores are dot products of 48 terms below 1 (error ~1e-6); outputs are convex combinations of values in [-1, 1]
                     return prepared(t, 1e-5, List.of(queries, keyCache, valueCache, span), out);
+                }),
+                Check.of(BatchAttention.class, "attendCausalItemPerHead", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int heads = HEADS;
+                    int kvHeads = KV_HEADS;
+                    int headDim = HEAD_DIM;
+                    int context = CONTEXT;
+                    int batch = BATCH;
+                    FloatArray queries = r.floats(batch * heads * headDim);
+                    FloatArray keyCache = r.floats(context * kvHeads * headDim);
+                    FloatArray valueCache = r.floats(context * kvHeads * headDim);
+                    FloatArray scores = new FloatArray(batch * heads * context);
+                    FloatArray out = r.floats(batch * heads * headDim);
+                    IntArray span = span();
+                    Task t = Task.of("attendCausalItemPerHead", () -> BatchAttention.attendCausalItemPerHead(queries, keyCache, valueCache,
+                            scores, out, span, heads, kvHeads, headDim, context, batch)).withGrid(WorkerGrid.of(batch * heads, 1));
+                    // the pairs of tokens past span[1] leave their rows of out as they were
+                    return prepared(t, 1e-5, List.of(queries, keyCache, valueCache, span, out), out);
                 }));
     }
 }
