@@ -162,7 +162,7 @@ public final class Attention {
     /**
      * One query head at {@code query[q0 ..]} over cache positions {@code 0 .. positions - 1} by a
      * single work-item, into {@code out[q0 ..]}: the scores (kept from {@code scoreBase} in
-     * {@code scores}) with eight partial sums over consecutive dimensions, the softmax, then the
+     * {@code scores}) by {@link MatVec#rowDotF32}, the softmax, then the
      * value sums in the private {@code sums} (at least headDim floats). Shared by the decode
      * ({@link #attendOneQueryItemPerHead}) and the prompt batch
      * ({@link BatchAttention#attendCausalItemPerHead}), so a prompt token's output is decode's.
@@ -172,30 +172,8 @@ public final class Attention {
         float scale = 1f / (float) Math.sqrt((float) headDim);
         float max = Float.NEGATIVE_INFINITY;
         for (int p = 0; p < positions; p++) {
-            long k0 = (long) p * kvDim + kvOffset;
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            float s4 = 0f;
-            float s5 = 0f;
-            float s6 = 0f;
-            float s7 = 0f;
-            int d = 0;
-            for (; d + 8 <= headDim; d += 8) {
-                s0 += query.get(q0 + d) * keyCache.get(k0 + d);
-                s1 += query.get(q0 + d + 1) * keyCache.get(k0 + d + 1);
-                s2 += query.get(q0 + d + 2) * keyCache.get(k0 + d + 2);
-                s3 += query.get(q0 + d + 3) * keyCache.get(k0 + d + 3);
-                s4 += query.get(q0 + d + 4) * keyCache.get(k0 + d + 4);
-                s5 += query.get(q0 + d + 5) * keyCache.get(k0 + d + 5);
-                s6 += query.get(q0 + d + 6) * keyCache.get(k0 + d + 6);
-                s7 += query.get(q0 + d + 7) * keyCache.get(k0 + d + 7);
-            }
-            for (; d < headDim; d++) {
-                s0 += query.get(q0 + d) * keyCache.get(k0 + d);
-            }
-            float score = (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) * scale;
+            // eight partial sums over consecutive dimensions, as the CPU GEMVs (products commute: the same floats)
+            float score = MatVec.rowDotF32(keyCache, (long) p * kvDim + kvOffset, query, q0, headDim) * scale;
             scores.set(scoreBase + p, score);
             max = Math.max(max, score);
         }
