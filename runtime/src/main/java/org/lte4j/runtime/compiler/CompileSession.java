@@ -19,10 +19,13 @@ final class CompileSession {
     final Map<Integer, Object> specialisations;
     final List<IrFunction> helpers = new ArrayList<>();
     private final Map<String, String> helperNames = new HashMap<>();
+    private final Set<String> helpersWithBarriers = new HashSet<>();
     private final Set<String> functionNames = new HashSet<>();
     final Deque<String> inProgress = new ArrayDeque<>();
     boolean usesContext;
     boolean usesBarrier;
+    /** Barriers translated so far, in the kernel and every helper: whether a helper has one is whether this grew while it was translated. */
+    int barriers;
 
     CompileSession(ClassFiles classes, Map<Integer, Object> specialisations) {
         this.classes = classes;
@@ -43,8 +46,16 @@ final class CompileSession {
         return helperNames.get(key);
     }
 
-    void registerHelper(String key, String name) {
+    void registerHelper(String key, String name, boolean hasBarrier) {
         helperNames.put(key, name);
+        if (hasBarrier) {
+            helpersWithBarriers.add(key);
+        }
+    }
+
+    /** Whether the helper registered under {@code key} (or one it calls) has a work-group barrier. */
+    boolean hasBarrier(String key) {
+        return helpersWithBarriers.contains(key);
     }
 
     static String sanitise(String s) {

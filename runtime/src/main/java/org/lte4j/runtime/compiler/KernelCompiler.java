@@ -51,7 +51,7 @@ import org.lte4j.runtime.api.MaxWorkGroupSize;
  */
 public final class KernelCompiler {
     /** Bumped whenever the generated code changes for the same input, to invalidate disk caches. */
-    private static final String COMPILER_VERSION = "lte4j-kernel-compiler-3";
+    private static final String COMPILER_VERSION = "lte4j-kernel-compiler-4";
 
     private KernelCompiler() {
     }

@@ -960,7 +960,10 @@ final class MethodTranslator {
                     Expr receiver = pop();
                     Intrinsics.Result r = Intrinsics.instanceCall(owner, name, desc, receiver, args, site, kernel);
                     if (r.usesContext()) session.usesContext = true;
-                    if (r.usesBarrier()) session.usesBarrier = true;
+                    if (r.usesBarrier()) {
+                        session.usesBarrier = true;
+                        session.barriers++;
+                    }
                     if (r.localArray() != null) {
                         Expr.ArrayRef ref = arrays.computeIfAbsent(bci, b -> new Expr.ArrayRef("local" + localArrays++,
                                 r.localArray(), r.localArray().length()));
@@ -1011,7 +1014,10 @@ final class MethodTranslator {
                 throw fail(bci, "call to " + display + desc, "helpers may only return primitives or void");
             }
             String fn = session.helperName(key);
-            if (fn == null) {
+            // A helper with a barrier gets a copy per call site: PoCL 3.1 gave wrong results for a
+            // kernel that called one such function twice (GroupReduce.sumFourInPlace in
+            // ExpertsPipelined), and right ones with two functions of the same body.
+            if (fn == null || session.hasBarrier(key)) {
                 ClassFiles.LoadedMethod callee = session.classes.method(owner, name, desc).orElseThrow(() ->
                         fail(bci, "call to " + display + desc, "the class file of the callee cannot be read, or the method has no code"));
                 if (!callee.method().flags().has(AccessFlag.STATIC)) {
@@ -1019,13 +1025,14 @@ final class MethodTranslator {
                 }
                 fn = session.uniqueFunctionName(display.replace('$', '_'));
                 session.inProgress.push(owner + "." + name + desc);
+                int barriersBefore = session.barriers;
                 try {
                     IrFunction f = new MethodTranslator(session, callee, false, types, fn).translate();
                     session.helpers.add(f);
                 } finally {
                     session.inProgress.pop();
                 }
-                session.registerHelper(key, fn);
+                session.registerHelper(key, fn, session.barriers > barriersBefore);
             }
             spillMemoryReads();
             List<Expr> cArgs = new ArrayList<>();

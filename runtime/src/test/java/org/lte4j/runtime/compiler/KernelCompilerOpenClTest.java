@@ -237,6 +237,29 @@ class KernelCompilerOpenClTest {
         Kernels.assertClose(groupSums(in, n, groups, local), Kernels.floats(partial), 1e-5f, 1e-5f, "group sums");
     }
 
+    /**
+     * A barrier helper called twice becomes two functions (PoCL 3.1 computed wrong sums with one
+     * function called twice), a helper without barriers stays one; the sums match a scalar loop.
+     */
+    @Test
+    void barrierHelperCalledTwiceIsCopiedPerCallSite() {
+        int n = 1000, local = 64, groups = 16;
+        FloatArray in = randomFloats(n, 1f);
+        FloatArray sums = new FloatArray(2 * groups);
+        GeneratedKernel k = compile("sumAndSquaresOfGroups");
+        assertTrue(k.source().contains("TestKernels_groupSum(") && k.source().contains("TestKernels_groupSum_2("), k.source());
+        assertFalse(k.source().contains("TestKernels_groupSum_3("), k.source());
+        assertTrue(k.source().contains("TestKernels_valueOrZero("), k.source());
+        assertFalse(k.source().contains("TestKernels_valueOrZero_2("), "a helper without barriers is shared: " + k.source());
+        ClRunner.get().run(k, new Object[]{new KernelContext(), in, sums, n}, local * groups, 1, local, 0);
+        float[] expected = new float[2 * groups];
+        for (int i = 0; i < n; i++) {
+            expected[2 * (i / local)] += in.get(i);
+            expected[2 * (i / local) + 1] += in.get(i) * in.get(i);
+        }
+        Kernels.assertClose(expected, Kernels.floats(sums), 1e-5f, 1e-5f, "sums and sums of squares");
+    }
+
     @Test
     void specialisedLocalArraySize() {
         int n = 700, local = 32, groups = 22;

@@ -269,6 +269,41 @@ public final class TestKernels {
         }
     }
 
+    /**
+     * Two work-group sums through one barrier helper called twice (and one helper without barriers, twice): sums[2 * group] of the inputs,
+     * sums[2 * group + 1] of their squares. L at most 64.
+     */
+    public static void sumAndSquaresOfGroups(KernelContext ctx, FloatArray in, FloatArray sums, int n) {
+        float[] scratch = ctx.allocateFloatLocalArray(64);
+        int gid = ctx.globalIdx;
+        float sum = groupSum(ctx, scratch, valueOrZero(in, gid, n));
+        float squares = groupSum(ctx, scratch, square(valueOrZero(in, gid, n)));
+        if (ctx.localIdx == 0) {
+            sums.set(2 * ctx.groupIdx, sum);
+            sums.set(2 * ctx.groupIdx + 1, squares);
+        }
+    }
+
+    private static float valueOrZero(FloatArray in, int i, int n) {
+        return i < n ? in.get(i) : 0f;
+    }
+
+    /** The work-group's sum of {@code v}, by a tree in {@code scratch}; every item gets it, and may write scratch again at once. */
+    private static float groupSum(KernelContext ctx, float[] scratch, float v) {
+        int lid = ctx.localIdx;
+        scratch[lid] = v;
+        ctx.localBarrier();
+        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
+            if (lid < stride) {
+                scratch[lid] += scratch[lid + stride];
+            }
+            ctx.localBarrier();
+        }
+        float total = scratch[0];
+        ctx.localBarrier();
+        return total;
+    }
+
     /** Global int and float atomics and a local-memory histogram. */
     public static void atomics(KernelContext ctx, IntArray in, IntArray histogram, FloatArray total, IntArray oldValues, int n) {
         int[] local = ctx.allocateIntLocalArray(8);
