@@ -350,7 +350,7 @@ class SplitRouterAndLaneSumTest {
         return xn;
     }
 
-    static float[] halves(RandomArrays r, int n) {
+    private static float[] halves(RandomArrays r, int n) {
         try (HalfArray h = r.halves(n)) {
             float[] v = new float[n];
             for (int i = 0; i < n; i++) {

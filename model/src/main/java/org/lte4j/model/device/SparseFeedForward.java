@@ -3,7 +3,6 @@ package org.lte4j.model.device;
 import java.util.List;
 
 import org.lte4j.kernels.Experts;
-import org.lte4j.kernels.ExpertsPipelined;
 import org.lte4j.kernels.ExpertsRowPerItem;
 import org.lte4j.kernels.MatVec;
 import org.lte4j.kernels.Router;
@@ -21,9 +20,9 @@ import org.lte4j.runtime.graph.TaskGraph;
 
 /**
  * The LTE sparse FFN on the device (DESIGN.md section 5). In a decoder with fp16 or split Q8_0
- * gate, up and down ({@link #appendNormingAndAddingInto}) the FFN's RMSNorm is folded into the
- * router and the gate/up as the dense layer folds it ({@link org.lte4j.kernels.FusedMatVec}), and
- * a layer is:
+ * gate, up and down ({@link #appendNormingAndAddingInto}) a layer is four launches, the FFN's
+ * RMSNorm folded into the first and the third as the dense layer folds it
+ * ({@link org.lte4j.kernels.FusedMatVec}):
  * <ol>
  *   <li>{@code ffn_norm_router}: router logits of the raw residual times the norm weight, split
  *       over {@link #routerSlices} column slices (one work-group per four experts and slice, so
@@ -33,19 +32,16 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       scaled logit is above the threshold's logit ({@code sigmoid(z) > tau} exactly when
  *       {@code z > ln(tau / (1 - tau))}) listed on the device in ascending order,
  *       {@link Router#compactActiveExpertsOfNormedSlices};</li>
- *   <li>fp16: {@code ffn_norm_gate_up_down_residual}, one launch
- *       ({@link ExpertsPipelined#normedGateUpSiluThenDownActiveF16Pairs}) in which groups compute
- *       {@code silu(gate xn) * up xn} for the listed experts' neurons, one pair each, and the
- *       down's groups add four output rows each into the residual stream, chunk by chunk of the
- *       list as the gate/up finishes it, so the down's reads overlap the gate/up's last ones
- *       instead of waiting for a second launch;</li>
- *   <li>Q8_0: {@code ffn_norm_gate_up} over the list
- *       ({@link Experts#normedGateUpSiluActiveQ8_0SplitWordsFourNeurons}), groups past the list
- *       returning at once (over a list it runs as fast as the dense gate/up over as many neurons,
- *       where a gate/up that routed in every group cost the compaction launch and more,
- *       docs/PERF.md), then {@code ffn_down_residual}: four whole output rows per group over the
- *       listed experts' columns of the model's own matrix, added into the residual stream
- *       ({@link Experts#downActiveQ8_0FourRows}).</li>
+ *   <li>{@code ffn_norm_gate_up}: {@code silu(gate xn) * up xn} for the listed experts' neurons
+ *       only, on the router's weighted input scaled by the norm, groups past the list returning at
+ *       once ({@link Experts#normedGateUpSiluActiveF16Pairs},
+ *       {@link Experts#normedGateUpSiluActiveQ8_0SplitWordsFourNeurons}); over a list it runs as
+ *       fast as the dense gate/up over as many neurons, where a gate/up that routed in every
+ *       group cost the compaction launch and more (docs/PERF.md);</li>
+ *   <li>{@code ffn_down_residual}: four whole output rows per group over the listed experts'
+ *       columns of the model's own matrix, added into the residual stream
+ *       ({@link Experts#downActiveF16PairsFourRows}, {@link Experts#downActiveQ8_0FourRows}); the
+ *       fp16 down reads the list and its first weights before it waits for the gate/up.</li>
  * </ol>
  * Elsewhere (F32, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
  * the decoder has normed) the same router runs with norm weights of 1, then
@@ -97,8 +93,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final FloatArray weightedInput;
     private final IntArray activeIds;
     private final FloatArray hidden;
-    /** The counters of the one-launch fp16 gate/up and down ({@link ExpertsPipelined}), zero between launches. */
-    private final IntArray pipelineSync;
     /** The up products of the item-per-row Q8_0 FFN, which its SwiGLU kernel joins with the gate's in {@link #hidden} (one float elsewhere). */
     private final FloatArray upProducts;
     private final FloatArray partials;
@@ -143,7 +137,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.weightedInput = new FloatArray(dim);
         this.activeIds = new IntArray(expertCount);
         this.hidden = new FloatArray(model.config().hiddenDim());
-        this.pipelineSync = new IntArray(ExpertsPipelined.syncInts(expertCount));
         boolean itemPerRow = split == DecodeOptions.GemvSplit.ITEM_PER_ROW;
         this.upProducts = new FloatArray(itemPerRow ? model.config().hiddenDim() : 1);
         this.partials = new FloatArray((long) maxChunks * dim);
@@ -195,11 +188,10 @@ public final class SparseFeedForward implements DeviceFeedForward {
 
     /**
      * {@code residual += FFN(RMSNorm(residual) * normWeight)} with the norm folded into the
-     * router and the gate/up (see the class comment): three launches for fp16 gate, up and down
-     * with even widths (router, compaction with the norm's scale, the gate/up and down together),
-     * four for split Q8_0 ones (router, compaction, gate/up over the list, down); false,
-     * appending nothing, otherwise (the decoder then norms into a vector and calls
-     * {@link #appendAddingInto}).
+     * router and the gate/up (see the class comment): four launches (the router, the compaction
+     * with the norm's scale, the gate/up over the list, the down) for fp16 gate, up and down with
+     * even widths and for split Q8_0 ones; false, appending nothing, otherwise (the decoder then
+     * norms into a vector and calls {@link #appendAddingInto}).
      */
     @Override
     public boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
@@ -235,16 +227,12 @@ public final class SparseFeedForward implements DeviceFeedForward {
         graph.task(Task.of(l + "ffn_norm_compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, z, slices, min, ids, count,
                         experts, width, eps))
                 .withGrid(WorkerGrid.of(local, local)));
-        if (f16) { // the gate/up and the down in one launch, the down following the list's finished chunks
+        if (f16) {
             IntArray g = gate.packedHalves();
             IntArray u = up.packedHalves();
-            IntArray d = (IntArray) down.data();
-            IntArray sync = pipelineSync;
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d, sync);
-            graph.task(Task.of(l + "ffn_norm_gate_up_down_residual", () -> ExpertsPipelined.normedGateUpSiluThenDownActiveF16Pairs(ctx, g,
-                            u, y, z, slices, experts, eps, ids, count, h, d, residual, sync, width, size))
-                    .withGrid(WorkerGrid.of((experts * size / 2 + (width + 3) / 4) * local, local)));
-            return true;
+            graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluActiveF16Pairs(ctx, g, u, y, z, slices, experts, eps,
+                            ids, count, h, width, size))
+                    .withGrid(WorkerGrid.of(experts * size / 2 * local, local)));
         } else {
             IntArray gq = gate.splitQuants();
             HalfArray gs = gate.splitScales();

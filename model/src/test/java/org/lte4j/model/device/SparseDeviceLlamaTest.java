@@ -160,8 +160,8 @@ class SparseDeviceLlamaTest {
     }
 
     /**
-     * The block with the FFN's RMSNorm folded in, as the decoder appends it: for Q8_0 four tasks
-     * (router, compaction, gate/up, down), for fp16 three (the gate/up and the down in one) that add the
+     * The block with the FFN's RMSNorm folded in, as the decoder appends it: for fp16 and Q8_0
+     * four tasks (router, compaction, gate/up, down) that add the
      * dense FFN of {@code RMSNorm(x) * normWeight} (double, from the stored weights) with the
      * other experts' neurons zeroed into the residual x; for F32 nothing appended (the decoder
      * norms first). Residuals of very different sizes
@@ -214,8 +214,7 @@ class SparseDeviceLlamaTest {
                                 continue;
                             }
                             assertTrue(folded, type + " folds the norm in");
-                            assertEquals(type.equals("F16") ? 3 : 4, g.snapshot().tasks().size(),
-                                    "router, compaction, gate/up, down (fp16: the gate/up and the down in one): " + g.snapshot().tasks());
+                            assertEquals(4, g.snapshot().tasks().size(), "router, compaction, gate/up, down: " + g.snapshot().tasks());
                             g.transferToHost(DataTransferMode.EVERY_EXECUTION, residual);
                             try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
                                 plan.execute();

@@ -89,7 +89,6 @@ final class LteChecks {
                 laneSumCheck("sumDownPartialsAcrossLanes"),
                 laneSumCheck("addDownPartialsAcrossLanes"),
                 normedListedGateUpF16Check(),
-                PipelinedFfnCheck.of(),
                 gateUpSplitWordsCheck("gateUpSiluActiveQ8_0SplitWordsFourNeurons"),
                 gateUpSplitWordsCheck("normedGateUpSiluActiveQ8_0SplitWordsFourNeurons"),
                 balancedDownCheck("downPartialsBalancedF32"),
@@ -322,7 +321,7 @@ final class LteChecks {
      * logits) made positive, about {@code dim / slices} each: a norm scale near 1, as the router
      * leaves them.
      */
-    static FloatArray withSumsOfSquares(FloatArray partialLogits, int slices, int experts, int dim) {
+    private static FloatArray withSumsOfSquares(FloatArray partialLogits, int slices, int experts, int dim) {
         for (int s = 0; s < slices; s++) {
             long at = (long) slices * experts + s;
             partialLogits.set(at, (float) dim / slices * (0.5f + Math.abs(partialLogits.get(at))));

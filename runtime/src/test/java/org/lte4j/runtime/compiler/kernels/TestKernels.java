@@ -275,23 +275,24 @@ public final class TestKernels {
      */
     public static void sumAndSquaresOfGroups(KernelContext ctx, FloatArray in, FloatArray sums, int n) {
         float[] scratch = ctx.allocateFloatLocalArray(64);
+        int lid = ctx.localIdx;
         int gid = ctx.globalIdx;
-        float sum = groupSum(ctx, scratch, valueOrZero(in, gid, n));
-        float squares = groupSum(ctx, scratch, square(valueOrZero(in, gid, n)));
-        if (ctx.localIdx == 0) {
-            sums.set(2 * ctx.groupIdx, sum);
-            sums.set(2 * ctx.groupIdx + 1, squares);
+        scratch[lid] = valueOrZero(in, gid, n);
+        sumInPlace(ctx, scratch);
+        if (lid == 0) {
+            sums.set(2 * ctx.groupIdx, scratch[0]);
+        }
+        ctx.localBarrier();
+        scratch[lid] = square(valueOrZero(in, gid, n));
+        sumInPlace(ctx, scratch);
+        if (lid == 0) {
+            sums.set(2 * ctx.groupIdx + 1, scratch[0]);
         }
     }
 
-    private static float valueOrZero(FloatArray in, int i, int n) {
-        return i < n ? in.get(i) : 0f;
-    }
-
-    /** The work-group's sum of {@code v}, by a tree in {@code scratch}; every item gets it, and may write scratch again at once. */
-    private static float groupSum(KernelContext ctx, float[] scratch, float v) {
+    /** Leaves the work-group's sum of {@code scratch[0 .. L)} in {@code scratch[0]}: a barrier, then a tree with a barrier per level. */
+    private static void sumInPlace(KernelContext ctx, float[] scratch) {
         int lid = ctx.localIdx;
-        scratch[lid] = v;
         ctx.localBarrier();
         for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
             if (lid < stride) {
@@ -299,9 +300,10 @@ public final class TestKernels {
             }
             ctx.localBarrier();
         }
-        float total = scratch[0];
-        ctx.localBarrier();
-        return total;
+    }
+
+    private static float valueOrZero(FloatArray in, int i, int n) {
+        return i < n ? in.get(i) : 0f;
     }
 
     /** Global int and float atomics and a local-memory histogram. */
