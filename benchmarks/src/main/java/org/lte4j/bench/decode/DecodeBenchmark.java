@@ -256,9 +256,9 @@ public final class DecodeBenchmark {
         } else {
             int context = Math.max(setup.contextLength(), PROMPT_TOKENS);
             DecodeOptions options = setup.options(device, context);
-            out.accept("attention kernel " + options.attention());
             Pass profiled;
             try (DeviceLlama d = DeviceLlama.create(model, device, options)) {
+                out.accept("attention kernel " + d.attentionKernel());
                 weightBytes = d.weightBytesPerToken();
                 bytesPerToken = weightBytes + cacheBytes;
                 // in host RAM the unprofiled pass runs in rounds, each after a copy; elsewhere once, against the copy above

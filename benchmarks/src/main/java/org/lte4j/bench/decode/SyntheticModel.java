@@ -40,9 +40,13 @@ public final class SyntheticModel {
 
     /** Matrices in {@code type} (F32, F16, BF16, Q8_0 or Q4_0); norms in fp32 as in every Llama file. */
     public static LlamaModel create(SyntheticPreset preset, GgmlType type, long seed) {
-        LlamaConfig c = preset.config;
-        ModelSource source = new ModelSource(Path.of("synthetic", preset.cliName + "-" + type.name().toLowerCase() + ".seed" + seed),
-                ModelSource.Format.GGUF, Map.of("general.name", "synthetic " + preset.cliName));
+        return create(preset.config, preset.cliName, type, seed);
+    }
+
+    /** {@link #create(SyntheticPreset, GgmlType, long)} of any shape, named {@code name}. */
+    static LlamaModel create(LlamaConfig c, String name, GgmlType type, long seed) {
+        ModelSource source = new ModelSource(Path.of("synthetic", name + "-" + type.name().toLowerCase() + ".seed" + seed),
+                ModelSource.Format.GGUF, Map.of("general.name", "synthetic " + name));
         Arena arena = source.arena();
         long[] stream = {seed * 0x9E3779B97F4A7C15L};
         Tensor embedding = matrix("token_embd.weight", type, c.vocabSize(), c.dim(), ++stream[0], arena);

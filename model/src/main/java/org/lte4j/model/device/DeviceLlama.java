@@ -504,6 +504,11 @@ public final class DeviceLlama implements AutoCloseable {
         return options;
     }
 
+    /** The decode attention kernel that runs: the options', unless a head is too wide for it ({@link #attentionKernel}). */
+    public DecodeOptions.AttentionKernel attentionKernel() {
+        return attentionKernel;
+    }
+
     /** Whether steps after the second replay one captured recording (CUDA graphs). */
     public boolean capturing() {
         return options.capture() && device.supportsCapture();
