@@ -255,8 +255,8 @@ class KernelCompilerOpenClTest {
         ClRunner.get().run(k, new Object[]{new KernelContext(), in, sums, n}, local * groups, 1, local, 0);
         float[] expected = new float[2 * groups];
         for (int i = 0; i < n; i++) {
-            expected[2 * (i / local)] += in.get(i);
-            expected[2 * (i / local) + 1] += in.get(i) * in.get(i);
+            int group = i / local;
+            expected[2 * group + group % 2] += group % 2 == 0 ? in.get(i) : in.get(i) * in.get(i);
         }
         Kernels.assertClose(expected, Kernels.floats(sums), 1e-5f, 1e-5f, "sums and sums of squares");
     }

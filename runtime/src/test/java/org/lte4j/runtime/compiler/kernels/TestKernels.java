@@ -270,32 +270,37 @@ public final class TestKernels {
     }
 
     /**
-     * Two work-group sums through one barrier helper called twice (and one helper without barriers, twice): sums[2 * group] of the inputs,
-     * sums[2 * group + 1] of their squares. L at most 64.
+     * Two work-group sums through one barrier helper called twice (and one helper without barriers, twice): sums[2 * group] of the inputs
+     * in even groups, sums[2 * group + 1] of their squares in odd ones. L at most 64.
      */
     public static void sumAndSquaresOfGroups(KernelContext ctx, FloatArray in, FloatArray sums, int n) {
         float[] scratch = ctx.allocateFloatLocalArray(64);
         int lid = ctx.localIdx;
         int gid = ctx.globalIdx;
+        boolean even = ctx.groupIdx % 2 == 0;
         scratch[lid] = valueOrZero(in, gid, n);
-        sumInPlace(ctx, scratch);
-        if (lid == 0) {
+        sumInPlace(ctx, scratch, even);
+        if (even && lid == 0) {
             sums.set(2 * ctx.groupIdx, scratch[0]);
         }
         ctx.localBarrier();
         scratch[lid] = square(valueOrZero(in, gid, n));
-        sumInPlace(ctx, scratch);
-        if (lid == 0) {
+        sumInPlace(ctx, scratch, !even);
+        if (!even && lid == 0) {
             sums.set(2 * ctx.groupIdx + 1, scratch[0]);
         }
     }
 
-    /** Leaves the work-group's sum of {@code scratch[0 .. L)} in {@code scratch[0]}: a barrier, then a tree with a barrier per level. */
-    private static void sumInPlace(KernelContext ctx, float[] scratch) {
+    /**
+     * With {@code participates} (the same for the whole group), leaves the work-group's sum of
+     * {@code scratch[0 .. L)} in {@code scratch[0]}: a barrier, then a tree with a barrier per
+     * level, which a group that does not participate meets too.
+     */
+    private static void sumInPlace(KernelContext ctx, float[] scratch, boolean participates) {
         int lid = ctx.localIdx;
         ctx.localBarrier();
         for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
-            if (lid < stride) {
+            if (participates && lid < stride) {
                 scratch[lid] += scratch[lid + stride];
             }
             ctx.localBarrier();
