@@ -39,7 +39,11 @@ import org.lte4j.runtime.graph.TaskGraph;
  * them syncs and a captured step has no per-kernel times); the bytes a token actually reads
  * (attention, output, routers, the active experts' rows and the KV cache) and the bandwidth
  * achieved on them; the FFN block alone (a plan of every layer's FFN on a fixed input,
- * no attention); and the router + compaction kernel time as a share of the token's kernel time.
+ * no attention); the router + compaction kernel time as a share of the token's kernel time
+ * (profiled, every kernel timed alone); and what routing costs inside the timed step: the step
+ * with every layer routing twice ({@link SparseFeedForward}'s routing passes) less the step,
+ * as a share of the step (the profiler's per-kernel floor overstates small kernels, and a
+ * captured step overlaps neighbouring kernels), on devices that capture steps.
  * On the {@code jvm} device the JVM models are timed instead ({@link LlamaModel} dense,
  * {@link LteModel} sparse), without kernel profiles.
  */
@@ -59,16 +63,23 @@ public final class SparseDecodeBenchmark {
      * @param ffnBlockMs         every layer's FFN block alone, per token
      * @param routerMsPerToken   router logits + compaction kernel time per token (all layers)
      * @param kernelMsPerToken   all kernels of the token step
+     * @param routingInStepMs    ms per token that a second routing pass adds to the timed step:
+     *                           what routing costs there (captured steps only, else NaN)
      */
     public record Row(String path, double targetSparsity, double measuredSparsity, double msPerToken, double ratioToDense,
                       long bytesPerToken, double ffnBlockMs, double ffnRatioToDense, double routerMsPerToken,
-                      double kernelMsPerToken, double copyBytesPerSecond) {
+                      double kernelMsPerToken, double copyBytesPerSecond, double routingInStepMs) {
         public double achievedBytesPerSecond() {
             return bytesPerToken / (msPerToken * 1e-3);
         }
 
         public double routerShare() {
             return routerMsPerToken / kernelMsPerToken;
+        }
+
+        /** {@link #routingInStepMs} over the step's ms per token. */
+        public double routingInStepShare() {
+            return routingInStepMs / msPerToken;
         }
     }
 
@@ -87,10 +98,12 @@ public final class SparseDecodeBenchmark {
                         "    {\"path\": \"%s\", \"target_sparsity\": %s, \"measured_sparsity\": %s, \"ms_per_token\": %s,"
                                 + " \"ratio_to_dense\": %s, \"bytes_per_token\": %d, \"achieved_bytes_per_second\": %s,"
                                 + " \"ffn_block_ms\": %s, \"ffn_ratio_to_dense\": %s, \"router_compaction_ms_per_token\": %s,"
-                                + " \"kernel_ms_per_token\": %s, \"router_compaction_share\": %s}",
+                                + " \"kernel_ms_per_token\": %s, \"router_compaction_share\": %s,"
+                                + " \"routing_in_step_ms_per_token\": %s, \"routing_in_step_share\": %s}",
                         r.path(), num(r.targetSparsity()), num(r.measuredSparsity()), num(r.msPerToken()), num(r.ratioToDense()),
                         r.bytesPerToken(), num(r.achievedBytesPerSecond()), num(r.ffnBlockMs()), num(r.ffnRatioToDense()),
-                        num(r.routerMsPerToken()), num(r.kernelMsPerToken()), num(r.routerShare())));
+                        num(r.routerMsPerToken()), num(r.kernelMsPerToken()), num(r.routerShare()), num(r.routingInStepMs()),
+                        num(r.routingInStepShare())));
             }
             return sb.append("\n  ]\n}\n").toString();
         }
@@ -112,8 +125,9 @@ public final class SparseDecodeBenchmark {
         out.accept("synthetic routers: logits ~ N(0,1) per expert; threshold = sigmoid(normal quantile of the target sparsity);"
                 + " router GEMV and compaction run on the device as for a trained model");
         List<float[]> routers = SyntheticRouters.create(model.config(), EXPERT_SIZE, seed);
-        out.accept(String.format(Locale.ROOT, "%-22s %7s %8s %9s %7s %9s %8s %9s %7s %10s %7s",
-                "path", "target", "measured", "ms/tok", "x dense", "GB/tok", "GB/s", "FFN ms", "x dense", "rtr+cmp ms", "share"));
+        out.accept(String.format(Locale.ROOT, "%-22s %7s %8s %9s %7s %9s %8s %9s %7s %10s %7s %12s",
+                "path", "target", "measured", "ms/tok", "x dense", "GB/tok", "GB/s", "FFN ms", "x dense", "rtr+cmp ms", "share",
+                "in step"));
         List<Row> rows = new ArrayList<>();
         if (device.kind() == BackendKind.JVM) {
             runJvm(model, routers, setup, sparsities, copy, rows, out);
@@ -139,7 +153,7 @@ public final class SparseDecodeBenchmark {
             Pass profiled = denseProfile;
             double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize(), opts.gemv()), opts, capture);
             dense = new Row("dense", Double.NaN, 0, timed.wallMs, 1, d.weightBytesPerToken() + cache, ffn, 1, Double.NaN,
-                    profiled.kernelMs, copy);
+                    profiled.kernelMs, copy, Double.NaN);
             rows.add(print(out, dense));
             printKernels(out, profiled);
         }
@@ -155,6 +169,14 @@ public final class SparseDecodeBenchmark {
                             meanActive[l] += (double) c[l] / setup.tokens();
                         }
                     });
+                }
+                // the step with every layer routing twice, on its own instance; only captured steps are steady
+                // enough for the difference (uncaptured on a 2-core CPU it came out at -0.8 to +1.9 ms of 11)
+                double routedTwiceMs = Double.NaN;
+                if (capture) {
+                    try (SparseDeviceLlama twice = SparseDeviceLlama.create(model, experts, threshold, device, opts.withCapture(true), 2)) {
+                        routedTwiceMs = decode(twice.llama(), setup, false, null).wallMs;
+                    }
                 }
                 try (SparseDeviceLlama sd = SparseDeviceLlama.create(model, experts, threshold, device, opts.withCapture(capture))) {
                     Pass timed = decode(sd.llama(), setup, false, null);
@@ -172,13 +194,14 @@ public final class SparseDecodeBenchmark {
                             opts.gemv(), ffn.maxChunks()), opts, capture);
                     rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f", s), s, measured, timed.wallMs,
                             timed.wallMs / dense.msPerToken(), bytes, ffnMs, ffnMs / dense.ffnBlockMs(), profiled.routerMs,
-                            profiled.kernelMs, copy)));
+                            profiled.kernelMs, copy, routedTwiceMs - timed.wallMs)));
                     printKernels(out, profiled);
                 }
             }
         }
         out.accept("x dense: ms/token over the dense model's; FFN ms: every layer's FFN block alone on a fixed input (fp16: with its norm, as decoded);"
-                + " rtr+cmp: router logits + compaction kernels per token; share: of the token's kernel time");
+                + " rtr+cmp: router logits + compaction kernels per token (profiled); share: of the token's kernel time;"
+                + " in step: ms/token a second routing pass adds to the timed step, and its share of the step");
     }
 
     /** Milliseconds per token: wall time of the timed steps, and from a profiled pass kernel and router + compaction time. */
@@ -286,7 +309,8 @@ public final class SparseDecodeBenchmark {
         // measured slower than the sparse one at sparsity 0 (15.6 against 13.2 ms/token)
         double denseMs = DecodeBenchmark.jvmMsPerToken(model, setup);
         double denseFfn = jvmFfnMs(model);
-        Row dense = new Row("dense (LlamaModel)", Double.NaN, 0, denseMs, 1, denseBytes, denseFfn, 1, Double.NaN, Double.NaN, copy);
+        Row dense = new Row("dense (LlamaModel)", Double.NaN, 0, denseMs, 1, denseBytes, denseFfn, 1, Double.NaN, Double.NaN, copy,
+                Double.NaN);
         rows.add(print(out, dense));
         int experts = model.config().hiddenDim() / EXPERT_SIZE;
         List<ExpertRouter> rs = routers.stream().map(w -> new ExpertRouter(w, experts, dim)).toList();
@@ -305,7 +329,7 @@ public final class SparseDecodeBenchmark {
             double measured = lte.recorder().overallSparsity();
             long bytes = denseBytes - ffnBytes + routerBytes + Math.round(ffnBytes * (1 - measured));
             rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f (LteModel)", s), s, measured, ms, ms / denseMs, bytes,
-                    ffn, ffn / denseFfn, Double.NaN, Double.NaN, copy)));
+                    ffn, ffn / denseFfn, Double.NaN, Double.NaN, copy, Double.NaN)));
         }
     }
 
@@ -330,12 +354,16 @@ public final class SparseDecodeBenchmark {
     }
 
     private static Row print(Consumer<String> out, Row r) {
-        out.accept(String.format(Locale.ROOT, "%-22s %7s %8.3f %9.3f %7.3f %9.3f %8.1f %9.3f %7.3f %10s %7s",
+        out.accept(String.format(Locale.ROOT, "%-22s %7s %8.3f %9.3f %7.3f %9.3f %8.1f %9.3f %7.3f %10s %7s %12s",
                 r.path(), Double.isNaN(r.targetSparsity()) ? "-" : String.format(Locale.ROOT, "%.2f", r.targetSparsity()),
                 r.measuredSparsity(), r.msPerToken(), r.ratioToDense(), r.bytesPerToken() / 1e9, r.achievedBytesPerSecond() / 1e9,
-                r.ffnBlockMs(), r.ffnRatioToDense(), fmt(r.routerMsPerToken()), Double.isFinite(r.routerShare())
-                        ? String.format(Locale.ROOT, "%.1f%%", 100 * r.routerShare()) : "-"));
+                r.ffnBlockMs(), r.ffnRatioToDense(), fmt(r.routerMsPerToken()), percent(r.routerShare()),
+                Double.isFinite(r.routingInStepMs()) ? fmt(r.routingInStepMs()) + " " + percent(r.routingInStepShare()) : "-"));
         return r;
+    }
+
+    private static String percent(double share) {
+        return Double.isFinite(share) ? String.format(Locale.ROOT, "%.1f%%", 100 * share) : "-";
     }
 
     private static String fmt(double v) {

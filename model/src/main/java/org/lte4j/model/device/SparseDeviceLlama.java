@@ -17,10 +17,10 @@ public final class SparseDeviceLlama implements AutoCloseable {
     private final ExpertWeights owned;
 
     private SparseDeviceLlama(LlamaModel model, ExpertWeights experts, float threshold, Device device, DecodeOptions options,
-                              int maxChunks, ExpertWeights owned) {
+                              int maxChunks, int routingPasses, ExpertWeights owned) {
         SparseFeedForward[] made = new SparseFeedForward[1];
         this.llama = DeviceLlama.create(model, device, options, w -> {
-            made[0] = new SparseFeedForward(model, experts, threshold, w, options.localSize(), options.gemv(), maxChunks);
+            made[0] = new SparseFeedForward(model, experts, threshold, w, options.localSize(), options.gemv(), maxChunks, routingPasses);
             return made[0];
         });
         this.ffn = made[0];
@@ -32,7 +32,7 @@ public final class SparseDeviceLlama implements AutoCloseable {
         ExpertWeights experts = ExpertWeights.of(model, options.gemv());
         try {
             return new SparseDeviceLlama(model, experts, model.settings().threshold(), device, options,
-                    SparseFeedForward.defaultMaxChunks(device.isGpu()), experts);
+                    SparseFeedForward.defaultMaxChunks(device.isGpu()), 1, experts);
         } catch (RuntimeException e) {
             experts.close();
             throw e;
@@ -45,8 +45,17 @@ public final class SparseDeviceLlama implements AutoCloseable {
      */
     public static SparseDeviceLlama create(LlamaModel model, ExpertWeights experts, float threshold, Device device,
                                            DecodeOptions options) {
+        return create(model, experts, threshold, device, options, 1);
+    }
+
+    /**
+     * As {@link #create(LlamaModel, ExpertWeights, float, Device, DecodeOptions)}, every layer
+     * routing {@code routingPasses} times in a row ({@link SparseFeedForward}'s benchmark form).
+     */
+    public static SparseDeviceLlama create(LlamaModel model, ExpertWeights experts, float threshold, Device device,
+                                           DecodeOptions options, int routingPasses) {
         return new SparseDeviceLlama(model, experts, threshold, device, options,
-                SparseFeedForward.defaultMaxChunks(device.isGpu()), null);
+                SparseFeedForward.defaultMaxChunks(device.isGpu()), routingPasses, null);
     }
 
     public DeviceLlama llama() {

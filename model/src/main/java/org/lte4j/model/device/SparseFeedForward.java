@@ -79,6 +79,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final int local;
     private final DecodeOptions.GemvSplit split;
     private final int maxChunks;
+    /** Times each layer routes (router, then compaction): 1, or more to measure what routing costs in a step. */
+    private final int routingPasses;
     private final float minLogit;
     private final int routerSlices;
     private final int sumLanes;
@@ -113,6 +115,20 @@ public final class SparseFeedForward implements DeviceFeedForward {
      */
     public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
                              DecodeOptions.GemvSplit split, int maxChunks) {
+        this(model, experts, threshold, weights, local, split, maxChunks, 1);
+    }
+
+    /**
+     * As above, with every layer routing {@code routingPasses} times in a row (the same router and
+     * compaction again, on the same input, to the same list): a step with two passes against one
+     * shows what routing costs inside a step, where a profiler's per-kernel times overstate small
+     * kernels and miss what overlaps. For benchmarks; decoders route once.
+     */
+    public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
+                             DecodeOptions.GemvSplit split, int maxChunks, int routingPasses) {
+        if (routingPasses < 1) {
+            throw new IllegalArgumentException("routingPasses must be >= 1, was " + routingPasses);
+        }
         if (!(threshold >= 0 && threshold < 1)) {
             throw new IllegalArgumentException("threshold must be in [0, 1), was " + threshold);
         }
@@ -125,6 +141,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.local = local;
         this.split = split;
         this.maxChunks = maxChunks;
+        this.routingPasses = routingPasses;
         this.minLogit = minLogit(threshold);
         this.dim = model.config().dim();
         this.expertSize = experts.expertSize();
@@ -145,6 +162,16 @@ public final class SparseFeedForward implements DeviceFeedForward {
         for (int l = 0; l < counts.length; l++) {
             counts[l] = new IntArray(1);
         }
+    }
+
+    /** Task names of a layer's routing pass: {@code l3.} for the first, {@code l3.again1.} for the next. */
+    private static String routingPrefix(String layerPrefix, int pass) {
+        return pass == 0 ? layerPrefix : layerPrefix + "again" + pass + ".";
+    }
+
+    /** Times each layer routes; 1 but in a benchmark measuring routing. */
+    public int routingPasses() {
+        return routingPasses;
     }
 
     /**
@@ -210,7 +237,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
             return false;
         }
         String l = "l" + layer + ".";
-        graph.task(router(graph, l + "ffn_norm_router", layer, residual, normWeight));
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gate, up));
         KernelContext ctx = new KernelContext();
         FloatArray z = partialLogits;
@@ -223,10 +249,14 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int size = expertSize;
         int experts = expertCount;
         FloatArray y = weightedInput;
-        // the list first (its active groups are the gate/up grid's first), from the logits scaled by the norm
-        graph.task(Task.of(l + "ffn_norm_compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, z, slices, min, ids, count,
-                        experts, width, eps))
-                .withGrid(WorkerGrid.of(local, local)));
+        for (int pass = 0; pass < routingPasses; pass++) {
+            String p = routingPrefix(l, pass);
+            graph.task(router(graph, p + "ffn_norm_router", layer, residual, normWeight));
+            // the list (its active groups are the gate/up grid's first), from the logits scaled by the norm
+            graph.task(Task.of(p + "ffn_norm_compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, z, slices, min, ids, count,
+                            experts, width, eps))
+                    .withGrid(WorkerGrid.of(local, local)));
+        }
         if (f16) {
             IntArray g = gate.packedHalves();
             IntArray u = up.packedHalves();
@@ -261,9 +291,12 @@ public final class SparseFeedForward implements DeviceFeedForward {
         IntArray count = counts[layer];
         int experts = expertCount;
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ones);
-        graph.task(router(graph, l + "ffn_router", layer, in, ones));
-        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
-                .withGrid(WorkerGrid.of(local, local)));
+        for (int pass = 0; pass < routingPasses; pass++) {
+            String p = routingPrefix(l, pass);
+            graph.task(router(graph, p + "ffn_router", layer, in, ones));
+            graph.task(Task.of(p + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
+                    .withGrid(WorkerGrid.of(local, local)));
+        }
         graph.task(gateUp(graph, l + "ffn_gate_up", weights.matrix(lw.wGate()), weights.matrix(lw.wUp()), in, count));
         appendDown(graph, l, layer, out, adding);
     }
@@ -303,10 +336,13 @@ public final class SparseFeedForward implements DeviceFeedForward {
         IntArray count = counts[layer];
         int width = dim;
         int expertsPerLayer = expertCount;
-        graph.task(Task.of(l + "ffn_router", () -> MatVec.gemvF32RowPerItem(router, in, z, expertsPerLayer, width))
-                .withGrid(WorkerGrid.covering(expertsPerLayer, local, 65536)));
-        graph.task(Task.of(l + "ffn_compact", () -> Router.compactActiveExpertsInOneItem(z, min, ids, count, expertsPerLayer))
-                .withGrid(WorkerGrid.of(1, 1)));
+        for (int pass = 0; pass < routingPasses; pass++) {
+            String p = routingPrefix(l, pass);
+            graph.task(Task.of(p + "ffn_router", () -> MatVec.gemvF32RowPerItem(router, in, z, expertsPerLayer, width))
+                    .withGrid(WorkerGrid.covering(expertsPerLayer, local, 65536)));
+            graph.task(Task.of(p + "ffn_compact", () -> Router.compactActiveExpertsInOneItem(z, min, ids, count, expertsPerLayer))
+                    .withGrid(WorkerGrid.of(1, 1)));
+        }
         appendGateUpRowPerItem(graph, l, gate, up, in, count);
         appendDownRowPerItem(graph, l, layer, down, out, adding, count);
         return true;

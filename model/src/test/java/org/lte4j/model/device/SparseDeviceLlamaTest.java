@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.lte4j.model.hf.HfToGguf;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
@@ -33,6 +34,7 @@ import org.lte4j.model.train.ProgressListener;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.backend.Device;
+import org.lte4j.runtime.backend.jvm.JvmDevice;
 import org.lte4j.runtime.graph.ExecutionPlan;
 import org.lte4j.runtime.graph.TaskGraph;
 
@@ -284,6 +286,47 @@ class SparseDeviceLlamaTest {
                 int[] counts = all.readActiveCounts();
                 for (int c : counts) {
                     assertEquals(lte.experts(), c, "threshold 0: every expert active");
+                }
+            }
+        }
+    }
+
+    /**
+     * A layer that routes twice (the benchmark's measure of routing inside a step) appends one more
+     * router and compaction and computes the same FFN, bit for bit, with the work-group and the
+     * item-per-row kernels, the norm folded in (fp16, Q8_0) or not.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"F32", "F16", "Q8_0"})
+    void routingTwiceAddsARouterAndACompactionAndChangesNothing(String type) throws Exception {
+        Device device = new JvmDevice();
+        try (LlamaModel model = LlamaModel.load(lteFile(GgmlType.valueOf(type)))) {
+            int dim = model.config().dim();
+            int experts = model.config().hiddenDim() / SIZE;
+            float[] x = new float[dim];
+            SplittableRandom rnd = new SplittableRandom(11);
+            for (int i = 0; i < dim; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] router = routerFor(x, experts, new int[] {0, 2});
+            int local = DecodeOptions.defaults(device, 8).localSize();
+            for (DecodeOptions.GemvSplit split : DecodeOptions.GemvSplit.values()) {
+                try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(model.config().nLayers(), router), split)) {
+                    float[] once = runFfn(device, model, 0, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, split, 3, 1));
+                    float[] twice = runFfn(device, model, 0, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, split, 3, 2));
+                    assertArrayEquals(once, twice, 0f, type + ", " + split);
+                    int[] tasks = new int[3];
+                    for (int passes = 1; passes <= 2; passes++) {
+                        try (DeviceWeights weights = new DeviceWeights();
+                             SparseFeedForward ffn = new SparseFeedForward(model, ew, 0.5f, weights, local, split, 3, passes);
+                             FloatArray in = FloatArray.of(x);
+                             FloatArray out = new FloatArray(dim)) {
+                            TaskGraph g = new TaskGraph("ffn");
+                            ffn.append(g, 0, in, out);
+                            tasks[passes] = g.snapshot().tasks().size();
+                        }
+                    }
+                    assertEquals(tasks[1] + 2, tasks[2], type + ", " + split + ": a router and a compaction more");
                 }
             }
         }
