@@ -169,11 +169,6 @@ public final class SparseFeedForward implements DeviceFeedForward {
         return pass == 0 ? layerPrefix : layerPrefix + "again" + pass + ".";
     }
 
-    /** Times each layer routes; 1 but in a benchmark measuring routing. */
-    public int routingPasses() {
-        return routingPasses;
-    }
-
     /**
      * The logit above which an expert is active: {@code ln(tau / (1 - tau))}, computed in double
      * as the JVM model's sigmoid is; tau = 0 admits every finite logit.
