@@ -496,25 +496,8 @@ public final class MatVec {
         return scales.get((rowWord + j) / 8) * quadDot(word, x.get(4 * j), x.get(4 * j + 1), x.get(4 * j + 2), x.get(4 * j + 3));
     }
 
-    /**
-     * The dot of a word's four int8 quants (little-endian) with {@code x0 .. x3}. Each quant
-     * becomes a float without an int-to-float conversion ({@link #flippedByteAsFloat}): on the
-     * H200 those conversions run at a quarter of the FMA rate, and a Q8_0 GEMV needs one per
-     * weight. The floats, and so the products, are the same as {@code (float) (byte) q}'s.
-     */
     static float quadDot(int word, float x0, float x1, float x2, float x3) {
-        int flipped = word ^ 0x80808080; // each quant q becomes the unsigned byte q + 128
-        return flippedByteAsFloat(flipped) * x0 + flippedByteAsFloat(flipped >>> 8) * x1 + flippedByteAsFloat(flipped >>> 16) * x2
-                + flippedByteAsFloat(flipped >>> 24) * x3;
-    }
-
-    /**
-     * The quant q whose unsigned form q + 128 is the low byte of {@code flipped}, exactly, by bits:
-     * with it as the low mantissa bits of 2^23 the float is 2^23 + 128 + q, and subtracting
-     * 2^23 + 128 leaves q (an integer op and an add, where {@code (float) q} is a conversion).
-     */
-    static float flippedByteAsFloat(int flipped) {
-        return Float.intBitsToFloat(0x4B000000 | (flipped & 0xFF)) - 8388736f;
+        return (byte) word * x0 + (byte) (word >> 8) * x1 + (byte) (word >> 16) * x2 + (byte) (word >> 24) * x3;
     }
 
     /**

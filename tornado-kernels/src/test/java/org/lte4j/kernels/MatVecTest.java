@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.lte4j.kernels.checks.QuantizedInputs;
@@ -18,33 +17,6 @@ import org.lte4j.runtime.graph.Task;
 import org.lte4j.runtime.selftest.RandomArrays;
 
 class MatVecTest {
-
-    /**
-     * The Q8_0 kernels' quant-to-float by bits equals the int-to-float conversion for every int8,
-     * in every byte of a word, and their four-quant dot equals the converted quants' dot bit for bit
-     * (the same floats, multiplied and added in the same order).
-     */
-    @Test
-    void quantsByBitsAreTheConvertedQuants() {
-        for (int q = -128; q < 128; q++) {
-            for (int at = 0; at < 32; at += 8) {
-                int word = (q & 0xFF) << at | 0x5A << (24 - at); // another quant beside it
-                assertEquals((float) q, MatVec.flippedByteAsFloat((word ^ 0x80808080) >>> at), "quant " + q + " at bit " + at);
-            }
-        }
-        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
-        for (int i = 0; i < 10_000; i++) {
-            int word = r.nextInt();
-            float x0 = (float) r.nextGaussian();
-            float x1 = (float) r.nextGaussian();
-            float x2 = (float) r.nextGaussian();
-            float x3 = (float) r.nextGaussian();
-            float converted = (byte) word * x0 + (byte) (word >> 8) * x1 + (byte) (word >> 16) * x2 + (byte) (word >> 24) * x3;
-            assertEquals(Float.floatToRawIntBits(converted), Float.floatToRawIntBits(MatVec.quadDot(word, x0, x1, x2, x3)),
-                    "word " + Integer.toHexString(word));
-        }
-    }
-
 
     /** Weight (r, c) of the matrix under test. */
     private interface Element {
