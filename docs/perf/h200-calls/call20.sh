@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Session 4 of 2026-11-30, call 5: Q8_0 quants turned into floats by bits instead of int-to-float
+# conversions: selftest, then base (042de8a) and new alternating, Q8_0 dense and sparse.
+R="bash bundle/run-on-gpu.sh org.lte4j.cli.Main"
+start=$(date +%s)
+echo "=== selftest cuda"; timeout 150 $R selftest --device cuda 2>&1 | grep -E "FAIL|passed|Q8_0" | tail -12
+run() { echo "=== $1 $(date +%T)"; timeout 200 bash "$1/run-on-gpu.sh" org.lte4j.cli.Main bench --synthetic llama2-7b --device cuda --dtype q8_0 --sparsity 0.5,0.8 --tokens 32 2>&1 | grep -E "^sparse|^dense|kernels ms" | cut -c1-250; }
+for i in 1 2; do
+  for v in bundle/base bundle; do
+    [ $(( $(date +%s) - start )) -lt 450 ] && run $v
+  done
+done
+echo "elapsed $(( $(date +%s) - start )) s"
