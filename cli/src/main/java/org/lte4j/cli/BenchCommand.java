@@ -142,7 +142,7 @@ final class BenchCommand implements Subcommand {
         return out;
     }
 
-    /** fused: fp16 and Q8_0 layers as five launches; separate: every step its own kernel (to measure the fusion); absent: the device default. */
+    /** fused: fp16 layers as five launches, Q8_0 as six; separate: every step its own kernel (to measure the fusion); absent: the device default. */
     private static boolean parseLayerSteps(String s) {
         return switch (s) {
             case "fused" -> true;

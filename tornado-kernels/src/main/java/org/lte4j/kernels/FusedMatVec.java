@@ -190,6 +190,24 @@ public final class FusedMatVec {
     }
 
     /**
+     * {@code out[n] = silu(gate_n . x) * (up_n . x)} on split Q8_0 rows over an input normed
+     * already: four neurons per work-group, each item one word of each of the eight rows per
+     * step, every x load serving eight rows ({@link Experts#gateUpSiluActiveQ8_0SplitWordsFourNeurons}'s
+     * body, over every neuron). Q8_0 GEMVs are bound by their arithmetic on the H200, and this
+     * form, with no norm weight or sum of squares per word, ran the sparse gate/up at 1.85 TB/s
+     * where {@link #normedGateUpSiluQ8_0} runs at 1.33 (docs/PERF.md). Requires {@code hidden} a
+     * multiple of 4 and {@code dim} of 32. Grid: {@code WorkerGrid.of(hidden / 4 * L, L)}, L a
+     * power of two at most {@link GroupLimits#MAX_LOCAL_SIZE}.
+     * Traffic: reads 2 * 34/32 * hidden * dim bytes of weights, writes 4 * hidden.
+     */
+    public static void gateUpSiluQ8_0SplitWordsFourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales,
+                                                           IntArray upQuants, HalfArray upScales, FloatArray x, FloatArray out,
+                                                           int dim) {
+        float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
+        Experts.gateUpSiluQ8_0FourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, x, 1f, out, 4 * ctx.groupIdx, dim);
+    }
+
+    /**
      * Item {@code lid}'s partial dots of four rows with {@code x * g} (rows 0 and 1 of {@code a}
      * at word offsets a0, a1; rows 2 and 3 of {@code b} at b0, b1) and its partial sum of x^2,
      * into {@code scratch[k * L + lid]} for k = 0..4. The loads follow

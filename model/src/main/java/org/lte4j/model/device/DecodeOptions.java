@@ -19,9 +19,10 @@ import org.lte4j.runtime.backend.Device;
  * @param profiling  record device time of every kernel and transfer
  * @param attention  which decode attention kernel runs
  * @param gemv       how the decode GEMVs spread over the device
- * @param fuseLayerSteps run each fp16 or Q8_0 layer as five launches ({@link org.lte4j.kernels.FusedMatVec}:
- *                   RMSNorm, RoPE, the K/V store, SiLU and the residual adds folded into the
- *                   GEMVs) instead of fifteen; layers of other weight formats run separately anyway
+ * @param fuseLayerSteps run each fp16 layer as five launches and each Q8_0 layer as six
+ *                   ({@link org.lte4j.kernels.FusedMatVec}: RMSNorm, RoPE, the K/V store, SiLU
+ *                   and the residual adds folded into the GEMVs, but for the Q8_0 FFN's norm)
+ *                   instead of fifteen; layers of other weight formats run separately anyway
  */
 public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, boolean capture, boolean profiling,
                             AttentionKernel attention, GemvSplit gemv, boolean fuseLayerSteps) {

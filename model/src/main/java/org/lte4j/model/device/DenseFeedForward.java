@@ -44,16 +44,45 @@ public final class DenseFeedForward implements DeviceFeedForward {
      * {@link DecodeOptions.GemvSplit#ITEM_PER_ROW} (CPU OpenCL): for F32 and F16 gate, up and
      * SwiGLU in one launch ({@code FusedMatVec.gateUpSilu...RowPerItem}), for Q8_0 in three as
      * {@link #append}; then the down GEMV adding into {@code acc}. The same floats as
-     * {@link #append} and an add, in two (Q8_0: four) launches instead of five. False elsewhere
-     * (the work-group GEMVs fold the norm instead, {@link #appendNormingAndAddingInto}).
+     * {@link #append} and an add, in two (Q8_0: four) launches instead of five. With work-group
+     * GEMVs, split Q8_0 only ({@link #appendQ8_0AddingInto}); false for the other formats there
+     * (their GEMVs fold the norm instead, {@link #appendNormingAndAddingInto}).
      */
     @Override
     public boolean appendAddingInto(TaskGraph graph, int layer, FloatArray in, FloatArray acc) {
         if (split != DecodeOptions.GemvSplit.ITEM_PER_ROW) {
-            return false;
+            return appendQ8_0AddingInto(graph, layer, in, acc);
         }
         DeviceMatrix wDown = appendGateUpSilu(graph, layer, in, true);
         graph.task(wDown.gemvAddingInto("l" + layer + ".ffn_down_residual", gate, acc, local, split));
+        return true;
+    }
+
+    /**
+     * Work-group Q8_0 (GPUs): {@code acc += FFN(in)}, {@code in} normed already, as
+     * {@link FusedMatVec#gateUpSiluQ8_0SplitWordsFourNeurons} (four neurons per group) and the
+     * down GEMV adding into {@code acc}. False, appending nothing, for other formats and shapes.
+     */
+    private boolean appendQ8_0AddingInto(TaskGraph graph, int layer, FloatArray in, FloatArray acc) {
+        LayerWeights lw = layers.get(layer);
+        DeviceMatrix wGate = weights.matrix(lw.wGate());
+        DeviceMatrix wUp = weights.matrix(lw.wUp());
+        DeviceMatrix wDown = weights.matrix(lw.wDown());
+        if (!DeviceMatrix.allFusable(wGate, wUp, wDown) || wGate.format() != WeightFormat.Q8_0 || wGate.rows() % 4 != 0) {
+            return false;
+        }
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
+        String l = "l" + layer + ".";
+        IntArray gateQuants = wGate.splitQuants();
+        HalfArray gateScales = wGate.splitScales();
+        IntArray upQuants = wUp.splitQuants();
+        HalfArray upScales = wUp.splitScales();
+        FloatArray hiddenOut = gate;
+        int dim = wGate.cols();
+        KernelContext ctx = new KernelContext();
+        graph.task(Task.of(l + "ffn_gate_up_swiglu", () -> FusedMatVec.gateUpSiluQ8_0SplitWordsFourNeurons(ctx, gateQuants, gateScales,
+                upQuants, upScales, in, hiddenOut, dim)).withGrid(WorkerGrid.of(wGate.rows() / 4 * local, local)));
+        graph.task(wDown.gemvAddingInto(l + "ffn_down_residual", gate, acc, local, DecodeOptions.GemvSplit.GROUPS_OF_ROWS));
         return true;
     }
 
@@ -92,15 +121,22 @@ public final class DenseFeedForward implements DeviceFeedForward {
         return wDown;
     }
 
-    /** fp16 weights: two launches, {@link FusedMatVec#normedGateUpSiluF16} and the down GEMV adding into the residual. */
+    /**
+     * fp16 weights (and Q8_0 whose FFN width is not a multiple of 4): two launches,
+     * {@link FusedMatVec#normedGateUpSiluF16} ({@link FusedMatVec#normedGateUpSiluQ8_0}) and the
+     * down GEMV adding into the residual. False for Q8_0 otherwise: the decoder norms first and
+     * {@link #appendAddingInto} runs four neurons per group, which took the dense Q8_0 llama2-7b
+     * step on the H200 from 5.23 to 4.28-4.34 ms (the folded norm's weighting and squares per word
+     * cost more than the norm's launch in arithmetic-bound Q8_0, docs/PERF.md).
+     */
     @Override
     public boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
         LayerWeights lw = layers.get(layer);
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
         DeviceMatrix wDown = weights.matrix(lw.wDown());
-        if (!DeviceMatrix.allFusable(wGate, wUp, wDown)) {
-            return false;
+        if (!DeviceMatrix.allFusable(wGate, wUp, wDown) || wGate.format() == WeightFormat.Q8_0 && wGate.rows() % 4 == 0) {
+            return false; // Q8_0: norm apart, then four neurons per group (appendAddingInto)
         }
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
         String l = "l" + layer + ".";

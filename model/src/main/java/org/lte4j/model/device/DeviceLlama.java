@@ -43,9 +43,12 @@ import org.lte4j.runtime.graph.TaskGraph;
  * the model's interleaved-pair rotation by its own inverse frequencies (Llama-3 scaling
  * included), and Qwen2's q/k/v biases are added by a kernel after the projections.
  *
- * <p>With {@link DecodeOptions#fuseLayerSteps()} (the default) an fp16 or Q8_0 layer is five launches:
+ * <p>With {@link DecodeOptions#fuseLayerSteps()} (the default) an fp16 layer is five launches:
  * RMSNorm + q/k/v + RoPE + K/V store, attention, output projection + residual, RMSNorm + gate/up
- * + SiLU, down projection + residual ({@link FusedMatVec}); other formats run the steps one by one.
+ * + SiLU, down projection + residual ({@link FusedMatVec}). A Q8_0 layer is six: its FFN norms
+ * apart, and the gate/up then takes four neurons per group over the normed input
+ * ({@link FusedMatVec#gateUpSiluQ8_0SplitWordsFourNeurons}; Q8_0 GEMVs are bound by arithmetic,
+ * and the dense Q8_0 step ran 17% faster so, docs/PERF.md). Other formats run the steps one by one.
  *
  * <p>A prompt of the dense model runs in batches ({@link DevicePrefill}, graphs of the same plan
  * over the same device buffers), leaving the KV cache as token-by-token decode would; with

@@ -178,8 +178,8 @@ class DeviceLlamaTest {
     /**
      * An fp16 model (Qwen2: q/k/v biases) and a Q8_0 GGUF decode to the same logits with the
      * layer steps fused into the GEMVs as with every step its own kernel, and the fused step
-     * really is five launches per layer (plus the embedding row and the output norm, logits and
-     * argmax).
+     * really is five launches per layer for fp16 and six for Q8_0 (whose FFN norms apart), plus
+     * the embedding row and the output norm, logits and argmax.
      */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"jvm, F16", "opencl, F16", "jvm, Q8_0", "opencl, Q8_0"})
@@ -203,7 +203,7 @@ class DeviceLlamaTest {
                 float[] actual = together.forward(ref.inputIds()[t]);
                 double err = HfReference.relativeError(actual, expected);
                 assertTrue(err < VS_JVM, spec + ", position " + t + ": relative error " + err);
-                assertEquals(5 * layers + 4, kernelLaunches(together), "fused launches per step");
+                assertEquals((type.equals("F16") ? 5 : 6) * layers + 4, kernelLaunches(together), "fused launches per step");
                 assertTrue(kernelLaunches(apart) > 10 * layers, "separate steps: " + kernelLaunches(apart) + " launches");
             }
         }

@@ -128,6 +128,23 @@ final class FusedMatVecChecks {
                             .withGrid(WorkerGrid.of((hidden + 1) / 2 * LOCAL, LOCAL));
                     return prepared(t, Q8_0_TOLERANCE, List.of(x, norm, gateQuants, gateScales, upQuants, upScales), out);
                 }),
+                Check.of(FusedMatVec.class, "gateUpSiluQ8_0SplitWordsFourNeurons", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int hidden = 36;
+                    FloatArray x = r.floats(Q8_0_DIM);
+                    Q8_0Split gate = MatVecChecks.randomSplitQ8_0(r, hidden, Q8_0_DIM);
+                    Q8_0Split up = MatVecChecks.randomSplitQ8_0(r, hidden, Q8_0_DIM);
+                    IntArray gateQuants = gate.quants();
+                    HalfArray gateScales = gate.scales();
+                    IntArray upQuants = up.quants();
+                    HalfArray upScales = up.scales();
+                    FloatArray out = new FloatArray(hidden);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("gateUpSiluQ8_0SplitWordsFourNeurons", () -> FusedMatVec.gateUpSiluQ8_0SplitWordsFourNeurons(ctx,
+                                    gateQuants, gateScales, upQuants, upScales, x, out, Q8_0_DIM))
+                            .withGrid(WorkerGrid.of(hidden / 4 * LOCAL, LOCAL));
+                    return prepared(t, Q8_0_TOLERANCE, List.of(x, gateQuants, gateScales, upQuants, upScales), out);
+                }),
                 // the CPU forms: an item per row, fewer items than rows (the loop covers the rest)
                 Check.of(FusedMatVec.class, "gateUpSiluF32RowPerItem", seed -> {
                     RandomArrays r = new RandomArrays(seed);
