@@ -1016,8 +1016,8 @@ final class MethodTranslator {
             String fn = session.helperName(key);
             // A helper with a barrier gets a copy per call site: PoCL 3.1 gave wrong results for a
             // kernel that called one such function twice (GroupReduce.sumFourInPlace, in an
-            // experimental sparse FFN kernel, docs/PERF.md), and right ones with two functions of
-            // the same body.
+            // experimental sparse FFN kernel, docs/PERF.md; TestKernels.fourSumsTwice is a small
+            // one), and right ones with two functions of the same body.
             if (fn == null || session.hasBarrier(key)) {
                 ClassFiles.LoadedMethod callee = session.classes.method(owner, name, desc).orElseThrow(() ->
                         fail(bci, "call to " + display + desc, "the class file of the callee cannot be read, or the method has no code"));

@@ -269,46 +269,62 @@ public final class TestKernels {
         }
     }
 
-    /**
-     * Two work-group sums through one barrier helper called twice (and one helper without barriers, twice): sums[2 * group] of the inputs
-     * in even groups, sums[2 * group + 1] of their squares in odd ones. L at most 64.
-     */
-    public static void sumAndSquaresOfGroups(KernelContext ctx, FloatArray in, FloatArray sums, int n) {
-        float[] scratch = ctx.allocateFloatLocalArray(64);
-        int lid = ctx.localIdx;
-        int gid = ctx.globalIdx;
-        boolean even = ctx.groupIdx % 2 == 0;
-        scratch[lid] = valueOrZero(in, gid, n);
-        sumInPlace(ctx, scratch, even);
-        if (even && lid == 0) {
-            sums.set(2 * ctx.groupIdx, scratch[0]);
-        }
-        ctx.localBarrier();
-        scratch[lid] = square(valueOrZero(in, gid, n));
-        sumInPlace(ctx, scratch, !even);
-        if (!even && lid == 0) {
-            sums.set(2 * ctx.groupIdx + 1, scratch[0]);
-        }
+    private static float valueOrZero(FloatArray in, int i, int n) {
+        return i < n ? in.get(i) : 0f;
     }
 
     /**
-     * With {@code participates} (the same for the whole group), leaves the work-group's sum of
-     * {@code scratch[0 .. L)} in {@code scratch[0]}: a barrier, then a tree with a barrier per
-     * level, which a group that does not participate meets too.
+     * Two rounds of four work-group sums through one barrier helper: in even groups
+     * sums[8g] = sum of v + 3v and sums[8g + 1] = sum of 2v + 4v (four sums, two outputs), in odd
+     * groups sums[8g + 4] = sum of v^2, a group that does not add meeting every barrier. The shape
+     * of a kernel that PoCL 3.1 computed wrongly while both rounds called one function; a helper
+     * without barriers ({@link #valueOrZero}) is called twice too. L at most 1024.
      */
-    private static void sumInPlace(KernelContext ctx, float[] scratch, boolean participates) {
+    public static void fourSumsTwice(KernelContext ctx, FloatArray in, FloatArray sums, int n) {
+        float[] scratch = ctx.allocateFloatLocalArray(4096);
         int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int gid = ctx.globalIdx;
+        boolean even = ctx.groupIdx % 2 == 0;
+        if (even) {
+            float v = valueOrZero(in, gid, n);
+            scratch[lid] = v;
+            scratch[size + lid] = 2 * v;
+            scratch[2 * size + lid] = 3 * v;
+            scratch[3 * size + lid] = 4 * v;
+        }
+        sumFour(ctx, scratch, even);
+        if (even && lid < 2) {
+            sums.set(8 * ctx.groupIdx + lid, scratch[lid * size] + scratch[(2 + lid) * size]);
+        }
         ctx.localBarrier();
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
+        scratch[lid] = 0f;
+        scratch[size + lid] = 0f;
+        scratch[2 * size + lid] = 0f;
+        scratch[3 * size + lid] = 0f;
+        if (!even) {
+            scratch[lid] = square(valueOrZero(in, gid, n));
+        }
+        sumFour(ctx, scratch, !even);
+        if (!even && lid < 4) {
+            sums.set(8 * ctx.groupIdx + 4 + lid, scratch[lid * size]);
+        }
+    }
+
+    /** Four tree sums at once in {@code scratch} (rows of L), as GroupReduce.sumFourInPlace: a barrier, then one per level. */
+    private static void sumFour(KernelContext ctx, float[] scratch, boolean participates) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        ctx.localBarrier();
+        for (int stride = size / 2; stride > 0; stride /= 2) {
             if (participates && lid < stride) {
                 scratch[lid] += scratch[lid + stride];
+                scratch[size + lid] += scratch[size + lid + stride];
+                scratch[2 * size + lid] += scratch[2 * size + lid + stride];
+                scratch[3 * size + lid] += scratch[3 * size + lid + stride];
             }
             ctx.localBarrier();
         }
-    }
-
-    private static float valueOrZero(FloatArray in, int i, int n) {
-        return i < n ? in.get(i) : 0f;
     }
 
     /** Global int and float atomics and a local-memory histogram. */
