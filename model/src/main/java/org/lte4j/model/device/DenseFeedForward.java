@@ -68,7 +68,7 @@ public final class DenseFeedForward implements DeviceFeedForward {
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
         DeviceMatrix wDown = weights.matrix(lw.wDown());
-        if (!DeviceMatrix.allFusable(wGate, wUp, wDown) || wGate.format() != WeightFormat.Q8_0 || wGate.rows() % 4 != 0) {
+        if (!normsApart(wGate, wUp, wDown)) {
             return false;
         }
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
@@ -84,6 +84,15 @@ public final class DenseFeedForward implements DeviceFeedForward {
                 upQuants, upScales, in, hiddenOut, dim)).withGrid(WorkerGrid.of(wGate.rows() / 4 * local, local)));
         graph.task(wDown.gemvAddingInto(l + "ffn_down_residual", gate, acc, local, DecodeOptions.GemvSplit.GROUPS_OF_ROWS));
         return true;
+    }
+
+    /**
+     * Whether this FFN runs with its norm apart on work-group GEMVs: split Q8_0 whose width takes
+     * four neurons per group ({@link #appendQ8_0AddingInto}); the one test that both
+     * {@link #appendNormingAndAddingInto} (declining) and {@link #appendAddingInto} (taking) apply.
+     */
+    private static boolean normsApart(DeviceMatrix wGate, DeviceMatrix wUp, DeviceMatrix wDown) {
+        return DeviceMatrix.allFusable(wGate, wUp, wDown) && wGate.format() == WeightFormat.Q8_0 && wGate.rows() % 4 == 0;
     }
 
     /**
@@ -135,8 +144,8 @@ public final class DenseFeedForward implements DeviceFeedForward {
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
         DeviceMatrix wDown = weights.matrix(lw.wDown());
-        if (!DeviceMatrix.allFusable(wGate, wUp, wDown) || wGate.format() == WeightFormat.Q8_0 && wGate.rows() % 4 == 0) {
-            return false; // Q8_0: norm apart, then four neurons per group (appendAddingInto)
+        if (!DeviceMatrix.allFusable(wGate, wUp, wDown) || normsApart(wGate, wUp, wDown)) {
+            return false;
         }
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
         String l = "l" + layer + ".";
