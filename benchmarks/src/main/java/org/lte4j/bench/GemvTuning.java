@@ -1,6 +1,7 @@
 package org.lte4j.bench;
 
 import org.lte4j.kernels.MatVec;
+import org.lte4j.kernels.QuantizedInputMatVec;
 import org.lte4j.runtime.Devices;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
@@ -17,7 +18,8 @@ import org.lte4j.runtime.selftest.RandomArrays;
 /**
  * Developer tool: the packed-pair fp16 GEMVs (one row or four rows per work-group) over
  * work-group sizes and group counts, as ratios to the device copy, at LLaMA2-7B's FFN shapes.
- * Usage: GemvTuning [device] [adding] (adding: the residual-adding GEMVs at the output/down shapes).
+ * Usage: GemvTuning [device] [adding | q8_0] (adding: the residual-adding GEMVs at the output/down
+ * shapes; q8_0: the split Q8_0 four-row GEMV on a float input against a quantized one).
  */
 public final class GemvTuning {
     private GemvTuning() {
@@ -29,6 +31,10 @@ public final class GemvTuning {
         System.out.printf("copy %.1f GB/s on %s%n", copy / 1e9, device.name());
         if (args.length > 1 && args[1].equals("adding")) {
             addingInto(device, copy);
+            return;
+        }
+        if (args.length > 1 && args[1].equals("q8_0")) {
+            q8_0Inputs(device, copy);
             return;
         }
         rowsPerGroup(device, copy);
@@ -93,6 +99,48 @@ public final class GemvTuning {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The split Q8_0 four-row GEMV over a float input ({@link MatVec#gemvQ8_0SplitWordsFourRows})
+     * against the same over an input quantized to int8 blocks ({@link QuantizedInputMatVec}),
+     * at LLaMA2-7B's decode shapes, and the quantization itself.
+     */
+    private static void q8_0Inputs(Device device, double copy) {
+        for (int[] s : new int[][] {{4096, 4096}, {11008, 4096}, {4096, 11008}, {32000, 4096}}) {
+            int rows = s[0];
+            int cols = s[1];
+            RandomArrays random = new RandomArrays(7);
+            try (IntArray quants = random.ints(rows * cols / 4, Integer.MAX_VALUE); HalfArray scales = random.halves(rows * cols / 32);
+                 FloatArray x = random.floats(cols); FloatArray y = new FloatArray(rows);
+                 IntArray xQuants = new IntArray(cols / 4); FloatArray xScales = new FloatArray(cols / 32)) {
+                QuantizedInputMatVec.quantize(x, xQuants, xScales, cols);
+                KernelContext ctx = new KernelContext();
+                double bytes = 34.0 / 32 * rows * cols + 4.0 * rows;
+                for (int local : new int[] {128, 256}) {
+                    Task floats = Task.of("float-input", () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, x, y, rows, cols));
+                    Task ints = Task.of("int8-input", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xQuants, xScales, y,
+                            rows, cols));
+                    for (Task t : new Task[] {floats, ints}) {
+                        TaskGraph g = new TaskGraph("gemv").transferToDevice(DataTransferMode.FIRST_EXECUTION, quants, scales, x, xQuants, xScales)
+                                .task(t.withGrid(WorkerGrid.of((rows + 3) / 4 * local, local)));
+                        report(g, rows + " x " + cols, t.name() + " L=" + local, bytes, device, copy);
+                    }
+                }
+                Task quantize = Task.of("quantize", () -> QuantizedInputMatVec.quantize(x, xQuants, xScales, cols))
+                        .withGrid(WorkerGrid.covering(cols / 32, 64, 65536));
+                report(new TaskGraph("q").transferToDevice(DataTransferMode.FIRST_EXECUTION, x).task(quantize), cols + " inputs", "quantize",
+                        4.0 * cols + 1.125 * cols, device, copy);
+            }
+        }
+    }
+
+    private static void report(TaskGraph g, String shape, String what, double bytes, Device device, double copy) {
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
+            double nanos = Timing.medianKernelNanos(plan, 5, 50);
+            double bw = bytes / (nanos * 1e-9);
+            System.out.printf("%-13s %-22s %8.2f us %7.1f GB/s %.2f of copy%n", shape, what, nanos / 1e3, bw / 1e9, bw / copy);
         }
     }
 }

@@ -68,7 +68,8 @@ public final class FusedMatVec {
         normedPartials(ctx, scratch, w, (long) r0 * words, (long) (r0 + 1) * words,
                 w, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
-        normedQkvEpilogue(ctx, scratch, part, r0, bq, bk, bv, position, inverseFrequencies, q, keyCache, valueCache, dim, kvDim, headDim, eps);
+        qkvEpilogue(ctx, scratch, normScale(scratch, ctx.localGroupSizeX, dim, eps), part, r0, bq, bk, bv, position,
+                inverseFrequencies, q, keyCache, valueCache, kvDim, headDim);
     }
 
     /**
@@ -95,21 +96,26 @@ public final class FusedMatVec {
         normedPartialsQ8_0(ctx, scratch, quants, scales, (long) r0 * words, (long) (r0 + 1) * words,
                 quants, scales, (long) (r0 + 2) * words, (long) (r0 + 3) * words, x, normWeight, words);
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
-        normedQkvEpilogue(ctx, scratch, part, r0, bq, bk, bv, position, inverseFrequencies, q, keyCache, valueCache, dim, kvDim, headDim, eps);
+        qkvEpilogue(ctx, scratch, normScale(scratch, ctx.localGroupSizeX, dim, eps), part, r0, bq, bk, bv, position,
+                inverseFrequencies, q, keyCache, valueCache, kvDim, headDim);
+    }
+
+    /** The RMSNorm scale from the sum of squares reduced into {@code scratch[4 L]}. */
+    private static float normScale(float[] scratch, int size, int dim, float eps) {
+        return 1f / (float) Math.sqrt(scratch[4 * size] / dim + eps);
     }
 
     /**
      * After the sums of rows {@code r0 .. r0+3} of q ({@code part} 0), k (1) or v (2) are
-     * reduced: scale by the norm, add the bias, rotate q and k by RoPE, and store q or the
-     * token's cache rows.
+     * reduced into {@code scratch[k L]}: scale them (by the norm, or 1), add the bias, rotate q
+     * and k by RoPE, and store q or the token's cache rows.
      */
-    private static void normedQkvEpilogue(KernelContext ctx, float[] scratch, int part, int r0, FloatArray bq, FloatArray bk,
-                                          FloatArray bv, IntArray position, FloatArray inverseFrequencies, FloatArray q,
-                                          FloatArray keyCache, FloatArray valueCache, int dim, int kvDim, int headDim, float eps) {
+    static void qkvEpilogue(KernelContext ctx, float[] scratch, float scale, int part, int r0, FloatArray bq, FloatArray bk,
+                            FloatArray bv, IntArray position, FloatArray inverseFrequencies, FloatArray q,
+                            FloatArray keyCache, FloatArray valueCache, int kvDim, int headDim) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         if (lid < 4) {
-            float scale = 1f / (float) Math.sqrt(scratch[4 * size] / dim + eps);
             int r = r0 + lid;
             int partner = r0 + (lid ^ 1);
             float mine = scratch[lid * size] * scale;

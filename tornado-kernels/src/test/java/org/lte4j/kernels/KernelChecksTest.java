@@ -18,7 +18,7 @@ import org.lte4j.runtime.selftest.SelfTest;
 
 /** Every kernel has a registered check, and every check runs (JVM against JVM) and passes. */
 class KernelChecksTest {
-    static final List<Class<?>> KERNEL_CLASSES = List.of(VectorOps.class, Reductions.class, MatVec.class, FusedMatVec.class, Normalization.class,
+    static final List<Class<?>> KERNEL_CLASSES = List.of(VectorOps.class, Reductions.class, MatVec.class, FusedMatVec.class, QuantizedInputMatVec.class, Normalization.class,
             Softmax.class, Rope.class, Embedding.class, Attention.class, Router.class, Experts.class, ExpertsRowPerItem.class,
             BatchMatMul.class, TokenBatch.class, BatchAttention.class);
 

@@ -422,6 +422,7 @@ final class CEmitter {
             case BIT_COUNT -> cl ? "(int) popcount(" + a0 + ")" : (lng ? "__popcll(" : "__popc(") + a0 + ")";
             case LEADING_ZEROS -> cl ? "(int) clz(" + a0 + ")" : (lng ? "__clzll(" : "__clz(") + a0 + ")";
             case TRAILING_ZEROS -> call(lng ? "lte_ctzl" : "lte_ctz") + "(" + a0 + ")";
+            case PACKED_BYTE_DOT -> cl ? call("lte_dot4") + "(" + all + ")" : "__dp4a(" + all + ", 0)";
             case BYTE_GET_HALF -> call("lte_byte_half") + "(" + all + ")";
             case HALF_GET_RAW -> {
                 String arr = expr(args.get(0), 16);

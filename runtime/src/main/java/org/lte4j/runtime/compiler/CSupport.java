@@ -21,7 +21,7 @@ final class CSupport {
             "lte_round", List.of("lte_d2l"));
 
     private static final List<String> ORDER = List.of("lte_f2i", "lte_f2l", "lte_d2i", "lte_d2l", "lte_fmin", "lte_fmax",
-            "lte_dmin", "lte_dmax", "lte_roundf", "lte_round", "lte_f2h", "lte_h2f", "lte_byte_half", "lte_ctz", "lte_ctzl",
+            "lte_dmin", "lte_dmax", "lte_roundf", "lte_round", "lte_f2h", "lte_h2f", "lte_byte_half", "lte_ctz", "lte_ctzl", "lte_dot4",
             "lte_atomic_add_float", "lte_imin", "lte_imax", "lte_lmin", "lte_lmax", "lte_iabs", "lte_labs",
             "lte_prefetch_l2", "lte_await_preceding");
 
@@ -144,6 +144,17 @@ final class CSupport {
                     Q int lte_ctzl(long x) { return x == 0 ? 64 : 63 - (int) clz(x & -x); }
                     """ : """
                     Q int lte_ctzl(long long x) { return x == 0 ? 64 : __ffsll(x) - 1; }
+                    """;
+            case "lte_dot4" -> """
+                    /* PackedBytes.dot: the dot of the four signed bytes of a and b, one instruction where the device has it. */
+                    #if defined(__opencl_c_integer_dot_product_input_4x8bit_packed)
+                    Q int lte_dot4(int a, int b) { return dot_4x8packed_ss_int((uint) a, (uint) b); }
+                    #else
+                    Q int lte_dot4(int a, int b) {
+                        return (int) (char) a * (int) (char) b + (int) (char) (a >> 8) * (int) (char) (b >> 8)
+                                + (int) (char) (a >> 16) * (int) (char) (b >> 16) + (int) (char) (a >> 24) * (int) (char) (b >> 24);
+                    }
+                    #endif
                     """;
             case "lte_atomic_add_float" -> """
                     /* KernelContext.atomicAdd(FloatArray, ...): compare-and-swap on the int bits; returns the old value. */

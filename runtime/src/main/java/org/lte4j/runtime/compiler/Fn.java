@@ -18,6 +18,8 @@ enum Fn {
     /** Float.floatToFloat16 (result: the short as an int) and Float.float16ToFloat. */
     FLOAT_TO_HALF, HALF_TO_FLOAT,
     IS_NAN, IS_INFINITE, BIT_COUNT, LEADING_ZEROS, TRAILING_ZEROS,
+    /** PackedBytes.dot: the dot of two ints' four signed bytes. */
+    PACKED_BYTE_DOT,
     /** ByteArray.getHalf(array, byteOffset): little-endian fp16 at any byte offset. */
     BYTE_GET_HALF,
     /** HalfArray.getRaw(array, index): the fp16 bits as a (sign-extended) short. */

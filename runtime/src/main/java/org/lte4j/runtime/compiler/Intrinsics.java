@@ -101,6 +101,7 @@ final class Intrinsics {
                     ? new Expr.Binary(BinOp.AND, args.get(0), Const.ofInt(0xff), IrType.INT) : null;
             case "java/lang/Short" -> name.equals("toUnsignedInt")
                     ? new Expr.Binary(BinOp.AND, args.get(0), Const.ofInt(0xffff), IrType.INT) : null;
+            case API + "PackedBytes" -> (name + desc).equals("dot(II)I") ? call(Fn.PACKED_BYTE_DOT, IrType.INT, args) : null;
             default -> null;
         };
     }

@@ -99,4 +99,14 @@ class KernelCompilerCudaTest {
         int fences = ptx.split("membar\\.gl|fence\\.(sc|acq_rel)\\.gpu", -1).length - 1;
         assertEquals(2, fences, "one fence after the group's writes, one before the last group reads:\n" + ptx);
     }
+
+    @Test
+    void packedByteDotIsOneDp4aInPtx() throws Exception {
+        GeneratedKernel k = KernelCompiler.compileUncached(Kernels.method(TestKernels.class, "packedByteDots"), Target.CUDA_C, Map.of());
+        assertTrue(k.source().contains("__dp4a("), k.source());
+        Path nvcc = Nvcc.find().orElse(null);
+        Assumptions.assumeTrue(nvcc != null, "nvcc not found");
+        String ptx = Nvcc.ptx(nvcc, k);
+        assertEquals(2, ptx.split("dp4a\\.s32\\.s32", -1).length - 1, "one dp4a per call:\n" + ptx);
+    }
 }

@@ -163,6 +163,25 @@ class KernelCompilerOpenClTest {
     }
 
     @Test
+    void packedByteDotsMatchJvm() {
+        int n = 1000;
+        IntArray a = randomInts(n, 0);
+        IntArray b = randomInts(n, 0);
+        int[][] extremes = {{0x80808080, 0x80808080}, {0x7f7f7f7f, 0x80808080}, {0xffffffff, 0x01010101}, {0, 0x7f7f7f7f}};
+        for (int i = 0; i < extremes.length; i++) {
+            a.set(i, extremes[i][0]);
+            b.set(i, extremes[i][1]);
+        }
+        IntArray out = new IntArray(2L * n);
+        IntArray dev = Kernels.copy(out);
+        TestKernels.packedByteDots(a, b, out, n);
+        assertEquals(4 * 128 * 128, out.get(0), "four products of -128 * -128");
+        assertEquals(-4 * 127 * 128, out.get(2));
+        ClRunner.get().run(compile("packedByteDots"), new Object[]{a, b, dev, n}, 64, 1, 0, 0);
+        assertArrayEquals(Kernels.ints(out), Kernels.ints(dev));
+    }
+
+    @Test
     void halfConversionsMatchJvm() {
         int n = 300;
         HalfArray h = new HalfArray(n);

@@ -15,6 +15,7 @@ public final class Lte4jKernelChecks implements KernelCheckProvider {
         all.addAll(ReductionChecks.all());
         all.addAll(MatVecChecks.all());
         all.addAll(FusedMatVecChecks.all());
+        all.addAll(QuantizedInputChecks.all());
         all.addAll(LayerChecks.all());
         all.addAll(AttentionChecks.all());
         all.addAll(LteChecks.all());

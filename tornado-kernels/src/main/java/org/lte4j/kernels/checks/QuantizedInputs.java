@@ -1,6 +1,8 @@
 package org.lte4j.kernels.checks;
 
 import org.lte4j.runtime.api.ByteArray;
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.selftest.RandomArrays;
 
 /** Random inputs in packed formats, for checks and tests. */
@@ -28,5 +30,29 @@ public final class QuantizedInputs {
             }
         }
         return a;
+    }
+
+    /**
+     * {@code x} (length a multiple of 32) quantized on the host as GGML's {@code quantize_row_q8_0}
+     * does, but for the scale kept in fp32: per block {@code d = max|x| / 127}, {@code q =
+     * round(x / d)} (0 where d is 0), four quants per word, element 4j in the low byte of word j.
+     */
+    public static void quantizeQ8_0(FloatArray x, IntArray quants, FloatArray scales) {
+        for (int b = 0; b < x.getSize() / 32; b++) {
+            float max = 0f;
+            for (int i = 32 * b; i < 32 * b + 32; i++) {
+                max = Math.max(max, Math.abs(x.get(i)));
+            }
+            float d = max / 127f;
+            float inverse = d == 0f ? 0f : 1f / d;
+            for (int w = 8 * b; w < 8 * b + 8; w++) {
+                int word = 0;
+                for (int k = 0; k < 4; k++) {
+                    word |= (Math.round(x.get(4 * w + k) * inverse) & 0xff) << (8 * k);
+                }
+                quants.set(w, word);
+            }
+            scales.set(b, d);
+        }
     }
 }

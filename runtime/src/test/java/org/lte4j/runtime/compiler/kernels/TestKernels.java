@@ -6,6 +6,7 @@ import org.lte4j.runtime.api.HalfArray;
 import org.lte4j.runtime.api.IntArray;
 import org.lte4j.runtime.api.KernelContext;
 import org.lte4j.runtime.api.MaxWorkGroupSize;
+import org.lte4j.runtime.api.PackedBytes;
 import org.lte4j.runtime.api.Parallel;
 
 /** Kernels exercising the compiler's Java subset; each runs unchanged on the JVM as the reference. */
@@ -156,6 +157,15 @@ public final class TestKernels {
             out.set(i * 16L + 13, (float) (1.0 / (1.0 + Math.exp(-v))));
             out.set(i * 16L + 14, Math.abs(-i) + (float) Math.abs((double) v));
             out.set(i * 16L + 15, (float) Math.log10(a) + (float) Math.cbrt(v));
+        }
+    }
+
+    /** {@code out[i] = dot of the signed bytes of a[i] and b[i]}, plus the same with a's bytes negated through the int. */
+    public static void packedByteDots(IntArray a, IntArray b, IntArray out, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            int x = a.get(i);
+            out.set(2 * i, PackedBytes.dot(x, b.get(i)));
+            out.set(2 * i + 1, PackedBytes.dot(b.get(i), x ^ 0x80808080) + 7);
         }
     }
 

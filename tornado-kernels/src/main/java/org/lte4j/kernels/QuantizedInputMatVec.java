@@ -1,0 +1,301 @@
+package org.lte4j.kernels;
+
+import org.lte4j.runtime.api.FloatArray;
+import org.lte4j.runtime.api.HalfArray;
+import org.lte4j.runtime.api.IntArray;
+import org.lte4j.runtime.api.KernelContext;
+import org.lte4j.runtime.api.PackedBytes;
+
+/**
+ * Split Q8_0 GEMVs whose input vector is quantized to int8 blocks as well, as GGML's
+ * {@code q8_0 x q8_0} dot does: each block of 32 inputs becomes 32 int8 quants (packed four per
+ * int, as the weights' quant words are) and one scale, {@code d = max|x| / 127}, {@code q =
+ * round(x / d)}; here the scale stays fp32 where GGML rounds it to fp16. A word of weights times a
+ * word of input is then one integer dot of four bytes ({@link PackedBytes#dot}: {@code __dp4a} on
+ * CUDA), scaled by both blocks' scales, where the float kernels
+ * ({@link MatVec#gemvQ8_0SplitWordsFourRows}) convert and multiply every quant: on the H200 those
+ * are bound by that arithmetic, not by memory (docs/PERF.md).
+ *
+ * <p>The input is quantized once per vector by {@link #quantize} (or {@link #normedQuantize},
+ * RMSNorm and quantization in one group) and read by every group from cache; the quantizations
+ * need groups of at least 8 items (a block's eight words). Results differ from
+ * the float kernels by the input's rounding (at most half a step, {@code d / 2}, per element);
+ * they equal a scalar {@code q8_0 x q8_0} dot up to float summation order. Weights are
+ * {@link Q8_0Split}'s layout. Grids of the GEMVs: {@code (ceil(rows / 4) * L, L)}, L a power of
+ * two, at least 4, at most {@link GroupLimits#MAX_LOCAL_SIZE}.
+ */
+public final class QuantizedInputMatVec {
+    private QuantizedInputMatVec() {
+    }
+
+    /** Items per block of 32 inputs in the quantizations: one per quant word. */
+    private static final int ITEMS_PER_BLOCK = MatVec.Q8_0_BLOCK / 4;
+
+    /**
+     * {@code x} (n a multiple of 32) as int8 blocks: {@code quants[n / 4]} four per word (element
+     * 4j in the low byte of word j) and {@code scales[n / 32]}. An item per word: its four
+     * elements' largest magnitude goes to local memory, and after one barrier each item reads its
+     * block's eight (an item per block, walking 32 elements twice, took 12-16 us on the H200).
+     * Grid: {@code (ceil(n / 4 / L) * L, L)}, L a power of two, at least 8.
+     * Traffic: reads 4n bytes, writes 1.125n.
+     */
+    public static void quantize(KernelContext ctx, FloatArray x, IntArray quants, FloatArray scales, int n) {
+        float[] maxima = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        quantizeWord(ctx, maxima, x, x, 1f, false, ctx.globalIdx, n / 4, quants, scales);
+    }
+
+    /**
+     * {@link #quantize} of {@code RMSNorm(x) * weight}: one group sums the squares, then its
+     * items quantize L words at a time. Grid: exactly one group, {@code WorkerGrid.of(L, L)}, L a
+     * power of two, at least 8. Traffic: reads 8n bytes (x twice, the weight once), writes 1.125n.
+     */
+    public static void normedQuantize(KernelContext ctx, FloatArray x, FloatArray weight, IntArray quants, FloatArray scales, int n,
+                                      float eps) {
+        float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        float[] maxima = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        float squares = 0f;
+        for (int i = lid; i < n; i += size) {
+            float v = x.get(i);
+            squares += v * v;
+        }
+        float total = GroupReduce.sum(ctx, scratch, squares);
+        float scale = 1f / (float) Math.sqrt(total / n + eps);
+        for (int first = 0; first < n / 4; first += size) { // every item takes every turn: the barriers inside
+            quantizeWord(ctx, maxima, x, weight, scale, true, first + lid, n / 4, quants, scales);
+            ctx.localBarrier(); // the block's maxima are read before the next turn writes them
+        }
+    }
+
+    /**
+     * Word j (of {@code words}) of {@code x * scale (* weight when weighted)}, quantized with its
+     * block's scale; item {@code lid} holds word j, and the eight items of a block are
+     * neighbours (j and lid agree modulo 8). Items past the end take part in the barrier only.
+     */
+    private static void quantizeWord(KernelContext ctx, float[] maxima, FloatArray x, FloatArray weight, float scale, boolean weighted,
+                                     int j, int words, IntArray quants, FloatArray scales) {
+        int lid = ctx.localIdx;
+        float v0 = 0f;
+        float v1 = 0f;
+        float v2 = 0f;
+        float v3 = 0f;
+        if (j < words) {
+            int c = 4 * j;
+            v0 = x.get(c) * scale * (weighted ? weight.get(c) : 1f);
+            v1 = x.get(c + 1) * scale * (weighted ? weight.get(c + 1) : 1f);
+            v2 = x.get(c + 2) * scale * (weighted ? weight.get(c + 2) : 1f);
+            v3 = x.get(c + 3) * scale * (weighted ? weight.get(c + 3) : 1f);
+        }
+        maxima[lid] = Math.max(Math.max(Math.abs(v0), Math.abs(v1)), Math.max(Math.abs(v2), Math.abs(v3)));
+        ctx.localBarrier();
+        int first = lid - lid % ITEMS_PER_BLOCK;
+        float max = 0f;
+        for (int i = first; i < first + ITEMS_PER_BLOCK; i++) {
+            max = Math.max(max, maxima[i]);
+        }
+        float d = max / 127f;
+        float inverse = d == 0f ? 0f : 1f / d;
+        if (j < words) {
+            quants.set(j, (Math.round(v0 * inverse) & 0xff) | (Math.round(v1 * inverse) & 0xff) << 8
+                    | (Math.round(v2 * inverse) & 0xff) << 16 | (Math.round(v3 * inverse) & 0xff) << 24);
+            if (j % ITEMS_PER_BLOCK == 0) {
+                scales.set(j / ITEMS_PER_BLOCK, d);
+            }
+        }
+    }
+
+    /**
+     * {@link FusedMatVec#normedQkvRopeIntoCacheQ8_0} over an input normed and quantized already
+     * ({@link #normedQuantize}): q/k/v rows four per group, then the bias, RoPE and the K/V
+     * store. Same grid; {@code dim} a multiple of 32, {@code headDim} of 4.
+     * Traffic: reads 34/32 * (qDim + 2 kvDim) * dim bytes of weights, writes 4 * (qDim + 2 kvDim).
+     */
+    public static void qkvRopeIntoCacheQ8_0(KernelContext ctx, IntArray xQuants, FloatArray xScales,
+                                            IntArray wqQuants, HalfArray wqScales, IntArray wkQuants, HalfArray wkScales,
+                                            IntArray wvQuants, HalfArray wvScales, FloatArray bq, FloatArray bk, FloatArray bv,
+                                            IntArray position, FloatArray inverseFrequencies,
+                                            FloatArray q, FloatArray keyCache, FloatArray valueCache,
+                                            int dim, int qDim, int kvDim, int headDim) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int qGroups = qDim / 4;
+        int kvGroups = kvDim / 4;
+        int group = ctx.groupIdx;
+        int part = group < qGroups ? 0 : group < qGroups + kvGroups ? 1 : 2;
+        int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
+        IntArray quants = part == 0 ? wqQuants : part == 1 ? wkQuants : wvQuants; // one call site, as in the float kernels
+        HalfArray scales = part == 0 ? wqScales : part == 1 ? wkScales : wvScales;
+        fourRowPartials(ctx, scratch, quants, scales, xQuants, xScales, r0, part == 0 ? qDim : kvDim, dim);
+        GroupReduce.sumFourInPlace(ctx, scratch, true);
+        FusedMatVec.qkvEpilogue(ctx, scratch, 1f, part, r0, bq, bk, bv, position, inverseFrequencies, q, keyCache, valueCache, kvDim,
+                headDim);
+    }
+
+    /**
+     * The FFN's first half over an input normed and quantized already: {@code out[n] =
+     * silu(gate_n . x) * (up_n . x)}, four neurons per group, one word of each of their eight
+     * rows per step (as {@link FusedMatVec#gateUpSiluQ8_0SplitWordsFourNeurons}). {@code hidden}
+     * a multiple of 4, {@code dim} of 32. Grid: {@code WorkerGrid.of(hidden / 4 * L, L)}.
+     * Traffic: reads 2 * 34/32 * hidden * dim bytes of weights, writes 4 * hidden.
+     */
+    public static void gateUpSiluQ8_0FourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales, IntArray upQuants,
+                                                 HalfArray upScales, IntArray xQuants, FloatArray xScales, FloatArray out, int dim) {
+        float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
+        gateUpSiluFourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, xQuants, xScales, out, 4 * ctx.groupIdx, dim);
+    }
+
+    /** Neurons {@code n0 .. n0+3} of {@link #gateUpSiluQ8_0FourNeurons} into {@code hidden}. */
+    static void gateUpSiluFourNeurons(KernelContext ctx, float[] scratch, IntArray gateQuants, HalfArray gateScales, IntArray upQuants,
+                                      HalfArray upScales, IntArray xQuants, FloatArray xScales, FloatArray hidden, int n0, int dim) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int words = dim / 4;
+        long w0 = (long) n0 * words;
+        long w1 = w0 + words;
+        long w2 = w1 + words;
+        long w3 = w2 + words;
+        float g0 = 0f;
+        float g1 = 0f;
+        float g2 = 0f;
+        float g3 = 0f;
+        float u0 = 0f;
+        float u1 = 0f;
+        float u2 = 0f;
+        float u3 = 0f;
+        for (int j = lid; j < words; j += size) {
+            int a0 = gateQuants.get(w0 + j);
+            int a1 = gateQuants.get(w1 + j);
+            int a2 = gateQuants.get(w2 + j);
+            int a3 = gateQuants.get(w3 + j);
+            int c0 = upQuants.get(w0 + j);
+            int c1 = upQuants.get(w1 + j);
+            int c2 = upQuants.get(w2 + j);
+            int c3 = upQuants.get(w3 + j);
+            int xj = xQuants.get(j);
+            float dj = xScales.get(j / 8);
+            g0 += wordDot(a0, gateScales, w0, xj, dj, j);
+            g1 += wordDot(a1, gateScales, w1, xj, dj, j);
+            g2 += wordDot(a2, gateScales, w2, xj, dj, j);
+            g3 += wordDot(a3, gateScales, w3, xj, dj, j);
+            u0 += wordDot(c0, upScales, w0, xj, dj, j);
+            u1 += wordDot(c1, upScales, w1, xj, dj, j);
+            u2 += wordDot(c2, upScales, w2, xj, dj, j);
+            u3 += wordDot(c3, upScales, w3, xj, dj, j);
+        }
+        scratch[lid] = g0;
+        scratch[size + lid] = g1;
+        scratch[2 * size + lid] = g2;
+        scratch[3 * size + lid] = g3;
+        scratch[4 * size + lid] = u0;
+        scratch[5 * size + lid] = u1;
+        scratch[6 * size + lid] = u2;
+        scratch[7 * size + lid] = u3;
+        GroupReduce.sumRowsInPlace(ctx, scratch, 8, true);
+        if (lid < 4) {
+            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(4 + lid) * size]);
+        }
+    }
+
+    /** {@code y[r] = W[r] . x} over the quantized input: four rows per group, four words of each in flight. */
+    public static void gemvQ8_0FourRows(KernelContext ctx, IntArray quants, HalfArray scales, IntArray xQuants, FloatArray xScales,
+                                        FloatArray y, int rows, int cols) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = ctx.groupIdx * 4;
+        fourRowPartials(ctx, scratch, quants, scales, xQuants, xScales, r0, rows, cols);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < rows) {
+            y.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /** {@code acc[r] += W[r] . x}: {@link #gemvQ8_0FourRows} adding into the residual stream (output and down projections). */
+    public static void gemvQ8_0FourRowsAddingInto(KernelContext ctx, IntArray quants, HalfArray scales, IntArray xQuants,
+                                                  FloatArray xScales, FloatArray acc, int rows, int cols) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = ctx.groupIdx * 4;
+        fourRowPartials(ctx, scratch, quants, scales, xQuants, xScales, r0, rows, cols);
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < rows) {
+            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
+        }
+    }
+
+    /**
+     * Item lid's partial dots of rows {@code r0 .. r0+3} (clamped to the last row) with the
+     * quantized input, into {@code scratch[k * L + lid]}: words {@code lid, lid + L, ...}, four
+     * of each row in flight as {@link MatVec#fourRowPartialsQ8_0} loads them.
+     */
+    static void fourRowPartials(KernelContext ctx, float[] scratch, IntArray quants, HalfArray scales, IntArray xQuants,
+                                FloatArray xScales, int r0, int rows, int cols) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int words = cols / 4;
+        if (r0 < rows) {
+            long b0 = (long) r0 * words;
+            long b1 = (long) Math.min(r0 + 1, rows - 1) * words;
+            long b2 = (long) Math.min(r0 + 2, rows - 1) * words;
+            long b3 = (long) Math.min(r0 + 3, rows - 1) * words;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int j = lid;
+            for (; j + 3 * size < words; j += 4 * size) {
+                int k = j + size;
+                int m = k + size;
+                int n = m + size;
+                int q0 = quants.get(b0 + j);
+                int q1 = quants.get(b1 + j);
+                int q2 = quants.get(b2 + j);
+                int q3 = quants.get(b3 + j);
+                int p0 = quants.get(b0 + k);
+                int p1 = quants.get(b1 + k);
+                int p2 = quants.get(b2 + k);
+                int p3 = quants.get(b3 + k);
+                int u0 = quants.get(b0 + m);
+                int u1 = quants.get(b1 + m);
+                int u2 = quants.get(b2 + m);
+                int u3 = quants.get(b3 + m);
+                int v0 = quants.get(b0 + n);
+                int v1 = quants.get(b1 + n);
+                int v2 = quants.get(b2 + n);
+                int v3 = quants.get(b3 + n);
+                int xj = xQuants.get(j);
+                int xk = xQuants.get(k);
+                int xm = xQuants.get(m);
+                int xn = xQuants.get(n);
+                float dj = xScales.get(j / 8);
+                float dk = xScales.get(k / 8);
+                float dm = xScales.get(m / 8);
+                float dn = xScales.get(n / 8);
+                s0 += wordDot(q0, scales, b0, xj, dj, j) + wordDot(p0, scales, b0, xk, dk, k)
+                        + wordDot(u0, scales, b0, xm, dm, m) + wordDot(v0, scales, b0, xn, dn, n);
+                s1 += wordDot(q1, scales, b1, xj, dj, j) + wordDot(p1, scales, b1, xk, dk, k)
+                        + wordDot(u1, scales, b1, xm, dm, m) + wordDot(v1, scales, b1, xn, dn, n);
+                s2 += wordDot(q2, scales, b2, xj, dj, j) + wordDot(p2, scales, b2, xk, dk, k)
+                        + wordDot(u2, scales, b2, xm, dm, m) + wordDot(v2, scales, b2, xn, dn, n);
+                s3 += wordDot(q3, scales, b3, xj, dj, j) + wordDot(p3, scales, b3, xk, dk, k)
+                        + wordDot(u3, scales, b3, xm, dm, m) + wordDot(v3, scales, b3, xn, dn, n);
+            }
+            for (; j < words; j += size) {
+                int xj = xQuants.get(j);
+                float dj = xScales.get(j / 8);
+                s0 += wordDot(quants.get(b0 + j), scales, b0, xj, dj, j);
+                s1 += wordDot(quants.get(b1 + j), scales, b1, xj, dj, j);
+                s2 += wordDot(quants.get(b2 + j), scales, b2, xj, dj, j);
+                s3 += wordDot(quants.get(b3 + j), scales, b3, xj, dj, j);
+            }
+            scratch[lid] = s0;
+            scratch[size + lid] = s1;
+            scratch[2 * size + lid] = s2;
+            scratch[3 * size + lid] = s3;
+        }
+    }
+
+    /** Word j of the row whose words start at {@code rowWord}, times input word {@code xWord} (block scale {@code xScale}). */
+    static float wordDot(int word, HalfArray scales, long rowWord, int xWord, float xScale, int j) {
+        return scales.get((rowWord + j) / 8) * xScale * PackedBytes.dot(word, xWord);
+    }
+}
