@@ -2,6 +2,7 @@ package org.lte4j.bench;
 
 import org.lte4j.kernels.MatVec;
 import org.lte4j.kernels.QuantizedInputMatVec;
+import org.lte4j.kernels.checks.QuantizedInputs;
 import org.lte4j.runtime.Devices;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
@@ -115,7 +116,7 @@ public final class GemvTuning {
             try (IntArray quants = random.ints(rows * cols / 4, Integer.MAX_VALUE); HalfArray scales = random.halves(rows * cols / 32);
                  FloatArray x = random.floats(cols); FloatArray y = new FloatArray(rows);
                  IntArray xQuants = new IntArray(cols / 4); FloatArray xScales = new FloatArray(cols / 32)) {
-                QuantizedInputMatVec.quantize(x, xQuants, xScales, cols);
+                QuantizedInputs.quantizeQ8_0(x, xQuants, xScales);
                 KernelContext ctx = new KernelContext();
                 double bytes = 34.0 / 32 * rows * cols + 4.0 * rows;
                 for (int local : new int[] {128, 256}) {
@@ -128,8 +129,8 @@ public final class GemvTuning {
                         report(g, rows + " x " + cols, t.name() + " L=" + local, bytes, device, copy);
                     }
                 }
-                Task quantize = Task.of("quantize", () -> QuantizedInputMatVec.quantize(x, xQuants, xScales, cols))
-                        .withGrid(WorkerGrid.covering(cols / 32, 64, 65536));
+                Task quantize = Task.of("quantize", () -> QuantizedInputMatVec.quantize(ctx, x, xQuants, xScales, cols))
+                        .withGrid(WorkerGrid.covering(cols / 4, 256, 65536));
                 report(new TaskGraph("q").transferToDevice(DataTransferMode.FIRST_EXECUTION, x).task(quantize), cols + " inputs", "quantize",
                         4.0 * cols + 1.125 * cols, device, copy);
             }

@@ -36,7 +36,7 @@ final class BenchCommand implements Subcommand {
     @Override
     public String usage() {
         return "--model PATH | --synthetic " + String.join("|", SyntheticPreset.names().split(", "))
-                + " [--device SPEC] [--tokens N] [--warmup N] [--context N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position|split-positions|item-per-head] [--layer-steps fused|separate] [--json FILE]"
+                + " [--device SPEC] [--tokens N] [--warmup N] [--context N] [--dtype f16|q8_0|f32|bf16|q4_0] [--seed S] [--local N] [--attention per-position-item|lanes-per-position|split-positions|item-per-head] [--layer-steps fused|separate] [--q8-input floats|int8] [--json FILE]"
                 + " [--sparsity 0,0.3,0.5,0.7,0.9 [--plot FILE.svg]]";
     }
 
@@ -53,6 +53,7 @@ final class BenchCommand implements Subcommand {
         int local = args.getInt("local", 0);
         Optional<DecodeOptions.AttentionKernel> attention = args.get("attention").map(BenchCommand::parseAttention);
         Optional<Boolean> fuseLayerSteps = args.get("layer-steps").map(BenchCommand::parseLayerSteps);
+        Optional<DecodeOptions.Q8_0Input> q8_0Input = args.get("q8-input").map(BenchCommand::parseQ8_0Input);
         Optional<String> json = args.get("json");
         Optional<double[]> sparsities = args.get("sparsity").map(BenchCommand::parseSparsities);
         Optional<String> plot = args.get("plot");
@@ -68,7 +69,7 @@ final class BenchCommand implements Subcommand {
         }
         DecodeBenchmark.Setup setup;
         try {
-            setup = new DecodeBenchmark.Setup(tokens, warmUp, local, attention, fuseLayerSteps, context);
+            setup = new DecodeBenchmark.Setup(tokens, warmUp, local, attention, fuseLayerSteps, context, q8_0Input);
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
@@ -148,6 +149,15 @@ final class BenchCommand implements Subcommand {
             case "fused" -> true;
             case "separate" -> false;
             default -> throw new Args.UsageException("--layer-steps must be fused or separate, not '" + s + "'");
+        };
+    }
+
+    /** floats: Q8_0 weights times the input's floats; int8: times its int8 blocks (GGML's q8_0 x q8_0); absent: the device default. */
+    private static DecodeOptions.Q8_0Input parseQ8_0Input(String s) {
+        return switch (s) {
+            case "floats" -> DecodeOptions.Q8_0Input.FLOATS;
+            case "int8" -> DecodeOptions.Q8_0Input.INT8_BLOCKS;
+            default -> throw new Args.UsageException("--q8-input must be floats or int8, not '" + s + "'");
         };
     }
 

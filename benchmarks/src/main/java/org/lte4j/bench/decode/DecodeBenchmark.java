@@ -71,19 +71,22 @@ public final class DecodeBenchmark {
      * @param cachedPositions positions already in the KV cache when decoding starts (a prompt of
      *                        that many tokens prefilled first), so that attention reads a long
      *                        context as it would deep into a conversation; 0: decode from the start
+     * @param q8_0Input       what the fused Q8_0 GEMVs multiply their weights with, empty for the
+     *                        device's default (int8 blocks on GPUs)
      */
     public record Setup(int tokens, int warmUp, int localSize, Optional<DecodeOptions.AttentionKernel> attention,
-                        Optional<Boolean> fuseLayerSteps, int cachedPositions) {
+                        Optional<Boolean> fuseLayerSteps, int cachedPositions, Optional<DecodeOptions.Q8_0Input> q8_0Input) {
         public Setup {
             if (tokens < 1 || warmUp < 0 || localSize < 0 || cachedPositions < 0) {
                 throw new IllegalArgumentException("tokens must be >= 1, warm-up, local size and context >= 0");
             }
             Objects.requireNonNull(attention, "attention");
             Objects.requireNonNull(fuseLayerSteps, "fuseLayerSteps");
+            Objects.requireNonNull(q8_0Input, "q8_0Input");
         }
 
         public Setup(int tokens, int warmUp, int localSize) {
-            this(tokens, warmUp, localSize, Optional.empty(), Optional.empty(), 0);
+            this(tokens, warmUp, localSize, Optional.empty(), Optional.empty(), 0, Optional.empty());
         }
 
         /** For a report's title: where in the context decoding starts, or nothing from the start. */
@@ -124,9 +127,10 @@ public final class DecodeBenchmark {
             return Sampler.argmax(model.prefill(s, prompt(model.config().vocabSize(), cachedPositions)));
         }
 
-        /** The device defaults with this setup's local size, attention kernel and layer fusion, where given. */
+        /** The device defaults with this setup's local size, attention kernel, layer fusion and Q8_0 input, where given. */
         public DecodeOptions options(Device device, int context) {
             DecodeOptions options = DecodeOptions.defaults(device, context);
+            options = q8_0Input.map(options::withQ8_0Input).orElse(options);
             if (localSize > 0) {
                 options = options.withLocalSize(localSize);
             }
@@ -258,7 +262,7 @@ public final class DecodeBenchmark {
             DecodeOptions options = setup.options(device, context);
             Pass profiled;
             try (DeviceLlama d = DeviceLlama.create(model, device, options)) {
-                out.accept("attention kernel " + d.attentionKernel());
+                out.accept("attention kernel " + d.attentionKernel() + "; Q8_0 GEMV input " + options.q8_0Input());
                 weightBytes = d.weightBytesPerToken();
                 bytesPerToken = weightBytes + cacheBytes;
                 // in host RAM the unprofiled pass runs in rounds, each after a copy; elsewhere once, against the copy above

@@ -20,6 +20,7 @@ import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.sparse.ExpertRouter;
 import org.lte4j.model.sparse.LteModel;
 import org.lte4j.model.sparse.LteSettings;
+import org.lte4j.model.tensor.GgmlType;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.backend.BackendKind;
@@ -142,6 +143,10 @@ public final class SparseDecodeBenchmark {
         int context = setup.contextLength();
         long cache = setup.cacheBytesPerToken(model.config());
         DecodeOptions opts = setup.options(device, context);
+        if (model.layers().getFirst().wGate().type() == GgmlType.Q8_0) {
+            out.accept("Q8_0 GEMV input " + opts.q8_0Input() + " (the dense FFN and every model's attention and logits;"
+                    + " the sparse FFN's expert kernels read floats)");
+        }
         int layers = model.config().nLayers();
         Row dense;
         Pass denseProfile;
@@ -151,7 +156,7 @@ public final class SparseDecodeBenchmark {
         try (DeviceLlama d = DeviceLlama.create(model, device, opts.withCapture(capture))) {
             Pass timed = decode(d, setup, false, null);
             Pass profiled = denseProfile;
-            double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts.localSize(), opts.gemv()), opts, capture);
+            double ffn = ffnBlockMs(model, device, w -> new DenseFeedForward(model, w, opts), opts, capture);
             dense = new Row("dense", Double.NaN, 0, timed.wallMs, 1, d.weightBytesPerToken() + cache, ffn, 1, Double.NaN,
                     profiled.kernelMs, copy, Double.NaN);
             rows.add(print(out, dense));

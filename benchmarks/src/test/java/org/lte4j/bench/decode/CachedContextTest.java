@@ -19,7 +19,7 @@ class CachedContextTest {
     private static final int CACHED = 37;
 
     private static DecodeBenchmark.Setup setup(int cached) {
-        return new DecodeBenchmark.Setup(4, 2, 0, Optional.empty(), Optional.empty(), cached);
+        return new DecodeBenchmark.Setup(4, 2, 0, Optional.empty(), Optional.empty(), cached, Optional.empty());
     }
 
     /** The first token after the prompt, fed one token at a time: the reference. */

@@ -23,9 +23,10 @@ import org.lte4j.runtime.backend.Device;
  *                   ({@link org.lte4j.kernels.FusedMatVec}: RMSNorm, RoPE, the K/V store, SiLU
  *                   and the residual adds folded into the GEMVs, but for the Q8_0 FFN's norm)
  *                   instead of fifteen; layers of other weight formats run separately anyway
+ * @param q8_0Input  what the fused Q8_0 layers' GEMVs multiply their weights with
  */
 public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, boolean capture, boolean profiling,
-                            AttentionKernel attention, GemvSplit gemv, boolean fuseLayerSteps) {
+                            AttentionKernel attention, GemvSplit gemv, boolean fuseLayerSteps, Q8_0Input q8_0Input) {
 
     /** The decode attention kernels of {@link org.lte4j.kernels.Attention}, same contract, different split of the work. */
     public enum AttentionKernel {
@@ -51,9 +52,31 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         ITEM_PER_ROW
     }
 
+    /**
+     * The input vector of the split Q8_0 GEMVs of a fused layer ({@link #fuseLayerSteps} on
+     * work-group GEMVs): same weights, different arithmetic.
+     */
+    public enum Q8_0Input {
+        /** The float vector: every quant converted and multiplied, the products exact. */
+        FLOATS,
+        /**
+         * The vector quantized to int8 blocks first, as GGML's {@code q8_0 x q8_0} dot does
+         * ({@link org.lte4j.kernels.QuantizedInputMatVec}): a word of weights times a word of input
+         * is one integer dot of four bytes ({@code __dp4a} on CUDA). Each input moves by at most
+         * half its block's step; the dense Q8_0 llama2-7b step ran faster so on the H200
+         * (docs/PERF.md). Needs work-groups of at least 8 items.
+         */
+        INT8_BLOCKS
+    }
+
+    /** Smallest work-group of the four-row GEMVs: their first four items store the four rows. */
+    public static final int MIN_GROUPS_OF_ROWS_LOCAL = 4;
+    /** Smallest work-group of the int8 quantizations: a block's eight words in one group. */
+    public static final int MIN_INT8_BLOCKS_LOCAL = 8;
+
     public DecodeOptions {
-        if (attention == null || gemv == null) {
-            throw new IllegalArgumentException("attention kernel and GEMV split must be given");
+        if (attention == null || gemv == null || q8_0Input == null) {
+            throw new IllegalArgumentException("attention kernel, GEMV split and Q8_0 input must be given");
         }
         if (maxContext < 1) {
             throw new IllegalArgumentException("maxContext must be >= 1, was " + maxContext);
@@ -62,6 +85,14 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
             if (!GroupLimits.isValidLocalSize(l)) {
                 throw new IllegalArgumentException("work-group sizes must be powers of two in 1.." + GroupLimits.MAX_LOCAL_SIZE + ", was " + l);
             }
+        }
+        if (gemv == GemvSplit.GROUPS_OF_ROWS && localSize < MIN_GROUPS_OF_ROWS_LOCAL) {
+            throw new IllegalArgumentException("the work-group GEMVs need groups of at least " + MIN_GROUPS_OF_ROWS_LOCAL
+                    + " items (four rows per group), was " + localSize);
+        }
+        if (q8_0Input == Q8_0Input.INT8_BLOCKS && Math.min(localSize, vectorLocalSize) < MIN_INT8_BLOCKS_LOCAL) {
+            throw new IllegalArgumentException("Q8_0 GEMVs over int8 blocks need work-groups of at least " + MIN_INT8_BLOCKS_LOCAL
+                    + " items, were " + localSize + " and " + vectorLocalSize);
         }
     }
 
@@ -72,7 +103,8 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
      * barrier of the reduction tree (llama-110m GEMVs: 16 items twice as fast as 64, measured on
      * PoCL 3.1); 4 on the JVM backend, where every work-item of a barrier kernel is a virtual thread.
      * GPUs and the JVM backend run the work-group GEMVs and fuse fp16 layers; OpenCL CPUs run the
-     * barrier-free item-per-row GEMVs and the layer steps apart. No capture, no profiling.
+     * barrier-free item-per-row GEMVs and the layer steps apart. GPUs multiply Q8_0 weights with
+     * int8 blocks of the input, elsewhere with its floats. No capture, no profiling.
      */
     public static DecodeOptions defaults(Device device, int maxContext) {
         int local = switch (device.kind()) {
@@ -93,34 +125,39 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         // docs/PERF.md); the fused layer kernels are work-group kernels, so CPUs run the steps apart
         boolean cpuOpenCl = device.kind() == BackendKind.OPENCL && !gpu;
         GemvSplit gemv = cpuOpenCl ? GemvSplit.ITEM_PER_ROW : GemvSplit.GROUPS_OF_ROWS;
-        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false, attention, gemv, !cpuOpenCl);
+        Q8_0Input q8_0Input = gpu ? Q8_0Input.INT8_BLOCKS : Q8_0Input.FLOATS;
+        return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false, attention, gemv, !cpuOpenCl, q8_0Input);
     }
 
     public DecodeOptions withLocalSize(int local) {
-        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling, attention, gemv, fuseLayerSteps);
+        return new DecodeOptions(maxContext, local, vectorLocalSize, capture, profiling, attention, gemv, fuseLayerSteps, q8_0Input);
     }
 
     public DecodeOptions withVectorLocalSize(int local) {
-        return new DecodeOptions(maxContext, localSize, local, capture, profiling, attention, gemv, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, local, capture, profiling, attention, gemv, fuseLayerSteps, q8_0Input);
     }
 
     public DecodeOptions withCapture(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling, attention, gemv, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, on, profiling, attention, gemv, fuseLayerSteps, q8_0Input);
     }
 
     public DecodeOptions withProfiling(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on, attention, gemv, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, on, attention, gemv, fuseLayerSteps, q8_0Input);
     }
 
     public DecodeOptions withAttention(AttentionKernel kernel) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, kernel, gemv, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, kernel, gemv, fuseLayerSteps, q8_0Input);
     }
 
     public DecodeOptions withFusedLayerSteps(boolean on) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, gemv, on);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, gemv, on, q8_0Input);
     }
 
     public DecodeOptions withGemv(GemvSplit split) {
-        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, split, fuseLayerSteps);
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, split, fuseLayerSteps, q8_0Input);
+    }
+
+    public DecodeOptions withQ8_0Input(Q8_0Input input) {
+        return new DecodeOptions(maxContext, localSize, vectorLocalSize, capture, profiling, attention, gemv, fuseLayerSteps, input);
     }
 }

@@ -3,6 +3,7 @@ package org.lte4j.model.device;
 import java.util.List;
 
 import org.lte4j.kernels.FusedMatVec;
+import org.lte4j.kernels.QuantizedInputMatVec;
 import org.lte4j.kernels.VectorOps;
 import org.lte4j.model.llama.LayerWeights;
 import org.lte4j.model.llama.LlamaModel;
@@ -20,17 +21,26 @@ public final class DenseFeedForward implements DeviceFeedForward {
     private final List<LayerWeights> layers;
     private final DeviceWeights weights;
     private final int local;
+    private final int vectorLocal;
     private final DecodeOptions.GemvSplit split;
+    private final DecodeOptions.Q8_0Input q8_0Input;
     private final FloatArray gate;
     private final FloatArray up;
+    /** The normed input, then the hidden vector, as int8 blocks (split Q8_0 over {@link DecodeOptions.Q8_0Input#INT8_BLOCKS}). */
+    private final QuantizedVector quantized;
 
-    public DenseFeedForward(LlamaModel model, DeviceWeights weights, int local, DecodeOptions.GemvSplit split) {
+    /** Work-group sizes, GEMV split and Q8_0 input from the decoder's {@code options}. */
+    public DenseFeedForward(LlamaModel model, DeviceWeights weights, DecodeOptions options) {
         this.layers = model.layers();
         this.weights = weights;
-        this.local = local;
-        this.split = split;
-        this.gate = new FloatArray(model.config().hiddenDim());
-        this.up = new FloatArray(model.config().hiddenDim());
+        this.local = options.localSize();
+        this.vectorLocal = options.vectorLocalSize();
+        this.split = options.gemv();
+        this.q8_0Input = options.q8_0Input();
+        int hidden = model.config().hiddenDim();
+        this.gate = new FloatArray(hidden);
+        this.up = new FloatArray(hidden);
+        this.quantized = new QuantizedVector((Math.max(hidden, model.config().dim()) + 31) / 32 * 32);
     }
 
     @Override
@@ -88,8 +98,9 @@ public final class DenseFeedForward implements DeviceFeedForward {
 
     /**
      * Whether this FFN runs with its norm apart on work-group GEMVs: split Q8_0 whose width takes
-     * four neurons per group ({@link #appendQ8_0AddingInto}); the one test that both
-     * {@link #appendNormingAndAddingInto} (declining) and {@link #appendAddingInto} (taking) apply.
+     * four neurons per group ({@link #appendQ8_0AddingInto} over floats,
+     * {@link #appendOverInt8Blocks} over int8 blocks); the one test that both
+     * {@link #appendNormingAndAddingInto} and {@link #appendAddingInto} apply.
      */
     private static boolean normsApart(DeviceMatrix wGate, DeviceMatrix wUp, DeviceMatrix wDown) {
         return DeviceMatrix.allFusable(wGate, wUp, wDown) && wGate.format() == WeightFormat.Q8_0 && wGate.rows() % 4 == 0;
@@ -133,10 +144,11 @@ public final class DenseFeedForward implements DeviceFeedForward {
     /**
      * fp16 weights (and Q8_0 whose FFN width is not a multiple of 4): two launches,
      * {@link FusedMatVec#normedGateUpSiluF16} ({@link FusedMatVec#normedGateUpSiluQ8_0}) and the
-     * down GEMV adding into the residual. False for Q8_0 otherwise: the decoder norms first and
-     * {@link #appendAddingInto} runs four neurons per group, which took the dense Q8_0 llama2-7b
-     * step on the H200 from 5.23 to 4.28-4.34 ms (the folded norm's weighting and squares per word
-     * cost more than the norm's launch in arithmetic-bound Q8_0, docs/PERF.md).
+     * down GEMV adding into the residual. Split Q8_0 over int8 blocks of its input: the norm
+     * quantizing, then {@link #appendOverInt8Blocks}. False for Q8_0 over floats: the decoder
+     * norms first and {@link #appendAddingInto} runs four neurons per group, which took the dense
+     * Q8_0 llama2-7b step on the H200 from 5.23 to 4.28-4.34 ms (the folded norm's weighting and
+     * squares per word cost more than the norm's launch in arithmetic-bound Q8_0, docs/PERF.md).
      */
     @Override
     public boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
@@ -144,6 +156,11 @@ public final class DenseFeedForward implements DeviceFeedForward {
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
         DeviceMatrix wDown = weights.matrix(lw.wDown());
+        if (normsApart(wGate, wUp, wDown) && q8_0Input == DecodeOptions.Q8_0Input.INT8_BLOCKS
+                && split == DecodeOptions.GemvSplit.GROUPS_OF_ROWS) {
+            appendOverInt8Blocks(graph, layer, residual, normWeight, eps);
+            return true;
+        }
         if (!DeviceMatrix.allFusable(wGate, wUp, wDown) || normsApart(wGate, wUp, wDown)) {
             return false;
         }
@@ -173,6 +190,36 @@ public final class DenseFeedForward implements DeviceFeedForward {
         return true;
     }
 
+    /**
+     * Split Q8_0 over {@link DecodeOptions.Q8_0Input#INT8_BLOCKS}: {@code residual += FFN(RMSNorm(residual)
+     * * normWeight)} as four launches, the norm quantizing its output, the gate/up over those
+     * blocks ({@link QuantizedInputMatVec#gateUpSiluQ8_0FourNeurons}), the hidden vector
+     * quantized, and the down over it adding into the residual.
+     */
+    private void appendOverInt8Blocks(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
+        LayerWeights lw = layers.get(layer);
+        DeviceMatrix wGate = weights.matrix(lw.wGate());
+        DeviceMatrix wUp = weights.matrix(lw.wUp());
+        DeviceMatrix wDown = weights.matrix(lw.wDown());
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(wGate, wUp, wDown));
+        String l = "l" + layer + ".";
+        IntArray gateQuants = wGate.splitQuants();
+        HalfArray gateScales = wGate.splitScales();
+        IntArray upQuants = wUp.splitQuants();
+        HalfArray upScales = wUp.splitScales();
+        IntArray xQuants = quantized.quants();
+        FloatArray xScales = quantized.scales();
+        FloatArray hiddenOut = gate;
+        int dim = wGate.cols();
+        int hidden = wGate.rows();
+        KernelContext ctx = new KernelContext();
+        graph.task(quantized.normedQuantize(l + "ffn_norm_quantize", residual, normWeight, dim, eps, vectorLocal));
+        graph.task(Task.of(l + "ffn_gate_up_swiglu", () -> QuantizedInputMatVec.gateUpSiluQ8_0FourNeurons(ctx, gateQuants, gateScales,
+                upQuants, upScales, xQuants, xScales, hiddenOut, dim)).withGrid(WorkerGrid.of(hidden / 4 * local, local)));
+        graph.task(quantized.quantize(l + "ffn_hidden_quantize", gate, hidden, local));
+        graph.task(quantized.gemv(l + "ffn_down_residual", wDown, residual, true, local));
+    }
+
     @Override
     public long weightBytes(int layer) {
         LayerWeights lw = layers.get(layer);
@@ -183,6 +230,7 @@ public final class DenseFeedForward implements DeviceFeedForward {
     public void close() {
         gate.close();
         up.close();
+        quantized.close();
     }
 
     private Task siluGateTimesUp(String name, FloatArray g, FloatArray u, FloatArray out) {

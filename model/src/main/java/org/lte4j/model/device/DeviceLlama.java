@@ -1,6 +1,7 @@
 package org.lte4j.model.device;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -8,6 +9,7 @@ import java.util.function.Function;
 import org.lte4j.kernels.Attention;
 import org.lte4j.kernels.FusedMatVec;
 import org.lte4j.kernels.Normalization;
+import org.lte4j.kernels.QuantizedInputMatVec;
 import org.lte4j.kernels.Reductions;
 import org.lte4j.kernels.Rope;
 import org.lte4j.kernels.VectorOps;
@@ -86,6 +88,7 @@ public final class DeviceLlama implements AutoCloseable {
     private final FloatArray v;      // [kvDim]
     private final FloatArray attOut; // [qDim]
     private final FloatArray proj;   // attention or FFN output [dim]
+    private final QuantizedVector quantized; // the normed x or attOut as int8 blocks, for Q8_0 layers over INT8_BLOCKS
     private final FloatArray scores; // [nHeads * maxContext]
     /** The decode attention kernel: the options', unless a head is too wide for the item-per-head kernel. */
     private final DecodeOptions.AttentionKernel attentionKernel;
@@ -129,6 +132,7 @@ public final class DeviceLlama implements AutoCloseable {
         v = new FloatArray(c.kvDim());
         attOut = new FloatArray(c.qDim());
         proj = new FloatArray(c.dim());
+        quantized = new QuantizedVector((Math.max(c.dim(), c.qDim()) + 31) / 32 * 32);
         scores = new FloatArray((long) c.nHeads() * maxContext);
         // a head wider than the item-per-head kernel's private sums takes the work-group kernel
         attentionKernel = options.attention() == DecodeOptions.AttentionKernel.ITEM_PER_HEAD && c.headDim() > Attention.MAX_ITEM_HEAD_DIM
@@ -183,7 +187,7 @@ public final class DeviceLlama implements AutoCloseable {
         if (prefillBatch < 0) {
             throw new IllegalArgumentException("prefill batch must be >= 0 (0: token by token), was " + prefillBatch);
         }
-        return new DeviceLlama(model, device, options, w -> new DenseFeedForward(model, w, options.localSize(), options.gemv()), prefillBatch);
+        return new DeviceLlama(model, device, options, w -> new DenseFeedForward(model, w, options), prefillBatch);
     }
 
     /**
@@ -219,6 +223,7 @@ public final class DeviceLlama implements AutoCloseable {
         FloatArray ffnNorm = weights.vector(lw.ffnNorm());
         String n = "l" + l + ".";
         boolean fuse = options.fuseLayerSteps() && config.headDim() % 4 == 0 && DeviceMatrix.allFusable(wq, wk, wv, wo);
+        boolean int8 = fuse && overInt8Blocks(wq, wk, wv, wo);
         TaskGraph g = new TaskGraph("layer " + l)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, attnNorm, ffnNorm)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION,
@@ -230,7 +235,12 @@ public final class DeviceLlama implements AutoCloseable {
             FloatArray bk = weights.vectorOrZeros(lw.bk(), config.kvDim());
             FloatArray bv = weights.vectorOrZeros(lw.bv(), config.kvDim());
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bq, bk, bv);
-            g.task(normedQkvRopeIntoCache(n + "attn_norm_qkv_rope_kv_store", attnNorm, wq, wk, wv, bq, bk, bv, l));
+            if (int8) {
+                g.task(quantized.normedQuantize(n + "attn_norm_quantize", x, attnNorm, config.dim(), config.rmsEps(), vectorLocal));
+                g.task(qkvRopeIntoCacheOfQuantized(n + "attn_qkv_rope_kv_store", wq, wk, wv, bq, bk, bv, l));
+            } else {
+                g.task(normedQkvRopeIntoCache(n + "attn_norm_qkv_rope_kv_store", attnNorm, wq, wk, wv, bq, bk, bv, l));
+            }
         } else {
             g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
             g.task(wq.gemv(n + "q", xb, q, local, options.gemv()));
@@ -243,7 +253,10 @@ public final class DeviceLlama implements AutoCloseable {
             g.task(storeKeyValue(n + "kv_store", keyCache[l], valueCache[l]));
         }
         g.task(attention(n + "attention", keyCache[l], valueCache[l]));
-        if (fuse || options.gemv() == DecodeOptions.GemvSplit.ITEM_PER_ROW) { // the residual add inside the GEMV
+        if (int8) {
+            g.task(quantized.quantize(n + "attn_out_quantize", attOut, config.qDim(), local));
+            g.task(quantized.gemv(n + "attn_out_residual", wo, x, true, local));
+        } else if (fuse || options.gemv() == DecodeOptions.GemvSplit.ITEM_PER_ROW) { // the residual add inside the GEMV
             g.task(wo.gemvAddingInto(n + "attn_out_residual", attOut, x, local,
                     fuse ? DecodeOptions.GemvSplit.GROUPS_OF_ROWS : options.gemv()));
         } else {
@@ -270,11 +283,22 @@ public final class DeviceLlama implements AutoCloseable {
         TaskGraph g = new TaskGraph("output")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, outputNorm)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(options.gemv(), out));
-        return g.task(rmsNorm("output_norm", x, outputNorm, xb))
-                .task(out.gemv("logits", xb, logits, local, options.gemv()))
-                .task(argmax("argmax", logits, next))
+        if (options.fuseLayerSteps() && overInt8Blocks(out)) {
+            g.task(quantized.normedQuantize("output_norm_quantize", x, outputNorm, config.dim(), config.rmsEps(), vectorLocal))
+                    .task(quantized.gemv("logits", out, logits, false, local));
+        } else {
+            g.task(rmsNorm("output_norm", x, outputNorm, xb))
+                    .task(out.gemv("logits", xb, logits, local, options.gemv()));
+        }
+        return g.task(argmax("argmax", logits, next))
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, next)
                 .snapshot();
+    }
+
+    /** Whether these matrices' GEMVs read int8 blocks of their input: split Q8_0 on work-group GEMVs, {@link DecodeOptions.Q8_0Input#INT8_BLOCKS}. */
+    private boolean overInt8Blocks(DeviceMatrix... matrices) {
+        return options.q8_0Input() == DecodeOptions.Q8_0Input.INT8_BLOCKS && options.gemv() == DecodeOptions.GemvSplit.GROUPS_OF_ROWS
+                && Arrays.stream(matrices).allMatch(m -> m.format() == WeightFormat.Q8_0);
     }
 
     // ---- tasks (each lambda captures locals only: a task is one kernel call on values) ----
@@ -327,6 +351,32 @@ public final class DeviceLlama implements AutoCloseable {
                     pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim, eps));
         }
         return task.withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local));
+    }
+
+    /** The q/k/v projections of the quantized normed input (and biases), RoPE and the K/V store of layer {@code l}, split Q8_0. */
+    private Task qkvRopeIntoCacheOfQuantized(String name, DeviceMatrix wq, DeviceMatrix wk, DeviceMatrix wv,
+                                             FloatArray bq, FloatArray bk, FloatArray bv, int l) {
+        IntArray xQuants = quantized.quants();
+        FloatArray xScales = quantized.scales();
+        IntArray pos = position;
+        FloatArray frequencies = weights.vector(modelWeights.ropeInvFreq());
+        FloatArray query = q;
+        FloatArray keys = keyCache[l];
+        FloatArray values = valueCache[l];
+        int dim = config.dim();
+        int qDim = config.qDim();
+        int kvDim = config.kvDim();
+        int headDim = config.headDim();
+        IntArray qQuants = wq.splitQuants();
+        HalfArray qScales = wq.splitScales();
+        IntArray kQuants = wk.splitQuants();
+        HalfArray kScales = wk.splitScales();
+        IntArray vQuants = wv.splitQuants();
+        HalfArray vScales = wv.splitScales();
+        KernelContext ctx = new KernelContext();
+        return Task.of(name, () -> QuantizedInputMatVec.qkvRopeIntoCacheQ8_0(ctx, xQuants, xScales, qQuants, qScales, kQuants, kScales,
+                        vQuants, vScales, bq, bk, bv, pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim))
+                .withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local));
     }
 
     private Task add(String name, FloatArray acc, FloatArray delta) {
@@ -568,6 +618,7 @@ public final class DeviceLlama implements AutoCloseable {
         }
         ffn.close();
         weights.close();
+        quantized.close();
         for (NativeArray a : List.of(token, position, x, xb, q, k, v, attOut, proj, scores, attentionPartials, attentionTickets, logits,
                 next)) {
             a.close();

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.lte4j.model.hf.HfToGguf;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
@@ -40,6 +41,8 @@ import org.lte4j.runtime.backend.ProfileRecord;
 class DeviceLlamaTest {
     /** Same weights, same arithmetic in a different order: fp32 rounding only. */
     static final double VS_JVM = 1e-5;
+    /** Int8 blocks of every GEMV input against its floats: each input moves by up to half a step, 1/254 of its block's largest. */
+    static final double INT8_VS_FLOATS = 0.05;
     /** The JVM model reproduces transformers to ~1e-6 on these models; the device must stay that close. */
     static final double VS_TRANSFORMERS = 1e-5;
 
@@ -207,6 +210,47 @@ class DeviceLlamaTest {
                 assertTrue(kernelLaunches(apart) > 10 * layers, "separate steps: " + kernelLaunches(apart) + " launches");
             }
         }
+    }
+
+    /**
+     * A Q8_0 model whose fused layers multiply int8 blocks of their inputs (GGML's q8_0 x q8_0)
+     * follows the float-input decode within the inputs' rounding, picks the same greedy tokens,
+     * and runs nine launches a layer (three quantizations, one per GEMV input the norm does not
+     * quantize, and one norm quantizing). The JVM run of the same kernels and PoCL's agree.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"jvm", "opencl"})
+    void int8BlocksFollowTheFloatInputDecode(String spec) throws Exception {
+        Device device = device(spec);
+        HfReference ref = HfReference.load("llama_gqa");
+        Path gguf = dir.resolve("q8.gguf");
+        HfToGguf.convert(ref.folder(), gguf, GgmlType.Q8_0);
+        DecodeOptions floats = DecodeOptions.defaults(device, 64).withGemv(DecodeOptions.GemvSplit.GROUPS_OF_ROWS)
+                .withFusedLayerSteps(true).withLocalSize(16).withVectorLocalSize(16).withProfiling(true)
+                .withQ8_0Input(DecodeOptions.Q8_0Input.FLOATS);
+        try (LlamaModel model = LlamaModel.load(gguf);
+             DeviceLlama overFloats = DeviceLlama.create(model, device, floats);
+             DeviceLlama overInt8 = DeviceLlama.create(model, device, floats.withQ8_0Input(DecodeOptions.Q8_0Input.INT8_BLOCKS))) {
+            double worst = 0;
+            for (int t = 0; t < ref.inputIds().length; t++) {
+                float[] expected = overFloats.forward(ref.inputIds()[t]);
+                float[] actual = overInt8.forward(ref.inputIds()[t]);
+                worst = Math.max(worst, HfReference.relativeError(actual, expected));
+                assertEquals(argmax(expected), argmax(actual), spec + ", position " + t + ": greedy token");
+                assertEquals(9 * model.config().nLayers() + 4, kernelLaunches(overInt8), "launches per step over int8 blocks");
+            }
+            assertTrue(worst > 0 && worst < INT8_VS_FLOATS, spec + ": relative error " + worst + " against the float-input decode");
+        }
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     private static long kernelLaunches(DeviceLlama m) {
