@@ -133,8 +133,8 @@ public final class QuantizedInputMatVec {
 
     /**
      * The FFN's first half over an input normed and quantized already: {@code out[n] =
-     * silu(gate_n . x) * (up_n . x)}, four neurons per group, one word of each of their eight
-     * rows per step (as {@link FusedMatVec#gateUpSiluQ8_0SplitWordsFourNeurons}). {@code hidden}
+     * silu(gate_n . x) * (up_n . x)}, four neurons per group, two words of one block of each of
+     * their eight rows per step (as {@link #fourRowPartials} takes them). {@code hidden}
      * a multiple of 4, {@code dim} of 32. Grid: {@code WorkerGrid.of(hidden / 4 * L, L)}.
      * Traffic: reads 2 * 34/32 * hidden * dim bytes of weights, writes 4 * hidden.
      */
@@ -162,25 +162,35 @@ public final class QuantizedInputMatVec {
         float u1 = 0f;
         float u2 = 0f;
         float u3 = 0f;
-        for (int j = lid; j < words; j += size) {
+        for (int p = lid; p < words / 2; p += size) { // a pair of words of one block per row and step, as fourRowPartials
+            int j = 2 * p;
             int a0 = gateQuants.get(w0 + j);
             int a1 = gateQuants.get(w1 + j);
             int a2 = gateQuants.get(w2 + j);
             int a3 = gateQuants.get(w3 + j);
+            int e0 = gateQuants.get(w0 + j + 1);
+            int e1 = gateQuants.get(w1 + j + 1);
+            int e2 = gateQuants.get(w2 + j + 1);
+            int e3 = gateQuants.get(w3 + j + 1);
             int c0 = upQuants.get(w0 + j);
             int c1 = upQuants.get(w1 + j);
             int c2 = upQuants.get(w2 + j);
             int c3 = upQuants.get(w3 + j);
+            int f0 = upQuants.get(w0 + j + 1);
+            int f1 = upQuants.get(w1 + j + 1);
+            int f2 = upQuants.get(w2 + j + 1);
+            int f3 = upQuants.get(w3 + j + 1);
             int xj = xQuants.get(j);
+            int xj1 = xQuants.get(j + 1);
             float dj = xScales.get(j / 8);
-            g0 += wordDot(a0, gateScales, w0, xj, dj, j);
-            g1 += wordDot(a1, gateScales, w1, xj, dj, j);
-            g2 += wordDot(a2, gateScales, w2, xj, dj, j);
-            g3 += wordDot(a3, gateScales, w3, xj, dj, j);
-            u0 += wordDot(c0, upScales, w0, xj, dj, j);
-            u1 += wordDot(c1, upScales, w1, xj, dj, j);
-            u2 += wordDot(c2, upScales, w2, xj, dj, j);
-            u3 += wordDot(c3, upScales, w3, xj, dj, j);
+            g0 += pairDot(a0, e0, gateScales, w0, xj, xj1, dj, j);
+            g1 += pairDot(a1, e1, gateScales, w1, xj, xj1, dj, j);
+            g2 += pairDot(a2, e2, gateScales, w2, xj, xj1, dj, j);
+            g3 += pairDot(a3, e3, gateScales, w3, xj, xj1, dj, j);
+            u0 += pairDot(c0, f0, upScales, w0, xj, xj1, dj, j);
+            u1 += pairDot(c1, f1, upScales, w1, xj, xj1, dj, j);
+            u2 += pairDot(c2, f2, upScales, w2, xj, xj1, dj, j);
+            u3 += pairDot(c3, f3, upScales, w3, xj, xj1, dj, j);
         }
         scratch[lid] = g0;
         scratch[size + lid] = g1;
@@ -224,14 +234,17 @@ public final class QuantizedInputMatVec {
 
     /**
      * Item lid's partial dots of rows {@code r0 .. r0+3} (clamped to the last row) with the
-     * quantized input, into {@code scratch[k * L + lid]}: words {@code lid, lid + L, ...}, four
-     * of each row in flight as {@link MatVec#fourRowPartialsQ8_0} loads them.
+     * quantized input, into {@code scratch[k * L + lid]}. An item takes two neighbouring words
+     * at a time, {@code 2p} and {@code 2p + 1} for pairs {@code p = lid, lid + L, ...}: they lie in
+     * one block, so one weight scale, one input scale and one conversion serve two integer dots.
+     * Two pairs of each row in flight (sixteen loads).
      */
     static void fourRowPartials(KernelContext ctx, float[] scratch, IntArray quants, HalfArray scales, IntArray xQuants,
                                 FloatArray xScales, int r0, int rows, int cols) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int words = cols / 4;
+        int pairs = words / 2;
         if (r0 < rows) {
             long b0 = (long) r0 * words;
             long b1 = (long) Math.min(r0 + 1, rows - 1) * words;
@@ -241,51 +254,46 @@ public final class QuantizedInputMatVec {
             float s1 = 0f;
             float s2 = 0f;
             float s3 = 0f;
-            int j = lid;
-            for (; j + 3 * size < words; j += 4 * size) {
-                int k = j + size;
-                int m = k + size;
-                int n = m + size;
+            int p = lid;
+            for (; p + size < pairs; p += 2 * size) {
+                int j = 2 * p;
+                int k = j + 2 * size;
                 int q0 = quants.get(b0 + j);
                 int q1 = quants.get(b1 + j);
                 int q2 = quants.get(b2 + j);
                 int q3 = quants.get(b3 + j);
-                int p0 = quants.get(b0 + k);
-                int p1 = quants.get(b1 + k);
-                int p2 = quants.get(b2 + k);
-                int p3 = quants.get(b3 + k);
-                int u0 = quants.get(b0 + m);
-                int u1 = quants.get(b1 + m);
-                int u2 = quants.get(b2 + m);
-                int u3 = quants.get(b3 + m);
-                int v0 = quants.get(b0 + n);
-                int v1 = quants.get(b1 + n);
-                int v2 = quants.get(b2 + n);
-                int v3 = quants.get(b3 + n);
+                int r0j = quants.get(b0 + j + 1);
+                int r1j = quants.get(b1 + j + 1);
+                int r2j = quants.get(b2 + j + 1);
+                int r3j = quants.get(b3 + j + 1);
+                int u0 = quants.get(b0 + k);
+                int u1 = quants.get(b1 + k);
+                int u2 = quants.get(b2 + k);
+                int u3 = quants.get(b3 + k);
+                int v0 = quants.get(b0 + k + 1);
+                int v1 = quants.get(b1 + k + 1);
+                int v2 = quants.get(b2 + k + 1);
+                int v3 = quants.get(b3 + k + 1);
                 int xj = xQuants.get(j);
+                int xj1 = xQuants.get(j + 1);
                 int xk = xQuants.get(k);
-                int xm = xQuants.get(m);
-                int xn = xQuants.get(n);
+                int xk1 = xQuants.get(k + 1);
                 float dj = xScales.get(j / 8);
                 float dk = xScales.get(k / 8);
-                float dm = xScales.get(m / 8);
-                float dn = xScales.get(n / 8);
-                s0 += wordDot(q0, scales, b0, xj, dj, j) + wordDot(p0, scales, b0, xk, dk, k)
-                        + wordDot(u0, scales, b0, xm, dm, m) + wordDot(v0, scales, b0, xn, dn, n);
-                s1 += wordDot(q1, scales, b1, xj, dj, j) + wordDot(p1, scales, b1, xk, dk, k)
-                        + wordDot(u1, scales, b1, xm, dm, m) + wordDot(v1, scales, b1, xn, dn, n);
-                s2 += wordDot(q2, scales, b2, xj, dj, j) + wordDot(p2, scales, b2, xk, dk, k)
-                        + wordDot(u2, scales, b2, xm, dm, m) + wordDot(v2, scales, b2, xn, dn, n);
-                s3 += wordDot(q3, scales, b3, xj, dj, j) + wordDot(p3, scales, b3, xk, dk, k)
-                        + wordDot(u3, scales, b3, xm, dm, m) + wordDot(v3, scales, b3, xn, dn, n);
+                s0 += pairDot(q0, r0j, scales, b0, xj, xj1, dj, j) + pairDot(u0, v0, scales, b0, xk, xk1, dk, k);
+                s1 += pairDot(q1, r1j, scales, b1, xj, xj1, dj, j) + pairDot(u1, v1, scales, b1, xk, xk1, dk, k);
+                s2 += pairDot(q2, r2j, scales, b2, xj, xj1, dj, j) + pairDot(u2, v2, scales, b2, xk, xk1, dk, k);
+                s3 += pairDot(q3, r3j, scales, b3, xj, xj1, dj, j) + pairDot(u3, v3, scales, b3, xk, xk1, dk, k);
             }
-            for (; j < words; j += size) {
+            for (; p < pairs; p += size) {
+                int j = 2 * p;
                 int xj = xQuants.get(j);
+                int xj1 = xQuants.get(j + 1);
                 float dj = xScales.get(j / 8);
-                s0 += wordDot(quants.get(b0 + j), scales, b0, xj, dj, j);
-                s1 += wordDot(quants.get(b1 + j), scales, b1, xj, dj, j);
-                s2 += wordDot(quants.get(b2 + j), scales, b2, xj, dj, j);
-                s3 += wordDot(quants.get(b3 + j), scales, b3, xj, dj, j);
+                s0 += pairDot(quants.get(b0 + j), quants.get(b0 + j + 1), scales, b0, xj, xj1, dj, j);
+                s1 += pairDot(quants.get(b1 + j), quants.get(b1 + j + 1), scales, b1, xj, xj1, dj, j);
+                s2 += pairDot(quants.get(b2 + j), quants.get(b2 + j + 1), scales, b2, xj, xj1, dj, j);
+                s3 += pairDot(quants.get(b3 + j), quants.get(b3 + j + 1), scales, b3, xj, xj1, dj, j);
             }
             scratch[lid] = s0;
             scratch[size + lid] = s1;
@@ -294,8 +302,11 @@ public final class QuantizedInputMatVec {
         }
     }
 
-    /** Word j of the row whose words start at {@code rowWord}, times input word {@code xWord} (block scale {@code xScale}). */
-    static float wordDot(int word, HalfArray scales, long rowWord, int xWord, float xScale, int j) {
-        return scales.get((rowWord + j) / 8) * xScale * PackedBytes.dot(word, xWord);
+    /**
+     * Words j and j + 1 (j even: one block) of the row whose words start at {@code rowWord},
+     * times input words {@code x0} and {@code x1} (block scale {@code xScale}).
+     */
+    static float pairDot(int word0, int word1, HalfArray scales, long rowWord, int x0, int x1, float xScale, int j) {
+        return scales.get((rowWord + j) / 8) * xScale * (PackedBytes.dot(word0, x0) + PackedBytes.dot(word1, x1));
     }
 }
