@@ -62,8 +62,19 @@ public final class QuantizedInputMatVec {
         }
         float total = GroupReduce.sum(ctx, scratch, squares);
         float scale = 1f / (float) Math.sqrt(total / n + eps);
-        for (int first = 0; first < n / 4; first += size) { // every item takes every turn: the barriers inside
-            quantizeWord(ctx, maxima, x, weight, scale, true, first + lid, n / 4, quants, scales);
+        quantizeInTurns(ctx, maxima, x, weight, scale, true, quants, scales, 0, n);
+    }
+
+    /**
+     * One group quantizes elements {@code [from, to)} of {@code x * scale (* weight)} (from a
+     * multiple of 32, to one of 4), L words a turn.
+     */
+    static void quantizeInTurns(KernelContext ctx, float[] maxima, FloatArray x, FloatArray weight, float scale, boolean weighted,
+                                IntArray quants, FloatArray scales, int from, int to) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        for (int first = from / 4; first < to / 4; first += size) { // every item takes every turn: the barriers inside
+            quantizeWord(ctx, maxima, x, weight, scale, weighted, first + lid, to / 4, quants, scales);
             ctx.localBarrier(); // the block's maxima are read before the next turn writes them
         }
     }
@@ -141,12 +152,38 @@ public final class QuantizedInputMatVec {
     public static void gateUpSiluQ8_0FourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales, IntArray upQuants,
                                                  HalfArray upScales, IntArray xQuants, FloatArray xScales, FloatArray out, int dim) {
         float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
-        gateUpSiluFourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, xQuants, xScales, out, 4 * ctx.groupIdx, dim);
+        gateUpSiluFourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, xQuants, xScales, 1f, out, 4 * ctx.groupIdx,
+                dim);
     }
 
-    /** Neurons {@code n0 .. n0+3} of {@link #gateUpSiluQ8_0FourNeurons} into {@code hidden}. */
+    /**
+     * The sparse FFN's gate/up over the listed experts ({@link Experts#normedGateUpSiluActiveQ8_0SplitWordsFourNeurons})
+     * over int8 blocks of the router's weighted input {@code x * normWeight}, which
+     * {@link Router#logitsFourExpertsSplitK} quantized: quantization does
+     * not depend on the vector's scale, so both dots are scaled by the norm's
+     * {@code 1 / sqrt(mean(x^2) + eps)} at the end ({@link Router#sliceNormScale}). Groups past
+     * the list return at once. Grid: {@code WorkerGrid.of(experts * expertSize / 4 * L, L)},
+     * {@code expertSize} a multiple of 4. Traffic: reads 2 * 34/32 * expertSize * dim bytes of
+     * weights per active expert, writes 4 * expertSize per active expert.
+     */
+    public static void normedGateUpSiluActiveQ8_0FourNeurons(KernelContext ctx, IntArray gateQuants, HalfArray gateScales,
+                                                             IntArray upQuants, HalfArray upScales, IntArray xQuants, FloatArray xScales,
+                                                             FloatArray partialLogits, int slices, int experts, float eps,
+                                                             IntArray activeIds, IntArray activeCount, FloatArray hidden, int dim,
+                                                             int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(8 * GroupLimits.MAX_LOCAL_SIZE);
+        int n0 = Experts.listedFourNeurons(ctx, activeIds, activeCount, expertSize);
+        if (n0 < 0) {
+            return; // uniform per group: no item of it reaches a barrier
+        }
+        float scale = Router.sliceNormScale(partialLogits, slices, experts, dim, eps);
+        gateUpSiluFourNeurons(ctx, scratch, gateQuants, gateScales, upQuants, upScales, xQuants, xScales, scale, hidden, n0, dim);
+    }
+
+    /** Neurons {@code n0 .. n0+3} of {@link #gateUpSiluQ8_0FourNeurons} into {@code hidden}, both dots times {@code scale}. */
     static void gateUpSiluFourNeurons(KernelContext ctx, float[] scratch, IntArray gateQuants, HalfArray gateScales, IntArray upQuants,
-                                      HalfArray upScales, IntArray xQuants, FloatArray xScales, FloatArray hidden, int n0, int dim) {
+                                      HalfArray upScales, IntArray xQuants, FloatArray xScales, float scale, FloatArray hidden, int n0,
+                                      int dim) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int words = dim / 4;
@@ -202,7 +239,7 @@ public final class QuantizedInputMatVec {
         scratch[7 * size + lid] = u3;
         GroupReduce.sumRowsInPlace(ctx, scratch, 8, true);
         if (lid < 4) {
-            hidden.set(n0 + lid, Activations.silu(scratch[lid * size]) * scratch[(4 + lid) * size]);
+            hidden.set(n0 + lid, Activations.silu(scratch[lid * size] * scale) * (scratch[(4 + lid) * size] * scale));
         }
     }
 
@@ -308,5 +345,85 @@ public final class QuantizedInputMatVec {
      */
     static float pairDot(int word0, int word1, HalfArray scales, long rowWord, int x0, int x1, float xScale, int j) {
         return scales.get((rowWord + j) / 8) * xScale * (PackedBytes.dot(word0, x0) + PackedBytes.dot(word1, x1));
+    }
+
+    /**
+     * The sparse FFN's down over the listed experts ({@link Experts#downActiveQ8_0FourRows}) over
+     * int8 blocks of the hidden vector ({@link #quantize}; an expert of 32 neurons is one block,
+     * so the listed experts' blocks are those of their own neurons): four output rows per group,
+     * each item two neighbouring words of one expert's block per step, written to {@code out} or
+     * added into it. {@code expertSize} a multiple of 32. Grid: {@code (ceil(dim / 4) * L, L)}.
+     * Traffic: reads 34/32 * dim * expertSize bytes of weights per active expert, writes 4 * dim.
+     */
+    public static void downActiveQ8_0FourRows(KernelContext ctx, IntArray quants, HalfArray scales, IntArray hiddenQuants,
+                                              FloatArray hiddenScales, IntArray activeIds, IntArray activeCount, FloatArray out,
+                                              boolean adding, int dim, int ffnDim, int expertSize) {
+        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
+        int r0 = 4 * ctx.groupIdx;
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        if (r0 < dim) {
+            int rowWords = ffnDim / 4;
+            int expertPairs = expertSize / 8;
+            int pairs = activeCount.get(0) * expertPairs;
+            long b0 = (long) r0 * rowWords;
+            long b1 = (long) Math.min(r0 + 1, dim - 1) * rowWords;
+            long b2 = (long) Math.min(r0 + 2, dim - 1) * rowWords;
+            long b3 = (long) Math.min(r0 + 3, dim - 1) * rowWords;
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int p = lid;
+            for (; p + size < pairs; p += 2 * size) {
+                int j = 2 * Experts.listedIndex(activeIds, p, expertPairs);
+                int k = 2 * Experts.listedIndex(activeIds, p + size, expertPairs);
+                int q0 = quants.get(b0 + j);
+                int q1 = quants.get(b1 + j);
+                int q2 = quants.get(b2 + j);
+                int q3 = quants.get(b3 + j);
+                int r0j = quants.get(b0 + j + 1);
+                int r1j = quants.get(b1 + j + 1);
+                int r2j = quants.get(b2 + j + 1);
+                int r3j = quants.get(b3 + j + 1);
+                int u0 = quants.get(b0 + k);
+                int u1 = quants.get(b1 + k);
+                int u2 = quants.get(b2 + k);
+                int u3 = quants.get(b3 + k);
+                int v0 = quants.get(b0 + k + 1);
+                int v1 = quants.get(b1 + k + 1);
+                int v2 = quants.get(b2 + k + 1);
+                int v3 = quants.get(b3 + k + 1);
+                int xj = hiddenQuants.get(j);
+                int xj1 = hiddenQuants.get(j + 1);
+                int xk = hiddenQuants.get(k);
+                int xk1 = hiddenQuants.get(k + 1);
+                float dj = hiddenScales.get(j / 8);
+                float dk = hiddenScales.get(k / 8);
+                s0 += pairDot(q0, r0j, scales, b0, xj, xj1, dj, j) + pairDot(u0, v0, scales, b0, xk, xk1, dk, k);
+                s1 += pairDot(q1, r1j, scales, b1, xj, xj1, dj, j) + pairDot(u1, v1, scales, b1, xk, xk1, dk, k);
+                s2 += pairDot(q2, r2j, scales, b2, xj, xj1, dj, j) + pairDot(u2, v2, scales, b2, xk, xk1, dk, k);
+                s3 += pairDot(q3, r3j, scales, b3, xj, xj1, dj, j) + pairDot(u3, v3, scales, b3, xk, xk1, dk, k);
+            }
+            for (; p < pairs; p += size) {
+                int j = 2 * Experts.listedIndex(activeIds, p, expertPairs);
+                int xj = hiddenQuants.get(j);
+                int xj1 = hiddenQuants.get(j + 1);
+                float dj = hiddenScales.get(j / 8);
+                s0 += pairDot(quants.get(b0 + j), quants.get(b0 + j + 1), scales, b0, xj, xj1, dj, j);
+                s1 += pairDot(quants.get(b1 + j), quants.get(b1 + j + 1), scales, b1, xj, xj1, dj, j);
+                s2 += pairDot(quants.get(b2 + j), quants.get(b2 + j + 1), scales, b2, xj, xj1, dj, j);
+                s3 += pairDot(quants.get(b3 + j), quants.get(b3 + j + 1), scales, b3, xj, xj1, dj, j);
+            }
+            scratch[lid] = s0;
+            scratch[size + lid] = s1;
+            scratch[2 * size + lid] = s2;
+            scratch[3 * size + lid] = s3;
+        }
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
+        if (lid < 4 && r0 + lid < dim) {
+            float sum = scratch[lid * size];
+            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
+        }
     }
 }

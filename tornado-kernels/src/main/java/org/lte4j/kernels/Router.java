@@ -40,14 +40,22 @@ public final class Router {
      * {@code partialLogits[s * experts + e]}; the compaction adds the slices in ascending order,
      * so the logit is the same on every device and grid. {@code partialLogits} holds
      * {@code slices * (experts + 1)} floats.
+     * With {@code quantizeInput} the groups that write the weighted input also quantize their
+     * slice of it to int8 blocks ({@link QuantizedInputMatVec#quantize}'s form, L words a turn)
+     * into {@code inputQuants} and {@code inputScales}, for
+     * {@link QuantizedInputMatVec#normedGateUpSiluActiveQ8_0FourNeurons}, which applies the norm's
+     * scale (quantization does not depend on it); the router's many groups do it side by side,
+     * where the one-group compaction would put it on every layer's critical path. Then L is at
+     * least 8 and a slice a multiple of 32 columns; without it the two arrays are not touched.
      * Grid: exactly {@code ceil(experts / 4) * slices} groups, {@code WorkerGrid.of(ceil(experts / 4) * slices * L, L)},
      * L a power of two from 4 to {@link GroupLimits#MAX_LOCAL_SIZE}; group g does experts
      * {@code 4 * (g % ceil(experts / 4)) ..} over slice {@code g / ceil(experts / 4)}.
      * Traffic: reads 4 * experts * dim bytes of weights (x and normWeight once per group, from
-     * cache), writes 4 * (experts + 1) * slices + 4 * dim.
+     * cache), writes 4 * (experts + 1) * slices + 4 * dim (+ 1.125 * dim quantizing).
      */
     public static void logitsFourExpertsSplitK(KernelContext ctx, FloatArray w, FloatArray x, FloatArray normWeight, FloatArray partialLogits,
-                                               FloatArray weightedInput, int experts, int dim, int slices) {
+                                               FloatArray weightedInput, int experts, int dim, int slices, boolean quantizeInput,
+                                               IntArray inputQuants, FloatArray inputScales) {
         float[] scratch = ctx.allocateFloatLocalArray(5 * GroupLimits.MAX_LOCAL_SIZE);
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
@@ -147,6 +155,10 @@ public final class Router {
         }
         if (lid == 0 && e0 == 0) {
             partialLogits.set((long) slices * experts + slice, scratch[4 * size]);
+        }
+        if (quantizeInput && writesInput) { // uniform per group; scratch's sums were read above, its first L slots now take maxima
+            QuantizedInputMatVec.quantizeInTurns(ctx, scratch, weightedInput, weightedInput, 1f, false, inputQuants, inputScales,
+                    slice * run, end);
         }
     }
 

@@ -155,7 +155,10 @@ class LteBalancedFfnTest {
         // fixed grids sized for all experts, as a captured decode step launches them
         Task[] tasks = new Task[3 + downTasks.length];
         FloatArray weightedInput = new FloatArray(dim);
-        tasks[0] = Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, ones, partialLogits, weightedInput, experts, dim, slices))
+        IntArray noQuants = new IntArray(1); // the router does not quantize here
+        FloatArray noScales = new FloatArray(1);
+        tasks[0] = Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, ones, partialLogits, weightedInput, experts, dim, slices,
+                false, noQuants, noScales))
                 .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL));
         tasks[1] = Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partialLogits, slices, minLogit, ids, activeCount, experts))
                 .withGrid(WorkerGrid.of(LOCAL, LOCAL));

@@ -52,8 +52,11 @@ class SplitRouterAndLaneSumTest {
         IntArray ids = new IntArray(experts);
         IntArray count = new IntArray(1);
         KernelContext ctx = new KernelContext();
+        IntArray noQuants = new IntArray(1); // the router does not quantize here
+        FloatArray noScales = new FloatArray(1);
         JvmRun.execute(
-                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, w, x, normWeight, partials, weightedInput, experts, dim, slices))
+                Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, w, x, normWeight, partials, weightedInput, experts, dim, slices,
+                                false, noQuants, noScales))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
                 Task.of("compact", () -> Router.compactActiveExpertsSummingSlices(ctx, partials, slices, minLogit, ids, count, experts))
                         .withGrid(WorkerGrid.of(local, local)));
@@ -225,9 +228,11 @@ class SplitRouterAndLaneSumTest {
         IntArray d = LteBalancedFfnTest.packedHalves(down);
         FloatArray weightedInput = new FloatArray(dim);
         KernelContext ctx = new KernelContext();
+        IntArray noQuants = new IntArray(1); // the router does not quantize here
+        FloatArray noScales = new FloatArray(1);
         JvmRun.execute(
                 Task.of("router", () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, partialLogits, weightedInput, experts,
-                                dim, slices))
+                                dim, slices, false, noQuants, noScales))
                         .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local)),
                 Task.of("compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, partialLogits, slices, minLogit, ids, activeCount,
                                 experts, dim, eps))

@@ -144,8 +144,7 @@ public final class SparseDecodeBenchmark {
         long cache = setup.cacheBytesPerToken(model.config());
         DecodeOptions opts = setup.options(device, context);
         if (model.layers().getFirst().wGate().type() == GgmlType.Q8_0) {
-            out.accept("Q8_0 GEMV input " + opts.q8_0Input() + " (the dense FFN and every model's attention and logits;"
-                    + " the sparse FFN's expert kernels read floats)");
+            out.accept("Q8_0 GEMV input " + opts.q8_0Input());
         }
         int layers = model.config().nLayers();
         Row dense;
@@ -196,7 +195,7 @@ public final class SparseDecodeBenchmark {
                     }
                     double measured = 1 - active / ffn.experts();
                     double ffnMs = ffnBlockMs(model, device, w -> new SparseFeedForward(model, experts, threshold, w, opts.localSize(),
-                            opts.gemv(), ffn.maxChunks()), opts, capture);
+                            opts.gemv(), ffn.maxChunks(), 1, opts.q8_0Input()), opts, capture);
                     rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f", s), s, measured, timed.wallMs,
                             timed.wallMs / dense.msPerToken(), bytes, ffnMs, ffnMs / dense.ffnBlockMs(), profiled.routerMs,
                             profiled.kernelMs, copy, routedTwiceMs - timed.wallMs)));

@@ -20,7 +20,8 @@ public final class SparseDeviceLlama implements AutoCloseable {
                               int maxChunks, int routingPasses, ExpertWeights owned) {
         SparseFeedForward[] made = new SparseFeedForward[1];
         this.llama = DeviceLlama.create(model, device, options, w -> {
-            made[0] = new SparseFeedForward(model, experts, threshold, w, options.localSize(), options.gemv(), maxChunks, routingPasses);
+            made[0] = new SparseFeedForward(model, experts, threshold, w, options.localSize(), options.gemv(), maxChunks, routingPasses,
+                    options.q8_0Input());
             return made[0];
         });
         this.ffn = made[0];

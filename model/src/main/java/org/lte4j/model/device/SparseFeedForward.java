@@ -5,6 +5,7 @@ import java.util.List;
 import org.lte4j.kernels.Experts;
 import org.lte4j.kernels.ExpertsRowPerItem;
 import org.lte4j.kernels.MatVec;
+import org.lte4j.kernels.QuantizedInputMatVec;
 import org.lte4j.kernels.Router;
 import org.lte4j.model.llama.LayerWeights;
 import org.lte4j.model.llama.LlamaModel;
@@ -43,6 +44,11 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       ({@link Experts#downActiveF16PairsFourRows}, {@link Experts#downActiveQ8_0FourRows}); the
  *       fp16 down reads the list and its first weights before it waits for the gate/up.</li>
  * </ol>
+ * Split Q8_0 over {@link DecodeOptions.Q8_0Input#INT8_BLOCKS} (GPUs) multiplies int8 blocks of
+ * the inputs ({@link QuantizedInputMatVec}): the router's groups that write its weighted input
+ * also quantize it ({@link Router#logitsFourExpertsSplitK}), the gate/up takes
+ * those blocks, and the hidden vector is quantized in a launch of its own before the down: five
+ * launches.
  * Elsewhere (F32, odd widths, or {@link #append} and {@link #appendAddingInto} on an input
  * the decoder has normed) the same router runs with norm weights of 1, then
  * {@code ffn_compact} ({@link Router#compactActiveExpertsSummingSlices}), {@code ffn_gate_up}
@@ -81,6 +87,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final int maxChunks;
     /** Times each layer routes (router, then compaction): 1, or more to measure what routing costs in a step. */
     private final int routingPasses;
+    private final DecodeOptions.Q8_0Input q8_0Input;
     private final float minLogit;
     private final int routerSlices;
     private final int sumLanes;
@@ -102,6 +109,9 @@ public final class SparseFeedForward implements DeviceFeedForward {
     private final FloatArray expertPartials;
     // one per layer, so every layer's count can be read after a step
     private final IntArray[] counts;
+    /** The router's weighted input and the hidden vector as int8 blocks (split Q8_0 over {@link DecodeOptions.Q8_0Input#INT8_BLOCKS}). */
+    private final QuantizedVector quantizedInput;
+    private final QuantizedVector quantizedHidden;
 
     /**
      * @param threshold an expert runs when its gate {@code sigmoid(router . x)} is above this
@@ -115,17 +125,20 @@ public final class SparseFeedForward implements DeviceFeedForward {
      */
     public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
                              DecodeOptions.GemvSplit split, int maxChunks) {
-        this(model, experts, threshold, weights, local, split, maxChunks, 1);
+        this(model, experts, threshold, weights, local, split, maxChunks, 1, DecodeOptions.Q8_0Input.FLOATS);
     }
 
     /**
      * As above, with every layer routing {@code routingPasses} times in a row (the same router and
      * compaction again, on the same input, to the same list): a step with two passes against one
      * shows what routing costs inside a step, where a profiler's per-kernel times overstate small
-     * kernels and miss what overlaps. For benchmarks; decoders route once.
+     * kernels and miss what overlaps. For benchmarks; decoders route once. With
+     * {@code q8_0Input} {@link DecodeOptions.Q8_0Input#INT8_BLOCKS} a split Q8_0 layer whose
+     * experts are whole blocks runs its gate/up and down over int8 blocks of their inputs
+     * ({@link #appendNormingAndAddingInto}).
      */
     public SparseFeedForward(LlamaModel model, ExpertWeights experts, float threshold, DeviceWeights weights, int local,
-                             DecodeOptions.GemvSplit split, int maxChunks, int routingPasses) {
+                             DecodeOptions.GemvSplit split, int maxChunks, int routingPasses, DecodeOptions.Q8_0Input q8_0Input) {
         if (routingPasses < 1) {
             throw new IllegalArgumentException("routingPasses must be >= 1, was " + routingPasses);
         }
@@ -135,6 +148,10 @@ public final class SparseFeedForward implements DeviceFeedForward {
         if (maxChunks < 1) {
             throw new IllegalArgumentException("maxChunks must be >= 1, was " + maxChunks);
         }
+        if (q8_0Input == DecodeOptions.Q8_0Input.INT8_BLOCKS && local < DecodeOptions.MIN_INT8_BLOCKS_LOCAL) {
+            throw new IllegalArgumentException("int8 blocks need work-groups of at least " + DecodeOptions.MIN_INT8_BLOCKS_LOCAL
+                    + " items, was " + local);
+        }
         this.layers = model.layers();
         this.weights = weights;
         this.experts = experts;
@@ -142,11 +159,12 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.split = split;
         this.maxChunks = maxChunks;
         this.routingPasses = routingPasses;
+        this.q8_0Input = q8_0Input;
         this.minLogit = minLogit(threshold);
         this.dim = model.config().dim();
         this.expertSize = experts.expertSize();
         this.expertCount = experts.experts();
-        this.routerSlices = routerSlices(dim, local);
+        this.routerSlices = routerSlices(dim, local, q8_0Input == DecodeOptions.Q8_0Input.INT8_BLOCKS);
         this.sumLanes = Math.min(SUM_LANES, local);
         this.ones = new FloatArray(dim);
         ones.fill(1f);
@@ -158,6 +176,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.upProducts = new FloatArray(itemPerRow ? model.config().hiddenDim() : 1);
         this.partials = new FloatArray((long) maxChunks * dim);
         this.expertPartials = new FloatArray(itemPerRow ? (long) expertCount * dim : 1);
+        this.quantizedInput = new QuantizedVector((dim + 31) / 32 * 32);
+        this.quantizedHidden = new QuantizedVector((model.config().hiddenDim() + 31) / 32 * 32);
         this.counts = new IntArray[model.config().nLayers()];
         for (int l = 0; l < counts.length; l++) {
             counts[l] = new IntArray(1);
@@ -181,10 +201,16 @@ public final class SparseFeedForward implements DeviceFeedForward {
      * Column slices of the split-K router: about two columns per work-item and slice
      * ({@code dim / (2 * local)}), between 1 and {@link #MAX_ROUTER_SLICES}. On the H200
      * (dim 4096, L 256) 8 slices: every item issues its eight weight loads at once, and 344
-     * experts make 688 groups instead of 86.
+     * experts make 688 groups instead of 86. With {@code wholeBlocks} (a router that quantizes its
+     * weighted input, slice by slice) fewer where needed so that a slice is whole int8 blocks of 32
+     * (one slice always is, dim being a multiple of 32).
      */
-    static int routerSlices(int dim, int local) {
-        return Math.max(1, Math.min(MAX_ROUTER_SLICES, dim / (2 * local)));
+    static int routerSlices(int dim, int local, boolean wholeBlocks) {
+        int slices = Math.max(1, Math.min(MAX_ROUTER_SLICES, dim / (2 * local)));
+        while (wholeBlocks && slices > 1 && (dim + slices - 1) / slices % MatVec.Q8_0_BLOCK != 0) {
+            slices--;
+        }
+        return slices;
     }
 
     /**
@@ -244,9 +270,13 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int size = expertSize;
         int experts = expertCount;
         FloatArray y = weightedInput;
+        boolean int8 = q8_0 && q8_0Input == DecodeOptions.Q8_0Input.INT8_BLOCKS && expertSize % MatVec.Q8_0_BLOCK == 0
+                && dim % MatVec.Q8_0_BLOCK == 0;
+        IntArray xq = quantizedInput.quants();
+        FloatArray xs = quantizedInput.scales();
         for (int pass = 0; pass < routingPasses; pass++) {
             String p = routingPrefix(l, pass);
-            graph.task(router(graph, p + "ffn_norm_router", layer, residual, normWeight));
+            graph.task(router(graph, p + "ffn_norm_router", layer, residual, normWeight, int8));
             // the list (its active groups are the gate/up grid's first), from the logits scaled by the norm
             graph.task(Task.of(p + "ffn_norm_compact", () -> Router.compactActiveExpertsOfNormedSlices(ctx, z, slices, min, ids, count,
                             experts, width, eps))
@@ -263,9 +293,16 @@ public final class SparseFeedForward implements DeviceFeedForward {
             HalfArray gs = gate.splitScales();
             IntArray uq = up.splitQuants();
             HalfArray us = up.splitScales();
-            graph.task(Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us,
-                            y, z, slices, experts, eps, ids, count, h, width, size))
+            graph.task((int8
+                    ? Task.of(l + "ffn_norm_gate_up", () -> QuantizedInputMatVec.normedGateUpSiluActiveQ8_0FourNeurons(ctx, gq, gs, uq, us,
+                            xq, xs, z, slices, experts, eps, ids, count, h, width, size))
+                    : Task.of(l + "ffn_norm_gate_up", () -> Experts.normedGateUpSiluActiveQ8_0SplitWordsFourNeurons(ctx, gq, gs, uq, us,
+                            y, z, slices, experts, eps, ids, count, h, width, size)))
                     .withGrid(WorkerGrid.of(experts * size / 4 * local, local)));
+        }
+        if (int8) {
+            appendDownOverInt8Blocks(graph, l, down, count, residual);
+            return true;
         }
         appendDown(graph, l, layer, residual, true);
         return true;
@@ -288,7 +325,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ones);
         for (int pass = 0; pass < routingPasses; pass++) {
             String p = routingPrefix(l, pass);
-            graph.task(router(graph, p + "ffn_router", layer, in, ones));
+            graph.task(router(graph, p + "ffn_router", layer, in, ones, false));
             graph.task(Task.of(p + "ffn_compact", () -> Router.compactActiveExpertsSummingSlices(ctx, z, slices, min, ids, count, experts))
                     .withGrid(WorkerGrid.of(local, local)));
         }
@@ -418,8 +455,12 @@ public final class SparseFeedForward implements DeviceFeedForward {
         }
     }
 
-    /** The split-K router's logits of {@code x * normWeight} and its slices' sums of squares, into {@link #partialLogits} (and {@code x * normWeight} into {@link #weightedInput}). */
-    private Task router(TaskGraph graph, String name, int layer, FloatArray x, FloatArray normWeight) {
+    /**
+     * The split-K router's logits of {@code x * normWeight} and its slices' sums of squares, into
+     * {@link #partialLogits} (and {@code x * normWeight} into {@link #weightedInput}, and with
+     * {@code quantizing} as int8 blocks into {@link #quantizedInput}).
+     */
+    private Task router(TaskGraph graph, String name, int layer, FloatArray x, FloatArray normWeight, boolean quantizing) {
         FloatArray router = experts.router(layer);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, router);
         KernelContext ctx = new KernelContext();
@@ -428,8 +469,32 @@ public final class SparseFeedForward implements DeviceFeedForward {
         int experts = expertCount;
         int width = dim;
         int slices = routerSlices;
-        return Task.of(name, () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, z, y, experts, width, slices))
+        IntArray xq = quantizedInput.quants();
+        FloatArray xs = quantizedInput.scales();
+        return Task.of(name, () -> Router.logitsFourExpertsSplitK(ctx, router, x, normWeight, z, y, experts, width, slices, quantizing,
+                        xq, xs))
                 .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * local, local));
+    }
+
+    /**
+     * The hidden vector quantized to int8 blocks (an expert of 32 neurons is one block, so each
+     * listed expert's blocks are its own), then the down over the listed experts of the model's
+     * own split Q8_0 matrix, added into {@code residual}.
+     */
+    private void appendDownOverInt8Blocks(TaskGraph graph, String l, ExpertWeights.Down down, IntArray count, FloatArray residual) {
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, down.arrays());
+        KernelContext ctx = new KernelContext();
+        IntArray quants = (IntArray) down.data();
+        HalfArray scales = (HalfArray) down.scales();
+        IntArray hq = quantizedHidden.quants();
+        FloatArray hs = quantizedHidden.scales();
+        IntArray ids = activeIds;
+        int width = dim;
+        int size = expertSize;
+        int ffnDim = expertCount * expertSize;
+        graph.task(quantizedHidden.quantize(l + "ffn_hidden_quantize", hidden, ffnDim, local));
+        graph.task(Task.of(l + "ffn_down_residual", () -> QuantizedInputMatVec.downActiveQ8_0FourRows(ctx, quants, scales, hq, hs, ids,
+                count, residual, true, width, ffnDim, size)).withGrid(WorkerGrid.of((width + 3) / 4 * local, local)));
     }
 
     /** The down projection over the listed experts, written to or added into {@code out}, in the layout of {@link ExpertWeights}. */
@@ -571,6 +636,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
         upProducts.close();
         partials.close();
         expertPartials.close();
+        quantizedInput.close();
+        quantizedHidden.close();
         for (IntArray c : counts) {
             c.close();
         }

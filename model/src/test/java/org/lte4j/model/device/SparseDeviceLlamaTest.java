@@ -60,6 +60,12 @@ class SparseDeviceLlamaTest {
         return Stream.of("jvm", "opencl").flatMap(d -> Stream.of("F32", "F16", "Q8_0").map(t -> Arguments.of(d, t)));
     }
 
+    /** Every device and type over float inputs; Q8_0 over int8 blocks of its inputs too. */
+    static Stream<Arguments> normFoldedCases() {
+        return Stream.concat(devicesAndTypesShort().map(a -> Arguments.of(a.get()[0], a.get()[1], DecodeOptions.Q8_0Input.FLOATS)),
+                Stream.of("jvm", "opencl").map(d -> Arguments.of(d, "Q8_0", DecodeOptions.Q8_0Input.INT8_BLOCKS)));
+    }
+
     private Path lteFile(GgmlType type) throws Exception {
         Path folder = Path.of(SparseDeviceLlamaTest.class.getResource("/hf/llama_gqa/config.json").toURI()).getParent();
         Path dense = dir.resolve("dense-" + type + ".gguf");
@@ -171,9 +177,11 @@ class SparseDeviceLlamaTest {
      * +-4 for the normed input (which experts the folded norm turns on near the threshold is what
      * the tests against the JVM LteModel check).
      */
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("devicesAndTypesShort")
-    void normFoldedSparseFfnAddsTheMaskedDenseFfnOfTheNormedResidual(String spec, String type) throws Exception {
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("normFoldedCases")
+    void normFoldedSparseFfnAddsTheMaskedDenseFfnOfTheNormedResidual(String spec, String type, DecodeOptions.Q8_0Input input)
+            throws Exception {
+        boolean int8 = input == DecodeOptions.Q8_0Input.INT8_BLOCKS;
         Device device = DeviceLlamaTest.device(spec);
         int[][] activeSets = {{}, {2}, {0, 3}, {1, 2, 4}, {0, 1, 2, 3, 4}};
         double[] scales = {0.02, 1, 30};
@@ -203,10 +211,10 @@ class SparseDeviceLlamaTest {
                         DecodeOptions.GemvSplit.GROUPS_OF_ROWS)) {
                     for (int l = 0; l < layers; l++) {
                         int layer = l;
-                        int local = DecodeOptions.defaults(device, 8).localSize();
+                        int local = Math.max(DecodeOptions.defaults(device, 8).localSize(), int8 ? DecodeOptions.MIN_INT8_BLOCKS_LOCAL : 1);
                         try (DeviceWeights weights = new DeviceWeights();
                              SparseFeedForward ffn = new SparseFeedForward(model, ew, 0.5f, weights, local,
-                                     DecodeOptions.GemvSplit.GROUPS_OF_ROWS, 3);
+                                     DecodeOptions.GemvSplit.GROUPS_OF_ROWS, 3, 1, input);
                              FloatArray residual = FloatArray.of(x);
                              FloatArray norm = FloatArray.of(normWeight)) {
                             TaskGraph g = new TaskGraph("ffn").transferToDevice(DataTransferMode.EVERY_EXECUTION, residual, norm);
@@ -216,7 +224,8 @@ class SparseDeviceLlamaTest {
                                 continue;
                             }
                             assertTrue(folded, type + " folds the norm in");
-                            assertEquals(4, g.snapshot().tasks().size(), "router, compaction, gate/up, down: " + g.snapshot().tasks());
+                            assertEquals(int8 ? 5 : 4, g.snapshot().tasks().size(),
+                                    "router, compaction (quantizing the input), gate/up, (quantizing the hidden vector,) down: " + g.snapshot().tasks());
                             g.transferToHost(DataTransferMode.EVERY_EXECUTION, residual);
                             try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device)) {
                                 plan.execute();
@@ -231,8 +240,8 @@ class SparseDeviceLlamaTest {
                             if (active.length == 0) {
                                 assertArrayEquals(x, residual.toHeapArray(), 0f, "no expert active: residual unchanged");
                             } else {
-                                assertTrue(diff / size < 1e-5, spec + ", experts " + Arrays.toString(active) + ", layer " + layer
-                                        + ": relative error " + diff / size);
+                                assertTrue(diff / size < (int8 ? DeviceLlamaTest.INT8_VS_FLOATS : 1e-5), spec + ", experts "
+                                        + Arrays.toString(active) + ", layer " + layer + ": relative error " + diff / size);
                             }
                         }
                     }
@@ -312,13 +321,16 @@ class SparseDeviceLlamaTest {
             int local = DecodeOptions.defaults(device, 8).localSize();
             for (DecodeOptions.GemvSplit split : DecodeOptions.GemvSplit.values()) {
                 try (ExpertWeights ew = ExpertWeights.of(model, SIZE, Collections.nCopies(model.config().nLayers(), router), split)) {
-                    float[] once = runFfn(device, model, 0, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, split, 3, 1));
-                    float[] twice = runFfn(device, model, 0, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, split, 3, 2));
+                    float[] once = runFfn(device, model, 0, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, split, 3, 1,
+                            DecodeOptions.Q8_0Input.FLOATS));
+                    float[] twice = runFfn(device, model, 0, x, w -> new SparseFeedForward(model, ew, 0.5f, w, local, split, 3, 2,
+                            DecodeOptions.Q8_0Input.FLOATS));
                     assertArrayEquals(once, twice, 0f, type + ", " + split);
                     int[] tasks = new int[3];
                     for (int passes = 1; passes <= 2; passes++) {
                         try (DeviceWeights weights = new DeviceWeights();
-                             SparseFeedForward ffn = new SparseFeedForward(model, ew, 0.5f, weights, local, split, 3, passes);
+                             SparseFeedForward ffn = new SparseFeedForward(model, ew, 0.5f, weights, local, split, 3, passes,
+                                     DecodeOptions.Q8_0Input.FLOATS);
                              FloatArray in = FloatArray.of(x);
                              FloatArray out = new FloatArray(dim)) {
                             TaskGraph g = new TaskGraph("ffn");

@@ -39,16 +39,18 @@ final class LteChecks {
                 Check.of(Router.class, "logitsFourExpertsSplitK", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int experts = 45; // not a multiple of 4
-                    int dim = 200;    // 3 slices of 67 columns, the last one 66
+                    int dim = 384;    // 3 slices of 128 columns, each quantized as 32 words by its first group (half of its items idle)
                     int slices = 3;
                     FloatArray w = r.floats(experts * dim);
                     FloatArray x = r.floats(dim);
                     FloatArray normWeight = r.floats(dim);
                     FloatArray partialLogits = new FloatArray(slices * (experts + 1)); // logits, then each slice's sum of x^2
                     FloatArray weightedInput = new FloatArray(dim);
+                    IntArray quants = new IntArray(dim / 4);
+                    FloatArray scales = new FloatArray(dim / 32);
                     KernelContext ctx = new KernelContext();
                     Task t = Task.of("logitsFourExpertsSplitK", () -> Router.logitsFourExpertsSplitK(ctx, w, x, normWeight, partialLogits,
-                                    weightedInput, experts, dim, slices))
+                                    weightedInput, experts, dim, slices, true, quants, scales))
                             .withGrid(WorkerGrid.of((experts + 3) / 4 * slices * LOCAL, LOCAL));
                     double largest = 1;
                     for (int i = 0; i < dim; i++) {
@@ -57,7 +59,8 @@ final class LteChecks {
                     try (FloatArray y = weighted(x, normWeight, 1)) {
                         largest = Math.max(largest, Weights.of(w, dim).maxAbsRowDot(experts, dim, y));
                     }
-                    return prepared(t, 1e-5 * largest, List.of(w, x, normWeight), partialLogits, weightedInput);
+                    // the quantization is one float product, a maximum and a rounding per element: the same on every device
+                    return prepared(t, 1e-5 * largest, List.of(w, x, normWeight), partialLogits, weightedInput, quants, scales);
                 }),
                 Check.of(Router.class, "compactActiveExpertsOfNormedSlices", seed -> {
                     RandomArrays r = new RandomArrays(seed);
@@ -321,7 +324,7 @@ final class LteChecks {
      * logits) made positive, about {@code dim / slices} each: a norm scale near 1, as the router
      * leaves them.
      */
-    private static FloatArray withSumsOfSquares(FloatArray partialLogits, int slices, int experts, int dim) {
+    static FloatArray withSumsOfSquares(FloatArray partialLogits, int slices, int experts, int dim) {
         for (int s = 0; s < slices; s++) {
             long at = (long) slices * experts + s;
             partialLogits.set(at, (float) dim / slices * (0.5f + Math.abs(partialLogits.get(at))));

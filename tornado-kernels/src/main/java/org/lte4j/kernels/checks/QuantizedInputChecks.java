@@ -167,6 +167,57 @@ final class QuantizedInputChecks {
                                     gateQuants, gateScales, upQuants, upScales, xq, xs, out, dim))
                             .withGrid(WorkerGrid.of(hidden / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-4, List.of(xq, xs, gateQuants, gateScales, upQuants, upScales), out);
+                }),
+                // the LTE sparse FFN over int8 blocks (its router quantizes: LteChecks): 12 experts of 32 neurons, about half listed
+                Check.of(QuantizedInputMatVec.class, "normedGateUpSiluActiveQ8_0FourNeurons", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int dim = 96;
+                    int expertSize = 32;
+                    int experts = 12;
+                    int neurons = experts * expertSize;
+                    int slices = 3;
+                    Q8_0Split gate = MatVecChecks.randomSplitQ8_0(r, neurons, dim);
+                    Q8_0Split up = MatVecChecks.randomSplitQ8_0(r, neurons, dim);
+                    IntArray gq = gate.quants();
+                    HalfArray gs = gate.scales();
+                    IntArray uq = up.quants();
+                    HalfArray us = up.scales();
+                    Quantized x = Quantized.of(r.floats(dim), dim);
+                    IntArray xq = x.quants();
+                    FloatArray xs = x.scales();
+                    FloatArray partialLogits = LteChecks.withSumsOfSquares(r.floats(slices * (experts + 1)), slices, experts, dim);
+                    IntArray[] active = LteChecks.randomActive(r, experts);
+                    IntArray activeIds = active[0];
+                    IntArray activeCount = active[1];
+                    FloatArray hidden = new FloatArray(neurons);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("normedGateUpSiluActiveQ8_0FourNeurons", () -> QuantizedInputMatVec.normedGateUpSiluActiveQ8_0FourNeurons(
+                                    ctx, gq, gs, uq, us, xq, xs, partialLogits, slices, experts, 1e-5f, activeIds, activeCount, hidden, dim,
+                                    expertSize))
+                            .withGrid(WorkerGrid.of(neurons / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-4, List.of(gq, gs, uq, us, xq, xs, partialLogits, activeIds, activeCount), hidden);
+                }),
+                Check.of(QuantizedInputMatVec.class, "downActiveQ8_0FourRows", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int dim = 98; // not a multiple of 4: the last group has two rows
+                    int expertSize = 32;
+                    int experts = 80; // about 40 listed, 160 word pairs: with L = 64 a pass of two pairs per item, then single ones
+                    int ffnDim = experts * expertSize;
+                    Q8_0Split down = MatVecChecks.randomSplitQ8_0(r, dim, ffnDim);
+                    IntArray quants = down.quants();
+                    HalfArray scales = down.scales();
+                    Quantized hidden = Quantized.of(r.floats(ffnDim), ffnDim);
+                    IntArray hq = hidden.quants();
+                    FloatArray hs = hidden.scales();
+                    IntArray[] active = LteChecks.randomActive(r, experts);
+                    IntArray activeIds = active[0];
+                    IntArray activeCount = active[1];
+                    FloatArray out = r.floats(dim);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("downActiveQ8_0FourRows", () -> QuantizedInputMatVec.downActiveQ8_0FourRows(ctx, quants, scales, hq, hs,
+                                    activeIds, activeCount, out, true, dim, ffnDim, expertSize))
+                            .withGrid(WorkerGrid.of((dim + 3) / 4 * LOCAL, LOCAL));
+                    return prepared(t, 1e-4, List.of(quants, scales, hq, hs, activeIds, activeCount), out);
                 }));
     }
 }
