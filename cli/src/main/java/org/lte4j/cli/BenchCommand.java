@@ -153,7 +153,7 @@ final class BenchCommand implements Subcommand {
     }
 
     /** floats: Q8_0 weights times the input's floats; int8: times its int8 blocks (GGML's q8_0 x q8_0); absent: the device default. */
-    private static DecodeOptions.Q8_0Input parseQ8_0Input(String s) {
+    static DecodeOptions.Q8_0Input parseQ8_0Input(String s) {
         return switch (s) {
             case "floats" -> DecodeOptions.Q8_0Input.FLOATS;
             case "int8" -> DecodeOptions.Q8_0Input.INT8_BLOCKS;

@@ -28,6 +28,7 @@ import org.lte4j.model.sparse.LteModel;
 import org.lte4j.model.sparse.SparsityPlot;
 import org.lte4j.model.sparse.SparsityRecorder;
 import org.lte4j.model.sparse.SparsityReport;
+import org.lte4j.model.tensor.GgmlType;
 import org.lte4j.model.json.Json;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
@@ -65,7 +66,7 @@ final class GenerateCommand implements Subcommand {
     @Override
     public String usage() {
         return "--model PATH (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N] [--temperature T] [--top-p P] [--seed S]"
-                + " [--device SPEC] [--context N] [--chat] [--print-ids] [--no-capture]"
+                + " [--device SPEC] [--context N] [--chat] [--print-ids] [--no-capture] [--q8-input floats|int8]"
                 + " [--dense] [--sparsity-report] [--sparsity-plot FILE.svg]";
     }
 
@@ -91,6 +92,7 @@ final class GenerateCommand implements Subcommand {
         boolean denseFlag = args.flag("dense");
         boolean sparsityReport = args.flag("sparsity-report");
         Optional<String> sparsityPlot = args.get("sparsity-plot");
+        Optional<DecodeOptions.Q8_0Input> q8_0Input = args.get("q8-input").map(BenchCommand::parseQ8_0Input);
         args.rejectUnknown();
         if (promptText.isPresent() == promptIds.isPresent()) {
             throw new Args.UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
@@ -154,7 +156,8 @@ final class GenerateCommand implements Subcommand {
             String how;
             SparsityRecorder sparsity = null;
             boolean readCounts = sparsityReport || sparsityPlot.isPresent();
-            DecodeOptions decode = DecodeOptions.defaults(device, options.maxContext()).withCapture(capture && device.supportsCapture());
+            DecodeOptions defaults = DecodeOptions.defaults(device, options.maxContext()).withCapture(capture && device.supportsCapture());
+            DecodeOptions decode = q8_0Input.map(defaults::withQ8_0Input).orElse(defaults);
             if (device.kind() == BackendKind.JVM) {
                 how = sparse ? "jvm (LteModel, sparse FFN, Vector API)" : "jvm (LlamaModel, Vector API)";
                 result = new Generator(model).generate(prompt, options, stream);
@@ -192,9 +195,9 @@ final class GenerateCommand implements Subcommand {
                         + " tokens (padding rows of the embedding) and have no text; --print-ids shows them");
             }
             console.status(String.format(Locale.ROOT,
-                    "prompt: %d tokens, %.1f tok/s | generated: %d tokens, %.1f tok/s | stop: %s | device: %s",
+                    "prompt: %d tokens, %.1f tok/s | generated: %d tokens, %.1f tok/s | stop: %s | device: %s%s",
                     result.promptTokens(), result.promptTokensPerSecond(), result.tokens().length, result.generatedTokensPerSecond(),
-                    result.stopReason().name().toLowerCase(Locale.ROOT), how));
+                    result.stopReason().name().toLowerCase(Locale.ROOT), how, q8_0Note(model, device, decode)));
             if (sparse) {
                 reportSparsity(console, sparsity, sparsityReport, sparsityPlot);
             } else if (lteFile) {
@@ -329,5 +332,12 @@ final class GenerateCommand implements Subcommand {
             }
             return null;
         }
+    }
+
+    /** Where Q8_0 weights multiply int8 blocks of their inputs (CUDA by default), the summary says so: the logits differ from the JVM's by that rounding. */
+    private static String q8_0Note(LlamaModel model, Device device, DecodeOptions decode) {
+        boolean q8_0 = model.layers().getFirst().wq().type() == GgmlType.Q8_0 || model.layers().getFirst().wq().type() == GgmlType.Q4_0;
+        boolean int8 = decode.q8_0Input() == DecodeOptions.Q8_0Input.INT8_BLOCKS && decode.gemv() == DecodeOptions.GemvSplit.GROUPS_OF_ROWS;
+        return q8_0 && int8 && device.kind() != BackendKind.JVM ? "; Q8_0 weights times int8 blocks of their inputs (--q8-input floats: exact products)" : "";
     }
 }

@@ -72,7 +72,7 @@ public final class DecodeBenchmark {
      *                        that many tokens prefilled first), so that attention reads a long
      *                        context as it would deep into a conversation; 0: decode from the start
      * @param q8_0Input       what the fused Q8_0 GEMVs multiply their weights with, empty for the
-     *                        device's default (int8 blocks on GPUs)
+     *                        device's default (int8 blocks on CUDA)
      */
     public record Setup(int tokens, int warmUp, int localSize, Optional<DecodeOptions.AttentionKernel> attention,
                         Optional<Boolean> fuseLayerSteps, int cachedPositions, Optional<DecodeOptions.Q8_0Input> q8_0Input) {

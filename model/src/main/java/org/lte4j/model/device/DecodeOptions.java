@@ -63,8 +63,8 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
          * The vector quantized to int8 blocks first, as GGML's {@code q8_0 x q8_0} dot does
          * ({@link org.lte4j.kernels.QuantizedInputMatVec}): a word of weights times a word of input
          * is one integer dot of four bytes ({@code __dp4a} on CUDA). Each input moves by at most
-         * half its block's step; the dense Q8_0 llama2-7b step ran faster so on the H200
-         * (docs/PERF.md). Needs work-groups of at least 8 items.
+         * half its block's step; the dense Q8_0 llama2-7b step ran 19-25% faster so on the H200
+         * (docs/PERF.md). Needs work-groups of at least 8 items. The default on CUDA.
          */
         INT8_BLOCKS
     }
@@ -103,8 +103,8 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
      * barrier of the reduction tree (llama-110m GEMVs: 16 items twice as fast as 64, measured on
      * PoCL 3.1); 4 on the JVM backend, where every work-item of a barrier kernel is a virtual thread.
      * GPUs and the JVM backend run the work-group GEMVs and fuse fp16 layers; OpenCL CPUs run the
-     * barrier-free item-per-row GEMVs and the layer steps apart. GPUs multiply Q8_0 weights with
-     * int8 blocks of the input, elsewhere with its floats. No capture, no profiling.
+     * barrier-free item-per-row GEMVs and the layer steps apart. CUDA multiplies Q8_0 weights with
+     * int8 blocks of the input, other devices with its floats. No capture, no profiling.
      */
     public static DecodeOptions defaults(Device device, int maxContext) {
         int local = switch (device.kind()) {
@@ -125,7 +125,9 @@ public record DecodeOptions(int maxContext, int localSize, int vectorLocalSize, 
         // docs/PERF.md); the fused layer kernels are work-group kernels, so CPUs run the steps apart
         boolean cpuOpenCl = device.kind() == BackendKind.OPENCL && !gpu;
         GemvSplit gemv = cpuOpenCl ? GemvSplit.ITEM_PER_ROW : GemvSplit.GROUPS_OF_ROWS;
-        Q8_0Input q8_0Input = gpu ? Q8_0Input.INT8_BLOCKS : Q8_0Input.FLOATS;
+        // int8 blocks where the integer dot is one instruction (CUDA's __dp4a): on NVIDIA's OpenCL,
+        // without it, llama3-1b Q8_0 decoded slower over int8 blocks (2.42 against 2.18 ms/token)
+        Q8_0Input q8_0Input = device.kind() == BackendKind.CUDA ? Q8_0Input.INT8_BLOCKS : Q8_0Input.FLOATS;
         return new DecodeOptions(maxContext, Math.min(local, deviceMax), vectorLocal, false, false, attention, gemv, !cpuOpenCl, q8_0Input);
     }
 

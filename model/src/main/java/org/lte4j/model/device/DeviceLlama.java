@@ -50,7 +50,11 @@ import org.lte4j.runtime.graph.TaskGraph;
  * + SiLU, down projection + residual ({@link FusedMatVec}). A Q8_0 layer is six: its FFN norms
  * apart, and the gate/up then takes four neurons per group over the normed input
  * ({@link FusedMatVec#gateUpSiluQ8_0SplitWordsFourNeurons}; Q8_0 GEMVs are bound by arithmetic,
- * and the dense Q8_0 step ran 17% faster so, docs/PERF.md). Other formats run the steps one by one.
+ * and the dense Q8_0 step ran 17% faster so, docs/PERF.md). Over int8 blocks of its inputs
+ * ({@link DecodeOptions.Q8_0Input#INT8_BLOCKS}, CUDA's default) a Q8_0 layer is nine: each norm
+ * quantizes its output, the attention output and the hidden vector are quantized in launches of
+ * their own, and every GEMV takes int8 blocks ({@link QuantizedInputMatVec}); the llama2-7b step
+ * ran 19-25% faster so on the H200. Other formats run the steps one by one.
  *
  * <p>A prompt of the dense model runs in batches ({@link DevicePrefill}, graphs of the same plan
  * over the same device buffers), leaving the KV cache as token-by-token decode would; with

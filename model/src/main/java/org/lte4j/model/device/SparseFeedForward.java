@@ -44,7 +44,7 @@ import org.lte4j.runtime.graph.TaskGraph;
  *       ({@link Experts#downActiveF16PairsFourRows}, {@link Experts#downActiveQ8_0FourRows}); the
  *       fp16 down reads the list and its first weights before it waits for the gate/up.</li>
  * </ol>
- * Split Q8_0 over {@link DecodeOptions.Q8_0Input#INT8_BLOCKS} (GPUs) multiplies int8 blocks of
+ * Split Q8_0 over {@link DecodeOptions.Q8_0Input#INT8_BLOCKS} (CUDA's default) multiplies int8 blocks of
  * the inputs ({@link QuantizedInputMatVec}): the router's groups that write its weighted input
  * also quantize it ({@link Router#logitsFourExpertsSplitK}), the gate/up takes
  * those blocks, and the hidden vector is quantized in a launch of its own before the down: five
