@@ -27,6 +27,7 @@ import org.lte4j.model.llama.Generator;
 import org.lte4j.model.llama.LlamaConfig;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.llama.LlamaState;
+import org.lte4j.model.sampling.Sampler;
 import org.lte4j.model.tensor.GgmlType;
 import org.lte4j.runtime.Devices;
 import org.lte4j.runtime.backend.Device;
@@ -236,21 +237,11 @@ class DeviceLlamaTest {
                 float[] expected = overFloats.forward(ref.inputIds()[t]);
                 float[] actual = overInt8.forward(ref.inputIds()[t]);
                 worst = Math.max(worst, HfReference.relativeError(actual, expected));
-                assertEquals(argmax(expected), argmax(actual), spec + ", position " + t + ": greedy token");
+                assertEquals(Sampler.argmax(expected), Sampler.argmax(actual), spec + ", position " + t + ": greedy token");
                 assertEquals(9 * model.config().nLayers() + 4, kernelLaunches(overInt8), "launches per step over int8 blocks");
             }
             assertTrue(worst > 0 && worst < INT8_VS_FLOATS, spec + ": relative error " + worst + " against the float-input decode");
         }
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static long kernelLaunches(DeviceLlama m) {
