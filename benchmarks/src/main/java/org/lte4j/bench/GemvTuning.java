@@ -122,7 +122,7 @@ public final class GemvTuning {
                 for (int local : new int[] {128, 256}) {
                     Task floats = Task.of("float-input", () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, x, y, rows, cols));
                     Task ints = Task.of("int8-input", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xQuants, xScales, y,
-                            rows, cols));
+                            false, rows, cols));
                     for (Task t : new Task[] {floats, ints}) {
                         TaskGraph g = new TaskGraph("gemv").transferToDevice(DataTransferMode.FIRST_EXECUTION, quants, scales, x, xQuants, xScales)
                                 .task(t.withGrid(WorkerGrid.of((rows + 3) / 4 * local, local)));

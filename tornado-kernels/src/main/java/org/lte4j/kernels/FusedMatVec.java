@@ -57,11 +57,8 @@ public final class FusedMatVec {
                                                  int dim, int qDim, int kvDim, int headDim, float eps) {
         float[] scratch = ctx.allocateFloatLocalArray(SUMS * GroupLimits.MAX_LOCAL_SIZE);
         int words = dim / 2;
-        int qGroups = qDim / 4;
-        int kvGroups = kvDim / 4;
-        int group = ctx.groupIdx;
-        int part = group < qGroups ? 0 : group < qGroups + kvGroups ? 1 : 2;
-        int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
+        int part = qkvPart(ctx.groupIdx, qDim, kvDim);
+        int r0 = qkvFirstRow(ctx.groupIdx, part, qDim, kvDim);
         // One call site with the matrix chosen here: with a call in each of three branches,
         // PoCL 3.1 returned wrong sums (the barriers after them are reached from three paths).
         IntArray w = part == 0 ? wq : part == 1 ? wk : wv;
@@ -86,11 +83,8 @@ public final class FusedMatVec {
                                                   int dim, int qDim, int kvDim, int headDim, float eps) {
         float[] scratch = ctx.allocateFloatLocalArray(SUMS * GroupLimits.MAX_LOCAL_SIZE);
         int words = dim / 4;
-        int qGroups = qDim / 4;
-        int kvGroups = kvDim / 4;
-        int group = ctx.groupIdx;
-        int part = group < qGroups ? 0 : group < qGroups + kvGroups ? 1 : 2;
-        int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
+        int part = qkvPart(ctx.groupIdx, qDim, kvDim);
+        int r0 = qkvFirstRow(ctx.groupIdx, part, qDim, kvDim);
         IntArray quants = part == 0 ? wqQuants : part == 1 ? wkQuants : wvQuants; // one call site, as in the fp16 kernel
         HalfArray scales = part == 0 ? wqScales : part == 1 ? wkScales : wvScales;
         normedPartialsQ8_0(ctx, scratch, quants, scales, (long) r0 * words, (long) (r0 + 1) * words,
@@ -98,6 +92,16 @@ public final class FusedMatVec {
         GroupReduce.sumRowsInPlace(ctx, scratch, SUMS, true);
         qkvEpilogue(ctx, scratch, normScale(scratch, ctx.localGroupSizeX, dim, eps), part, r0, bq, bk, bv, position,
                 inverseFrequencies, q, keyCache, valueCache, kvDim, headDim);
+    }
+
+    /** The matrix that group g of a q/k/v kernel works on: 0 for q (the first qDim / 4 groups), 1 for k, 2 for v. */
+    static int qkvPart(int group, int qDim, int kvDim) {
+        return group < qDim / 4 ? 0 : group < qDim / 4 + kvDim / 4 ? 1 : 2;
+    }
+
+    /** The first of the four rows of its {@link #qkvPart} that group g computes. */
+    static int qkvFirstRow(int group, int part, int qDim, int kvDim) {
+        return 4 * (part == 0 ? group : part == 1 ? group - qDim / 4 : group - qDim / 4 - kvDim / 4);
     }
 
     /** The RMSNorm scale from the sum of squares reduced into {@code scratch[4 L]}. */

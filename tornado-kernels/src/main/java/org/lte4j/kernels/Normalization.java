@@ -17,17 +17,20 @@ public final class Normalization {
      */
     public static void rmsNorm(KernelContext ctx, FloatArray x, FloatArray weight, FloatArray out, int n, float eps) {
         float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
+        float scale = rmsScale(ctx, scratch, x, n, eps);
+        for (int i = ctx.localIdx; i < n; i += ctx.localGroupSizeX) {
+            out.set(i, x.get(i) * scale * weight.get(i));
+        }
+    }
+
+    /** {@code 1 / sqrt(mean(x^2) + eps)} over {@code x[0 .. n)}, summed by the whole group (every item gets it). */
+    static float rmsScale(KernelContext ctx, float[] scratch, FloatArray x, int n, float eps) {
         float squares = 0f;
-        for (int i = lid; i < n; i += size) {
+        for (int i = ctx.localIdx; i < n; i += ctx.localGroupSizeX) {
             float v = x.get(i);
             squares += v * v;
         }
         float total = GroupReduce.sum(ctx, scratch, squares);
-        float scale = 1f / (float) Math.sqrt(total / n + eps);
-        for (int i = lid; i < n; i += size) {
-            out.set(i, x.get(i) * scale * weight.get(i));
-        }
+        return 1f / (float) Math.sqrt(total / n + eps);
     }
 }

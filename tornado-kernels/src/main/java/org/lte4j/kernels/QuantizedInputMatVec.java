@@ -53,15 +53,7 @@ public final class QuantizedInputMatVec {
                                       float eps) {
         float[] scratch = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
         float[] maxima = ctx.allocateFloatLocalArray(GroupLimits.MAX_LOCAL_SIZE);
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        float squares = 0f;
-        for (int i = lid; i < n; i += size) {
-            float v = x.get(i);
-            squares += v * v;
-        }
-        float total = GroupReduce.sum(ctx, scratch, squares);
-        float scale = 1f / (float) Math.sqrt(total / n + eps);
+        float scale = Normalization.rmsScale(ctx, scratch, x, n, eps);
         quantizeInTurns(ctx, maxima, x, weight, scale, true, quants, scales, 0, n);
     }
 
@@ -129,11 +121,8 @@ public final class QuantizedInputMatVec {
                                             FloatArray q, FloatArray keyCache, FloatArray valueCache,
                                             int dim, int qDim, int kvDim, int headDim) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int qGroups = qDim / 4;
-        int kvGroups = kvDim / 4;
-        int group = ctx.groupIdx;
-        int part = group < qGroups ? 0 : group < qGroups + kvGroups ? 1 : 2;
-        int r0 = 4 * (part == 0 ? group : part == 1 ? group - qGroups : group - qGroups - kvGroups);
+        int part = FusedMatVec.qkvPart(ctx.groupIdx, qDim, kvDim);
+        int r0 = FusedMatVec.qkvFirstRow(ctx.groupIdx, part, qDim, kvDim);
         IntArray quants = part == 0 ? wqQuants : part == 1 ? wkQuants : wvQuants; // one call site, as in the float kernels
         HalfArray scales = part == 0 ? wqScales : part == 1 ? wkScales : wvScales;
         fourRowPartials(ctx, scratch, quants, scales, xQuants, xScales, r0, part == 0 ? qDim : kvDim, dim);
@@ -243,29 +232,21 @@ public final class QuantizedInputMatVec {
         }
     }
 
-    /** {@code y[r] = W[r] . x} over the quantized input: four rows per group, four words of each in flight. */
+    /**
+     * {@code out[r] = W[r] . x}, or {@code out[r] += W[r] . x} with {@code adding} (the output and
+     * down projections adding into the residual stream), over the quantized input: four rows per
+     * group, two pairs of words of each in flight.
+     */
     public static void gemvQ8_0FourRows(KernelContext ctx, IntArray quants, HalfArray scales, IntArray xQuants, FloatArray xScales,
-                                        FloatArray y, int rows, int cols) {
+                                        FloatArray out, boolean adding, int rows, int cols) {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
         fourRowPartials(ctx, scratch, quants, scales, xQuants, xScales, r0, rows, cols);
         GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
         int lid = ctx.localIdx;
         if (lid < 4 && r0 + lid < rows) {
-            y.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
-        }
-    }
-
-    /** {@code acc[r] += W[r] . x}: {@link #gemvQ8_0FourRows} adding into the residual stream (output and down projections). */
-    public static void gemvQ8_0FourRowsAddingInto(KernelContext ctx, IntArray quants, HalfArray scales, IntArray xQuants,
-                                                  FloatArray xScales, FloatArray acc, int rows, int cols) {
-        float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
-        int r0 = ctx.groupIdx * 4;
-        fourRowPartials(ctx, scratch, quants, scales, xQuants, xScales, r0, rows, cols);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < rows) {
-            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
+            float sum = scratch[lid * ctx.localGroupSizeX];
+            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
         }
     }
 
@@ -295,42 +276,26 @@ public final class QuantizedInputMatVec {
             for (; p + size < pairs; p += 2 * size) {
                 int j = 2 * p;
                 int k = j + 2 * size;
-                int q0 = quants.get(b0 + j);
-                int q1 = quants.get(b1 + j);
-                int q2 = quants.get(b2 + j);
-                int q3 = quants.get(b3 + j);
-                int r0j = quants.get(b0 + j + 1);
-                int r1j = quants.get(b1 + j + 1);
-                int r2j = quants.get(b2 + j + 1);
-                int r3j = quants.get(b3 + j + 1);
-                int u0 = quants.get(b0 + k);
-                int u1 = quants.get(b1 + k);
-                int u2 = quants.get(b2 + k);
-                int u3 = quants.get(b3 + k);
-                int v0 = quants.get(b0 + k + 1);
-                int v1 = quants.get(b1 + k + 1);
-                int v2 = quants.get(b2 + k + 1);
-                int v3 = quants.get(b3 + k + 1);
                 int xj = xQuants.get(j);
                 int xj1 = xQuants.get(j + 1);
                 int xk = xQuants.get(k);
                 int xk1 = xQuants.get(k + 1);
                 float dj = xScales.get(j / 8);
                 float dk = xScales.get(k / 8);
-                s0 += pairDot(q0, r0j, scales, b0, xj, xj1, dj, j) + pairDot(u0, v0, scales, b0, xk, xk1, dk, k);
-                s1 += pairDot(q1, r1j, scales, b1, xj, xj1, dj, j) + pairDot(u1, v1, scales, b1, xk, xk1, dk, k);
-                s2 += pairDot(q2, r2j, scales, b2, xj, xj1, dj, j) + pairDot(u2, v2, scales, b2, xk, xk1, dk, k);
-                s3 += pairDot(q3, r3j, scales, b3, xj, xj1, dj, j) + pairDot(u3, v3, scales, b3, xk, xk1, dk, k);
+                s0 += twoPairs(quants, scales, b0, j, k, xj, xj1, xk, xk1, dj, dk);
+                s1 += twoPairs(quants, scales, b1, j, k, xj, xj1, xk, xk1, dj, dk);
+                s2 += twoPairs(quants, scales, b2, j, k, xj, xj1, xk, xk1, dj, dk);
+                s3 += twoPairs(quants, scales, b3, j, k, xj, xj1, xk, xk1, dj, dk);
             }
             for (; p < pairs; p += size) {
                 int j = 2 * p;
                 int xj = xQuants.get(j);
                 int xj1 = xQuants.get(j + 1);
                 float dj = xScales.get(j / 8);
-                s0 += pairDot(quants.get(b0 + j), quants.get(b0 + j + 1), scales, b0, xj, xj1, dj, j);
-                s1 += pairDot(quants.get(b1 + j), quants.get(b1 + j + 1), scales, b1, xj, xj1, dj, j);
-                s2 += pairDot(quants.get(b2 + j), quants.get(b2 + j + 1), scales, b2, xj, xj1, dj, j);
-                s3 += pairDot(quants.get(b3 + j), quants.get(b3 + j + 1), scales, b3, xj, xj1, dj, j);
+                s0 += onePair(quants, scales, b0, j, xj, xj1, dj);
+                s1 += onePair(quants, scales, b1, j, xj, xj1, dj);
+                s2 += onePair(quants, scales, b2, j, xj, xj1, dj);
+                s3 += onePair(quants, scales, b3, j, xj, xj1, dj);
             }
             scratch[lid] = s0;
             scratch[size + lid] = s1;
@@ -345,6 +310,21 @@ public final class QuantizedInputMatVec {
      */
     static float pairDot(int word0, int word1, HalfArray scales, long rowWord, int x0, int x1, float xScale, int j) {
         return scales.get((rowWord + j) / 8) * xScale * (PackedBytes.dot(word0, x0) + PackedBytes.dot(word1, x1));
+    }
+
+    /** {@link #pairDot} of the row's words j, j + 1 (loaded here). */
+    private static float onePair(IntArray quants, HalfArray scales, long rowWord, int j, int x0, int x1, float xScale) {
+        return pairDot(quants.get(rowWord + j), quants.get(rowWord + j + 1), scales, rowWord, x0, x1, xScale, j);
+    }
+
+    /**
+     * Two pairs of the row, words j, j + 1 and k, k + 1, each pair in one block: the four loads
+     * of each of a group's four rows have no store between them, so the compiler issues all
+     * sixteen before the first dot (as the float kernels spell out).
+     */
+    private static float twoPairs(IntArray quants, HalfArray scales, long rowWord, int j, int k, int xj, int xj1, int xk, int xk1,
+                                  float dj, float dk) {
+        return onePair(quants, scales, rowWord, j, xj, xj1, dj) + onePair(quants, scales, rowWord, k, xk, xk1, dk);
     }
 
     /**
@@ -378,42 +358,26 @@ public final class QuantizedInputMatVec {
             for (; p + size < pairs; p += 2 * size) {
                 int j = 2 * Experts.listedIndex(activeIds, p, expertPairs);
                 int k = 2 * Experts.listedIndex(activeIds, p + size, expertPairs);
-                int q0 = quants.get(b0 + j);
-                int q1 = quants.get(b1 + j);
-                int q2 = quants.get(b2 + j);
-                int q3 = quants.get(b3 + j);
-                int r0j = quants.get(b0 + j + 1);
-                int r1j = quants.get(b1 + j + 1);
-                int r2j = quants.get(b2 + j + 1);
-                int r3j = quants.get(b3 + j + 1);
-                int u0 = quants.get(b0 + k);
-                int u1 = quants.get(b1 + k);
-                int u2 = quants.get(b2 + k);
-                int u3 = quants.get(b3 + k);
-                int v0 = quants.get(b0 + k + 1);
-                int v1 = quants.get(b1 + k + 1);
-                int v2 = quants.get(b2 + k + 1);
-                int v3 = quants.get(b3 + k + 1);
                 int xj = hiddenQuants.get(j);
                 int xj1 = hiddenQuants.get(j + 1);
                 int xk = hiddenQuants.get(k);
                 int xk1 = hiddenQuants.get(k + 1);
                 float dj = hiddenScales.get(j / 8);
                 float dk = hiddenScales.get(k / 8);
-                s0 += pairDot(q0, r0j, scales, b0, xj, xj1, dj, j) + pairDot(u0, v0, scales, b0, xk, xk1, dk, k);
-                s1 += pairDot(q1, r1j, scales, b1, xj, xj1, dj, j) + pairDot(u1, v1, scales, b1, xk, xk1, dk, k);
-                s2 += pairDot(q2, r2j, scales, b2, xj, xj1, dj, j) + pairDot(u2, v2, scales, b2, xk, xk1, dk, k);
-                s3 += pairDot(q3, r3j, scales, b3, xj, xj1, dj, j) + pairDot(u3, v3, scales, b3, xk, xk1, dk, k);
+                s0 += twoPairs(quants, scales, b0, j, k, xj, xj1, xk, xk1, dj, dk);
+                s1 += twoPairs(quants, scales, b1, j, k, xj, xj1, xk, xk1, dj, dk);
+                s2 += twoPairs(quants, scales, b2, j, k, xj, xj1, xk, xk1, dj, dk);
+                s3 += twoPairs(quants, scales, b3, j, k, xj, xj1, xk, xk1, dj, dk);
             }
             for (; p < pairs; p += size) {
                 int j = 2 * Experts.listedIndex(activeIds, p, expertPairs);
                 int xj = hiddenQuants.get(j);
                 int xj1 = hiddenQuants.get(j + 1);
                 float dj = hiddenScales.get(j / 8);
-                s0 += pairDot(quants.get(b0 + j), quants.get(b0 + j + 1), scales, b0, xj, xj1, dj, j);
-                s1 += pairDot(quants.get(b1 + j), quants.get(b1 + j + 1), scales, b1, xj, xj1, dj, j);
-                s2 += pairDot(quants.get(b2 + j), quants.get(b2 + j + 1), scales, b2, xj, xj1, dj, j);
-                s3 += pairDot(quants.get(b3 + j), quants.get(b3 + j + 1), scales, b3, xj, xj1, dj, j);
+                s0 += onePair(quants, scales, b0, j, xj, xj1, dj);
+                s1 += onePair(quants, scales, b1, j, xj, xj1, dj);
+                s2 += onePair(quants, scales, b2, j, xj, xj1, dj);
+                s3 += onePair(quants, scales, b3, j, xj, xj1, dj);
             }
             scratch[lid] = s0;
             scratch[size + lid] = s1;

@@ -149,10 +149,10 @@ class QuantizedInputMatVecTest {
         HalfArray scales = w.scales();
         KernelContext ctx = new KernelContext();
         WorkerGrid grid = WorkerGrid.of((rows + 3) / 4 * local, local); // rows = 37: the last group has one row
-        JvmRun.execute(Task.of("gemv", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xQuants, xScales, y, rows, cols))
-                .withGrid(grid));
-        JvmRun.execute(Task.of("gemv+", () -> QuantizedInputMatVec.gemvQ8_0FourRowsAddingInto(ctx, quants, scales, xQuants, xScales,
-                acc, rows, cols)).withGrid(grid));
+        JvmRun.execute(Task.of("gemv", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xQuants, xScales, y, false, rows,
+                cols)).withGrid(grid));
+        JvmRun.execute(Task.of("gemv+", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xQuants, xScales, acc, true,
+                rows, cols)).withGrid(grid));
         double[] expected = new double[rows];
         double[] expectedAcc = new double[rows];
         double[] tolerance = new double[rows];
@@ -183,7 +183,8 @@ class QuantizedInputMatVecTest {
         KernelContext ctx = new KernelContext();
         WorkerGrid grid = WorkerGrid.of((rows + 3) / 4 * local, local);
         JvmRun.execute(Task.of("f", () -> MatVec.gemvQ8_0SplitWordsFourRows(ctx, quants, scales, x, yFloat, rows, cols)).withGrid(grid));
-        JvmRun.execute(Task.of("q", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xQuants, xScales, yInt, rows, cols))
+        JvmRun.execute(Task.of("q", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xQuants, xScales, yInt, false, rows,
+                cols))
                 .withGrid(grid));
         for (int i = 0; i < rows; i++) {
             // each input moves by at most half its block's step, so row i moves by at most sum |w| d / 2

@@ -241,10 +241,9 @@ public final class DeviceLlama implements AutoCloseable {
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bq, bk, bv);
             if (int8) {
                 g.task(quantized.normedQuantize(n + "attn_norm_quantize", x, attnNorm, config.dim(), config.rmsEps(), vectorLocal));
-                g.task(qkvRopeIntoCacheOfQuantized(n + "attn_qkv_rope_kv_store", wq, wk, wv, bq, bk, bv, l));
-            } else {
-                g.task(normedQkvRopeIntoCache(n + "attn_norm_qkv_rope_kv_store", attnNorm, wq, wk, wv, bq, bk, bv, l));
             }
+            g.task(qkvRopeIntoCache(n + (int8 ? "attn_qkv_rope_kv_store" : "attn_norm_qkv_rope_kv_store"), attnNorm, wq, wk, wv, bq, bk, bv,
+                    l, int8));
         } else {
             g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
             g.task(wq.gemv(n + "q", xb, q, local, options.gemv()));
@@ -322,9 +321,13 @@ public final class DeviceLlama implements AutoCloseable {
         }
     }
 
-    /** RMSNorm, the q/k/v projections (and biases), RoPE and the K/V store of layer {@code l} in one fp16 or Q8_0 kernel. */
-    private Task normedQkvRopeIntoCache(String name, FloatArray normWeight, DeviceMatrix wq, DeviceMatrix wk, DeviceMatrix wv,
-                                       FloatArray bq, FloatArray bk, FloatArray bv, int l) {
+    /**
+     * The q/k/v projections (and biases), RoPE and the K/V store of layer {@code l} in one fp16 or
+     * Q8_0 kernel, with the RMSNorm folded in, or, {@code overInt8Blocks}, of the normed input
+     * {@link #quantized} holds.
+     */
+    private Task qkvRopeIntoCache(String name, FloatArray normWeight, DeviceMatrix wq, DeviceMatrix wk, DeviceMatrix wv,
+                                  FloatArray bq, FloatArray bk, FloatArray bv, int l, boolean overInt8Blocks) {
         FloatArray in = x;
         IntArray pos = position;
         FloatArray frequencies = weights.vector(modelWeights.ropeInvFreq());
@@ -338,7 +341,18 @@ public final class DeviceLlama implements AutoCloseable {
         float eps = config.rmsEps();
         KernelContext ctx = new KernelContext();
         Task task;
-        if (wq.format() == WeightFormat.Q8_0) {
+        if (overInt8Blocks) {
+            IntArray xQuants = quantized.quants();
+            FloatArray xScales = quantized.scales();
+            IntArray qQuants = wq.splitQuants();
+            HalfArray qScales = wq.splitScales();
+            IntArray kQuants = wk.splitQuants();
+            HalfArray kScales = wk.splitScales();
+            IntArray vQuants = wv.splitQuants();
+            HalfArray vScales = wv.splitScales();
+            task = Task.of(name, () -> QuantizedInputMatVec.qkvRopeIntoCacheQ8_0(ctx, xQuants, xScales, qQuants, qScales, kQuants, kScales,
+                    vQuants, vScales, bq, bk, bv, pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim));
+        } else if (wq.format() == WeightFormat.Q8_0) {
             IntArray qQuants = wq.splitQuants();
             HalfArray qScales = wq.splitScales();
             IntArray kQuants = wk.splitQuants();
@@ -355,32 +369,6 @@ public final class DeviceLlama implements AutoCloseable {
                     pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim, eps));
         }
         return task.withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local));
-    }
-
-    /** The q/k/v projections of the quantized normed input (and biases), RoPE and the K/V store of layer {@code l}, split Q8_0. */
-    private Task qkvRopeIntoCacheOfQuantized(String name, DeviceMatrix wq, DeviceMatrix wk, DeviceMatrix wv,
-                                             FloatArray bq, FloatArray bk, FloatArray bv, int l) {
-        IntArray xQuants = quantized.quants();
-        FloatArray xScales = quantized.scales();
-        IntArray pos = position;
-        FloatArray frequencies = weights.vector(modelWeights.ropeInvFreq());
-        FloatArray query = q;
-        FloatArray keys = keyCache[l];
-        FloatArray values = valueCache[l];
-        int dim = config.dim();
-        int qDim = config.qDim();
-        int kvDim = config.kvDim();
-        int headDim = config.headDim();
-        IntArray qQuants = wq.splitQuants();
-        HalfArray qScales = wq.splitScales();
-        IntArray kQuants = wk.splitQuants();
-        HalfArray kScales = wk.splitScales();
-        IntArray vQuants = wv.splitQuants();
-        HalfArray vScales = wv.splitScales();
-        KernelContext ctx = new KernelContext();
-        return Task.of(name, () -> QuantizedInputMatVec.qkvRopeIntoCacheQ8_0(ctx, xQuants, xScales, qQuants, qScales, kQuants, kScales,
-                        vQuants, vScales, bq, bk, bv, pos, frequencies, query, keys, values, dim, qDim, kvDim, headDim))
-                .withGrid(WorkerGrid.of((qDim + 2 * kvDim) / 4 * local, local));
     }
 
     private Task add(String name, FloatArray acc, FloatArray delta) {

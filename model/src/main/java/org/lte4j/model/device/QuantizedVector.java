@@ -53,9 +53,7 @@ final class QuantizedVector implements AutoCloseable {
         int rows = w.rows();
         int cols = w.cols();
         KernelContext ctx = new KernelContext();
-        return (adding
-                ? Task.of(name, () -> QuantizedInputMatVec.gemvQ8_0FourRowsAddingInto(ctx, wq, ws, q, s, out, rows, cols))
-                : Task.of(name, () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, wq, ws, q, s, out, rows, cols)))
+        return Task.of(name, () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, wq, ws, q, s, out, adding, rows, cols))
                 .withGrid(WorkerGrid.of((rows + 3) / 4 * local, local));
     }
 

@@ -80,26 +80,10 @@ final class QuantizedInputChecks {
                             .withGrid(WorkerGrid.of(LOCAL, LOCAL));
                     return prepared(t, 1e-6, List.of(x, weight), quants, scales);
                 }),
-                Check.of(QuantizedInputMatVec.class, "gemvQ8_0FourRows", seed -> {
+                Check.of(QuantizedInputMatVec.class, "gemvQ8_0FourRows", seed -> { // adding: the unit test covers writing
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS; // not a multiple of 4: the last group has one row
-                    int cols = 1280; // 320 words: one pass of four words per item, then one of single words
-                    Q8_0Split w = MatVecChecks.randomSplitQ8_0(r, rows, cols);
-                    IntArray quants = w.quants();
-                    HalfArray scales = w.scales();
-                    Quantized x = Quantized.of(r.floats(cols), cols);
-                    IntArray xq = x.quants();
-                    FloatArray xs = x.scales();
-                    FloatArray y = new FloatArray(rows);
-                    KernelContext ctx = new KernelContext();
-                    Task t = Task.of("gemvQ8_0FourRows", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xq, xs, y, rows, cols))
-                            .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
-                    return prepared(t, 1e-4, List.of(quants, scales, xq, xs), y);
-                }),
-                Check.of(QuantizedInputMatVec.class, "gemvQ8_0FourRowsAddingInto", seed -> {
-                    RandomArrays r = new RandomArrays(seed);
-                    int rows = ROWS;
-                    int cols = 1280;
+                    int cols = 1280; // 160 word pairs: one pass of two pairs per item, then one of single pairs
                     Q8_0Split w = MatVecChecks.randomSplitQ8_0(r, rows, cols);
                     IntArray quants = w.quants();
                     HalfArray scales = w.scales();
@@ -108,8 +92,8 @@ final class QuantizedInputChecks {
                     FloatArray xs = x.scales();
                     FloatArray acc = r.floats(rows);
                     KernelContext ctx = new KernelContext();
-                    Task t = Task.of("gemvQ8_0FourRowsAddingInto",
-                                    () -> QuantizedInputMatVec.gemvQ8_0FourRowsAddingInto(ctx, quants, scales, xq, xs, acc, rows, cols))
+                    Task t = Task.of("gemvQ8_0FourRows", () -> QuantizedInputMatVec.gemvQ8_0FourRows(ctx, quants, scales, xq, xs, acc, true,
+                                    rows, cols))
                             .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-4, List.of(quants, scales, xq, xs), acc);
                 }),
