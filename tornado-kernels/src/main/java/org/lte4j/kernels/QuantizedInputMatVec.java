@@ -255,7 +255,10 @@ public final class QuantizedInputMatVec {
      * quantized input, into {@code scratch[k * L + lid]}. An item takes two neighbouring words
      * at a time, {@code 2p} and {@code 2p + 1} for pairs {@code p = lid, lid + L, ...}: they lie in
      * one block, so one weight scale, one input scale and one conversion serve two integer dots.
-     * Two pairs of each row in flight (sixteen loads).
+     * Two pairs of each row in flight (sixteen loads), spelled out: through a per-row helper
+     * (b8a5d79) the PTX had nine loads ahead of the first dot instead of 23, and its one H200 run
+     * (docs/perf/h200-calls/call29.sh) was 1.5-3.5% slower. {@link #downActiveQ8_0FourRows} loads
+     * the same way over the list.
      */
     static void fourRowPartials(KernelContext ctx, float[] scratch, IntArray quants, HalfArray scales, IntArray xQuants,
                                 FloatArray xScales, int r0, int rows, int cols) {
@@ -276,26 +279,42 @@ public final class QuantizedInputMatVec {
             for (; p + size < pairs; p += 2 * size) {
                 int j = 2 * p;
                 int k = j + 2 * size;
+                int q0 = quants.get(b0 + j);
+                int q1 = quants.get(b1 + j);
+                int q2 = quants.get(b2 + j);
+                int q3 = quants.get(b3 + j);
+                int r0j = quants.get(b0 + j + 1);
+                int r1j = quants.get(b1 + j + 1);
+                int r2j = quants.get(b2 + j + 1);
+                int r3j = quants.get(b3 + j + 1);
+                int u0 = quants.get(b0 + k);
+                int u1 = quants.get(b1 + k);
+                int u2 = quants.get(b2 + k);
+                int u3 = quants.get(b3 + k);
+                int v0 = quants.get(b0 + k + 1);
+                int v1 = quants.get(b1 + k + 1);
+                int v2 = quants.get(b2 + k + 1);
+                int v3 = quants.get(b3 + k + 1);
                 int xj = xQuants.get(j);
                 int xj1 = xQuants.get(j + 1);
                 int xk = xQuants.get(k);
                 int xk1 = xQuants.get(k + 1);
                 float dj = xScales.get(j / 8);
                 float dk = xScales.get(k / 8);
-                s0 += twoPairs(quants, scales, b0, j, k, xj, xj1, xk, xk1, dj, dk);
-                s1 += twoPairs(quants, scales, b1, j, k, xj, xj1, xk, xk1, dj, dk);
-                s2 += twoPairs(quants, scales, b2, j, k, xj, xj1, xk, xk1, dj, dk);
-                s3 += twoPairs(quants, scales, b3, j, k, xj, xj1, xk, xk1, dj, dk);
+                s0 += pairDot(q0, r0j, scales, b0, xj, xj1, dj, j) + pairDot(u0, v0, scales, b0, xk, xk1, dk, k);
+                s1 += pairDot(q1, r1j, scales, b1, xj, xj1, dj, j) + pairDot(u1, v1, scales, b1, xk, xk1, dk, k);
+                s2 += pairDot(q2, r2j, scales, b2, xj, xj1, dj, j) + pairDot(u2, v2, scales, b2, xk, xk1, dk, k);
+                s3 += pairDot(q3, r3j, scales, b3, xj, xj1, dj, j) + pairDot(u3, v3, scales, b3, xk, xk1, dk, k);
             }
             for (; p < pairs; p += size) {
                 int j = 2 * p;
                 int xj = xQuants.get(j);
                 int xj1 = xQuants.get(j + 1);
                 float dj = xScales.get(j / 8);
-                s0 += onePair(quants, scales, b0, j, xj, xj1, dj);
-                s1 += onePair(quants, scales, b1, j, xj, xj1, dj);
-                s2 += onePair(quants, scales, b2, j, xj, xj1, dj);
-                s3 += onePair(quants, scales, b3, j, xj, xj1, dj);
+                s0 += pairDot(quants.get(b0 + j), quants.get(b0 + j + 1), scales, b0, xj, xj1, dj, j);
+                s1 += pairDot(quants.get(b1 + j), quants.get(b1 + j + 1), scales, b1, xj, xj1, dj, j);
+                s2 += pairDot(quants.get(b2 + j), quants.get(b2 + j + 1), scales, b2, xj, xj1, dj, j);
+                s3 += pairDot(quants.get(b3 + j), quants.get(b3 + j + 1), scales, b3, xj, xj1, dj, j);
             }
             scratch[lid] = s0;
             scratch[size + lid] = s1;
@@ -310,21 +329,6 @@ public final class QuantizedInputMatVec {
      */
     static float pairDot(int word0, int word1, HalfArray scales, long rowWord, int x0, int x1, float xScale, int j) {
         return scales.get((rowWord + j) / 8) * xScale * (PackedBytes.dot(word0, x0) + PackedBytes.dot(word1, x1));
-    }
-
-    /** {@link #pairDot} of the row's words j, j + 1 (loaded here). */
-    private static float onePair(IntArray quants, HalfArray scales, long rowWord, int j, int x0, int x1, float xScale) {
-        return pairDot(quants.get(rowWord + j), quants.get(rowWord + j + 1), scales, rowWord, x0, x1, xScale, j);
-    }
-
-    /**
-     * Two pairs of the row, words j, j + 1 and k, k + 1, each pair in one block: the four loads
-     * of each of a group's four rows have no store between them, so the compiler issues all
-     * sixteen before the first dot (as the float kernels spell out).
-     */
-    private static float twoPairs(IntArray quants, HalfArray scales, long rowWord, int j, int k, int xj, int xj1, int xk, int xk1,
-                                  float dj, float dk) {
-        return onePair(quants, scales, rowWord, j, xj, xj1, dj) + onePair(quants, scales, rowWord, k, xk, xk1, dk);
     }
 
     /**
@@ -358,26 +362,42 @@ public final class QuantizedInputMatVec {
             for (; p + size < pairs; p += 2 * size) {
                 int j = 2 * Experts.listedIndex(activeIds, p, expertPairs);
                 int k = 2 * Experts.listedIndex(activeIds, p + size, expertPairs);
+                int q0 = quants.get(b0 + j);
+                int q1 = quants.get(b1 + j);
+                int q2 = quants.get(b2 + j);
+                int q3 = quants.get(b3 + j);
+                int r0j = quants.get(b0 + j + 1);
+                int r1j = quants.get(b1 + j + 1);
+                int r2j = quants.get(b2 + j + 1);
+                int r3j = quants.get(b3 + j + 1);
+                int u0 = quants.get(b0 + k);
+                int u1 = quants.get(b1 + k);
+                int u2 = quants.get(b2 + k);
+                int u3 = quants.get(b3 + k);
+                int v0 = quants.get(b0 + k + 1);
+                int v1 = quants.get(b1 + k + 1);
+                int v2 = quants.get(b2 + k + 1);
+                int v3 = quants.get(b3 + k + 1);
                 int xj = hiddenQuants.get(j);
                 int xj1 = hiddenQuants.get(j + 1);
                 int xk = hiddenQuants.get(k);
                 int xk1 = hiddenQuants.get(k + 1);
                 float dj = hiddenScales.get(j / 8);
                 float dk = hiddenScales.get(k / 8);
-                s0 += twoPairs(quants, scales, b0, j, k, xj, xj1, xk, xk1, dj, dk);
-                s1 += twoPairs(quants, scales, b1, j, k, xj, xj1, xk, xk1, dj, dk);
-                s2 += twoPairs(quants, scales, b2, j, k, xj, xj1, xk, xk1, dj, dk);
-                s3 += twoPairs(quants, scales, b3, j, k, xj, xj1, xk, xk1, dj, dk);
+                s0 += pairDot(q0, r0j, scales, b0, xj, xj1, dj, j) + pairDot(u0, v0, scales, b0, xk, xk1, dk, k);
+                s1 += pairDot(q1, r1j, scales, b1, xj, xj1, dj, j) + pairDot(u1, v1, scales, b1, xk, xk1, dk, k);
+                s2 += pairDot(q2, r2j, scales, b2, xj, xj1, dj, j) + pairDot(u2, v2, scales, b2, xk, xk1, dk, k);
+                s3 += pairDot(q3, r3j, scales, b3, xj, xj1, dj, j) + pairDot(u3, v3, scales, b3, xk, xk1, dk, k);
             }
             for (; p < pairs; p += size) {
                 int j = 2 * Experts.listedIndex(activeIds, p, expertPairs);
                 int xj = hiddenQuants.get(j);
                 int xj1 = hiddenQuants.get(j + 1);
                 float dj = hiddenScales.get(j / 8);
-                s0 += onePair(quants, scales, b0, j, xj, xj1, dj);
-                s1 += onePair(quants, scales, b1, j, xj, xj1, dj);
-                s2 += onePair(quants, scales, b2, j, xj, xj1, dj);
-                s3 += onePair(quants, scales, b3, j, xj, xj1, dj);
+                s0 += pairDot(quants.get(b0 + j), quants.get(b0 + j + 1), scales, b0, xj, xj1, dj, j);
+                s1 += pairDot(quants.get(b1 + j), quants.get(b1 + j + 1), scales, b1, xj, xj1, dj, j);
+                s2 += pairDot(quants.get(b2 + j), quants.get(b2 + j + 1), scales, b2, xj, xj1, dj, j);
+                s3 += pairDot(quants.get(b3 + j), quants.get(b3 + j + 1), scales, b3, xj, xj1, dj, j);
             }
             scratch[lid] = s0;
             scratch[size + lid] = s1;
