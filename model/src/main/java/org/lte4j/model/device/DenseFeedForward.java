@@ -40,7 +40,7 @@ public final class DenseFeedForward implements DeviceFeedForward {
         int hidden = model.config().hiddenDim();
         this.gate = new FloatArray(hidden);
         this.up = new FloatArray(hidden);
-        this.quantized = new QuantizedVector((Math.max(hidden, model.config().dim()) + 31) / 32 * 32);
+        this.quantized = new QuantizedVector(Math.max(hidden, model.config().dim()));
     }
 
     @Override

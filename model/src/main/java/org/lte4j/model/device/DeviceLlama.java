@@ -136,7 +136,7 @@ public final class DeviceLlama implements AutoCloseable {
         v = new FloatArray(c.kvDim());
         attOut = new FloatArray(c.qDim());
         proj = new FloatArray(c.dim());
-        quantized = new QuantizedVector((Math.max(c.dim(), c.qDim()) + 31) / 32 * 32);
+        quantized = new QuantizedVector(Math.max(c.dim(), c.qDim()));
         scores = new FloatArray((long) c.nHeads() * maxContext);
         // a head wider than the item-per-head kernel's private sums takes the work-group kernel
         attentionKernel = options.attention() == DecodeOptions.AttentionKernel.ITEM_PER_HEAD && c.headDim() > Attention.MAX_ITEM_HEAD_DIM

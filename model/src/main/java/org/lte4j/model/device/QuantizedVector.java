@@ -18,13 +18,11 @@ final class QuantizedVector implements AutoCloseable {
     private final IntArray quants;
     private final FloatArray scales;
 
-    /** {@code capacity} a multiple of 32. */
+    /** Room for {@code capacity} elements, rounded up to whole blocks of 32. */
     QuantizedVector(int capacity) {
-        if (capacity % 32 != 0) {
-            throw new IllegalArgumentException("int8 blocks need a multiple of 32 elements, got " + capacity);
-        }
-        this.quants = new IntArray(capacity / 4);
-        this.scales = new FloatArray(capacity / 32);
+        int blocks = (capacity + 31) / 32;
+        this.quants = new IntArray(blocks * 8L);
+        this.scales = new FloatArray(blocks);
     }
 
     /** This vector = the first {@code n} elements of {@code x}, an item per word in groups of {@code local}. */

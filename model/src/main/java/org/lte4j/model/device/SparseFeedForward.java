@@ -176,8 +176,8 @@ public final class SparseFeedForward implements DeviceFeedForward {
         this.upProducts = new FloatArray(itemPerRow ? model.config().hiddenDim() : 1);
         this.partials = new FloatArray((long) maxChunks * dim);
         this.expertPartials = new FloatArray(itemPerRow ? (long) expertCount * dim : 1);
-        this.quantizedInput = new QuantizedVector((dim + 31) / 32 * 32);
-        this.quantizedHidden = new QuantizedVector((model.config().hiddenDim() + 31) / 32 * 32);
+        this.quantizedInput = new QuantizedVector(dim);
+        this.quantizedHidden = new QuantizedVector(model.config().hiddenDim());
         this.counts = new IntArray[model.config().nLayers()];
         for (int l = 0; l < counts.length; l++) {
             counts[l] = new IntArray(1);
