@@ -20,6 +20,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.lte4j.model.gguf.GgufFile;
+import org.lte4j.model.gguf.GgufTensorInfo;
+import org.lte4j.model.gguf.GgufWriter;
 import org.lte4j.model.hf.HfToGguf;
 import org.lte4j.model.llama.GenerationOptions;
 import org.lte4j.model.llama.GenerationResult;
@@ -29,6 +32,7 @@ import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.llama.LlamaState;
 import org.lte4j.model.sampling.Sampler;
 import org.lte4j.model.tensor.GgmlType;
+import org.lte4j.model.tensor.Tensor;
 import org.lte4j.runtime.Devices;
 import org.lte4j.runtime.backend.Device;
 import org.lte4j.runtime.backend.ProfileRecord;
@@ -241,6 +245,47 @@ class DeviceLlamaTest {
                 assertEquals(9 * model.config().nLayers() + 4, kernelLaunches(overInt8), "launches per step over int8 blocks");
             }
             assertTrue(worst > 0 && worst < INT8_VS_FLOATS, spec + ": relative error " + worst + " against the float-input decode");
+        }
+    }
+
+    /**
+     * A Q8_0 file whose FFN downs are F16 (a mixed quantization) decodes over int8 blocks where a
+     * step's matrices are all Q8_0 (attention, logits: five launches and two) and its FFN over
+     * floats, unfused (six launches: its matrices differ in format), following the float-input
+     * decode as above.
+     */
+    @Test
+    void aMixedFileDecodesOverInt8BlocksWhereItsMatricesAreQ8_0() throws Exception {
+        Device device = device("jvm");
+        HfReference ref = HfReference.load("llama_gqa");
+        Path q8 = dir.resolve("q8.gguf");
+        Path mixed = dir.resolve("mixed.gguf");
+        HfToGguf.convert(ref.folder(), q8, GgmlType.Q8_0);
+        try (GgufFile source = GgufFile.open(q8)) {
+            GgufWriter writer = new GgufWriter().putAll(source);
+            for (GgufTensorInfo info : source.tensorInfos()) {
+                Tensor t = source.tensor(info.name());
+                if (info.name().endsWith("ffn_down.weight")) {
+                    writer.addTensor(info.name(), GgmlType.F16, t.shape(), t.toFloats());
+                } else {
+                    writer.addTensor(t);
+                }
+            }
+            writer.write(mixed);
+        }
+        DecodeOptions floats = DecodeOptions.defaults(device, 64).withLocalSize(16).withVectorLocalSize(16).withProfiling(true);
+        try (LlamaModel model = LlamaModel.load(mixed);
+             DeviceLlama overFloats = DeviceLlama.create(model, device, floats);
+             DeviceLlama overInt8 = DeviceLlama.create(model, device, floats.withQ8_0Input(DecodeOptions.Q8_0Input.INT8_BLOCKS))) {
+            assertEquals(GgmlType.F16, model.layers().get(0).wDown().type());
+            for (int t = 0; t < ref.inputIds().length; t++) {
+                float[] expected = overFloats.forward(ref.inputIds()[t]);
+                float[] actual = overInt8.forward(ref.inputIds()[t]);
+                double err = HfReference.relativeError(actual, expected);
+                assertTrue(err > 0 && err < INT8_VS_FLOATS, "position " + t + ": relative error " + err);
+                assertEquals(11 * model.config().nLayers() + 4, kernelLaunches(overInt8),
+                        overInt8.lastProfile().records().stream().map(ProfileRecord::label).toList().toString());
+            }
         }
     }
 
