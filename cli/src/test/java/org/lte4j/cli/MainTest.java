@@ -78,6 +78,9 @@ class MainTest {
         Run attention = run("bench", "--synthetic", "tiny", "--device", "jvm", "--attention", "flash");
         assertEquals(2, attention.status(), attention.err());
         assertTrue(attention.err().contains("per-position-item, lanes-per-position, split-positions or item-per-head"), attention.err());
+        Run q8Input = run("bench", "--synthetic", "tiny", "--device", "jvm", "--q8-input", "int4");
+        assertEquals(2, q8Input.status(), q8Input.err());
+        assertTrue(q8Input.err().contains("--q8-input must be floats or int8, not 'int4'"), q8Input.err());
     }
 
     @Test
