@@ -313,6 +313,18 @@ public final class Experts {
             u2 += upScales.get(d2 + b) * MatVec.quadDot(c2, x0, x1, x2, x3);
             u3 += upScales.get(d3 + b) * MatVec.quadDot(c3, x0, x1, x2, x3);
         }
+        sumAndStoreFourNeurons(ctx, scratch, g0, g1, g2, g3, u0, u1, u2, u3, scale, hidden, n0);
+    }
+
+    /**
+     * The end of a four-neuron gate/up group: the items' partial gate dots {@code g0..g3} and up
+     * dots {@code u0..u3} reduced over the group, each times {@code scale} (the norm's, or 1),
+     * and {@code hidden[n0 + i] = silu(gate_i) * up_i} stored by items 0-3.
+     */
+    static void sumAndStoreFourNeurons(KernelContext ctx, float[] scratch, float g0, float g1, float g2, float g3, float u0, float u1,
+                                       float u2, float u3, float scale, FloatArray hidden, int n0) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
         scratch[lid] = g0;
         scratch[size + lid] = g1;
         scratch[2 * size + lid] = g2;
@@ -564,11 +576,7 @@ public final class Experts {
         scratch[size + lid] = s1;
         scratch[2 * size + lid] = s2;
         scratch[3 * size + lid] = s3;
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
-        if (lid < 4 && r0 + lid < dim) {
-            float sum = scratch[lid * size];
-            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
-        }
+        MatVec.sumAndStoreFourRows(ctx, scratch, out, adding, r0, dim);
     }
 
     /**
@@ -591,12 +599,7 @@ public final class Experts {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = 4 * ctx.groupIdx;
         activeFourRowPartialsQ8_0(ctx, scratch, quants, scales, hidden, activeIds, activeCount, r0, dim, ffnDim, expertSize);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
-        int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < dim) {
-            float sum = scratch[lid * ctx.localGroupSizeX];
-            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
-        }
+        MatVec.sumAndStoreFourRows(ctx, scratch, out, adding, r0, dim);
     }
 
     /**

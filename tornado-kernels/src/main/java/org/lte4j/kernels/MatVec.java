@@ -131,11 +131,7 @@ public final class MatVec {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
         fourRowPartialsF16(ctx, scratch, w, x, r0, rows, cols);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < rows) {
-            y.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
-        }
+        sumAndStoreFourRows(ctx, scratch, y, false, r0, rows);
     }
 
     /**
@@ -147,11 +143,7 @@ public final class MatVec {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
         fourRowPartialsF16(ctx, scratch, w, x, r0, rows, cols);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < rows) {
-            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
-        }
+        sumAndStoreFourRows(ctx, scratch, acc, true, r0, rows);
     }
 
     /**
@@ -379,6 +371,21 @@ public final class MatVec {
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
+    /**
+     * The end of a four-row work-group GEMV: the items' partial sums of rows {@code r0 .. r0+3}
+     * in {@code scratch[k * L + lid]} reduced, then rows below {@code rows} written to
+     * {@code out}, or added into it with {@code adding}, by items 0-3. A group past the rows
+     * still meets every barrier.
+     */
+    static void sumAndStoreFourRows(KernelContext ctx, float[] scratch, FloatArray out, boolean adding, int r0, int rows) {
+        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
+        int lid = ctx.localIdx;
+        if (lid < 4 && r0 + lid < rows) {
+            float sum = scratch[lid * ctx.localGroupSizeX];
+            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
+        }
+    }
+
     /** w0 * x0 + w1 * x1 for the two fp16 values packed in {@code word} (w0 in the low half). */
     static float halfPair(int word, float x0, float x1) {
         return Float.float16ToFloat((short) word) * x0 + Float.float16ToFloat((short) (word >>> 16)) * x1;
@@ -401,11 +408,7 @@ public final class MatVec {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
         fourRowPartialsQ8_0(ctx, scratch, quants, scales, x, r0, rows, cols);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < rows) {
-            y.set(r0 + lid, scratch[lid * ctx.localGroupSizeX]);
-        }
+        sumAndStoreFourRows(ctx, scratch, y, false, r0, rows);
     }
 
     /**
@@ -418,11 +421,7 @@ public final class MatVec {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
         fourRowPartialsQ8_0(ctx, scratch, quants, scales, x, r0, rows, cols);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < rows) {
-            acc.set(r0 + lid, acc.get(r0 + lid) + scratch[lid * ctx.localGroupSizeX]);
-        }
+        sumAndStoreFourRows(ctx, scratch, acc, true, r0, rows);
     }
 
     /**

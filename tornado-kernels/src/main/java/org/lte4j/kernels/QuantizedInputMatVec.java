@@ -218,18 +218,7 @@ public final class QuantizedInputMatVec {
             u2 += pairDot(c2, f2, upScales, w2, xj, xj1, dj, j);
             u3 += pairDot(c3, f3, upScales, w3, xj, xj1, dj, j);
         }
-        scratch[lid] = g0;
-        scratch[size + lid] = g1;
-        scratch[2 * size + lid] = g2;
-        scratch[3 * size + lid] = g3;
-        scratch[4 * size + lid] = u0;
-        scratch[5 * size + lid] = u1;
-        scratch[6 * size + lid] = u2;
-        scratch[7 * size + lid] = u3;
-        GroupReduce.sumRowsInPlace(ctx, scratch, 8, true);
-        if (lid < 4) {
-            hidden.set(n0 + lid, Activations.silu(scratch[lid * size] * scale) * (scratch[(4 + lid) * size] * scale));
-        }
+        Experts.sumAndStoreFourNeurons(ctx, scratch, g0, g1, g2, g3, u0, u1, u2, u3, scale, hidden, n0);
     }
 
     /**
@@ -242,12 +231,7 @@ public final class QuantizedInputMatVec {
         float[] scratch = ctx.allocateFloatLocalArray(4 * GroupLimits.MAX_LOCAL_SIZE);
         int r0 = ctx.groupIdx * 4;
         fourRowPartials(ctx, scratch, quants, scales, xQuants, xScales, r0, rows, cols);
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < rows);
-        int lid = ctx.localIdx;
-        if (lid < 4 && r0 + lid < rows) {
-            float sum = scratch[lid * ctx.localGroupSizeX];
-            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
-        }
+        MatVec.sumAndStoreFourRows(ctx, scratch, out, adding, r0, rows);
     }
 
     /**
@@ -404,10 +388,6 @@ public final class QuantizedInputMatVec {
             scratch[2 * size + lid] = s2;
             scratch[3 * size + lid] = s3;
         }
-        GroupReduce.sumFourInPlace(ctx, scratch, r0 < dim);
-        if (lid < 4 && r0 + lid < dim) {
-            float sum = scratch[lid * size];
-            out.set(r0 + lid, adding ? out.get(r0 + lid) + sum : sum);
-        }
+        MatVec.sumAndStoreFourRows(ctx, scratch, out, adding, r0, dim);
     }
 }
