@@ -47,21 +47,23 @@ class TokenBatchTest {
         JvmRun.assertClose(expected, y, tolerance, "y");
     }
 
+    // groups: as many as the rows need, or fewer (they loop over four-row blocks); local 64 and 256: several sets of 32 lanes
     @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 1, 1, 4, 1", "37, 300, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8", "3, 40, 2, 256, 3"})
-    void matMulF32(int rows, int cols, int batch, int local, int groups) {
+    @CsvSource({"1, 1, 1, 4, 1", "37, 300, 5, 16, 10", "37, 96, 32, 8, 3", "8, 1024, 16, 64, 1", "3, 40, 2, 256, 1", "70, 64, 3, 64, 2"})
+    void matMulF32FourRows(int rows, int cols, int batch, int local, int groups) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         FloatArray w = r.floats(rows * cols);
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF32(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(groups * local, local)));
+        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF32FourRows(ctx, w, x, y, rows, cols, batch))
+                .withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> w.get((long) i * cols + c), x, y, rows, cols, batch);
     }
 
     @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 2, 1, 4, 1", "37, 1002, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8"})
-    void matMulF16Pairs(int rows, int cols, int batch, int local, int groups) {
+    @CsvSource({"1, 2, 1, 4, 1", "37, 1002, 5, 16, 10", "37, 96, 32, 8, 3", "8, 1024, 16, 64, 1", "70, 66, 3, 64, 2"})
+    void matMulF16PairsFourRows(int rows, int cols, int batch, int local, int groups) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         HalfArray h = r.halves(rows * cols);
         IntArray w = new IntArray(rows * cols / 2);
@@ -69,13 +71,14 @@ class TokenBatchTest {
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(groups * local, local)));
+        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF16PairsFourRows(ctx, w, x, y, rows, cols, batch))
+                .withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> h.get((long) i * cols + c), x, y, rows, cols, batch);
     }
 
     @ParameterizedTest(name = "rows={0} cols={1} batch={2} local={3} groups={4}")
-    @CsvSource({"1, 32, 1, 4, 1", "37, 352, 5, 16, 37", "37, 96, 32, 8, 5", "8, 1024, 16, 64, 8"})
-    void matMulQ8_0SplitWords(int rows, int cols, int batch, int local, int groups) {
+    @CsvSource({"1, 32, 1, 4, 1", "37, 352, 5, 16, 10", "37, 96, 32, 8, 3", "8, 1024, 16, 64, 1", "70, 64, 3, 64, 2"})
+    void matMulQ8_0SplitWordsFourRows(int rows, int cols, int batch, int local, int groups) {
         RandomArrays r = new RandomArrays(rows * 1000L + cols);
         ByteArray blocks = QuantizedInputs.randomQ8_0(r, rows, cols);
         Q8_0Split split = Q8_0Split.of(blocks, rows, cols, Arena.ofAuto());
@@ -84,14 +87,14 @@ class TokenBatchTest {
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, x, y, rows, cols, batch))
+        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulQ8_0SplitWordsFourRows(ctx, quants, scales, x, y, rows, cols, batch))
                 .withGrid(WorkerGrid.of(groups * local, local)));
         checkMatMul((i, c) -> JvmRun.q8_0(blocks, i, c, cols), x, y, rows, cols, batch);
     }
 
     /** Each token of a full batch equals the decode GEMV of that token (up to the sum order). */
     @Test
-    void matMulF16PairsMatchesTheDecodeGemvPerToken() {
+    void matMulF16PairsFourRowsMatchesTheDecodeGemvPerToken() {
         int rows = 12;
         int cols = 256;
         int batch = 16;
@@ -103,7 +106,8 @@ class TokenBatchTest {
         FloatArray x = r.floats(batch * cols);
         FloatArray y = new FloatArray(batch * rows);
         KernelContext ctx = new KernelContext();
-        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch)).withGrid(WorkerGrid.of(rows * local, local)));
+        JvmRun.execute(Task.of("mm", () -> BatchMatMul.matMulF16PairsFourRows(ctx, w, x, y, rows, cols, batch))
+                .withGrid(WorkerGrid.of(BatchMatMul.fourRowGroups(rows, local) * local, local)));
         for (int b = 0; b < batch; b++) {
             FloatArray xb = new FloatArray(cols);
             MemorySegment.copy(x.segment(), 4L * b * cols, xb.segment(), 0, 4L * cols);

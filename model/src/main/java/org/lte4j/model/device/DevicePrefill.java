@@ -94,7 +94,8 @@ public final class DevicePrefill implements AutoCloseable {
      * @param vectorLocal work-group size of the per-token RMSNorm
      * @param gemv        the decode's GEMV split: with {@link DecodeOptions.GemvSplit#ITEM_PER_ROW}
      *                    (CPU OpenCL) the matmuls run an item per row over the decode's own arrays
-     *                    ({@code BatchMatMul....RowPerItem}), else a work-group per row
+     *                    ({@code BatchMatMul....RowPerItem}), else four rows per item
+     *                    ({@code BatchMatMul....FourRows})
      * @param attentionItemPerHead whether attention runs an item per (token, head) pair, as the
      *                    decode's {@link DecodeOptions.AttentionKernel#ITEM_PER_HEAD} (CPUs), else a
      *                    work-group per pair
@@ -276,21 +277,23 @@ public final class DevicePrefill implements AutoCloseable {
             };
         }
         KernelContext ctx = new KernelContext();
-        WorkerGrid grid = WorkerGrid.of(rows * matMulLocal, matMulLocal);
+        WorkerGrid grid = WorkerGrid.of(BatchMatMul.fourRowGroups(rows, matMulLocal) * matMulLocal, matMulLocal);
         return switch (m.format()) {
             case F32 -> {
                 FloatArray w = (FloatArray) m.gemvArrays().getFirst();
-                yield Task.of(name, () -> BatchMatMul.matMulF32(ctx, w, in, out, rows, cols, tokensPerBatch)).withGrid(grid).specialising(6);
+                yield Task.of(name, () -> BatchMatMul.matMulF32FourRows(ctx, w, in, out, rows, cols, tokensPerBatch))
+                        .withGrid(grid).specialising(4, 5, 6);
             }
             case F16 -> {
                 IntArray w = (IntArray) m.gemvArrays().getFirst();
-                yield Task.of(name, () -> BatchMatMul.matMulF16Pairs(ctx, w, in, out, rows, cols, tokensPerBatch)).withGrid(grid).specialising(6);
+                yield Task.of(name, () -> BatchMatMul.matMulF16PairsFourRows(ctx, w, in, out, rows, cols, tokensPerBatch))
+                        .withGrid(grid).specialising(4, 5, 6);
             }
             case Q8_0 -> {
                 IntArray quants = (IntArray) m.gemvArrays().get(0);
                 HalfArray scales = (HalfArray) m.gemvArrays().get(1);
-                yield Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, in, out, rows, cols, tokensPerBatch))
-                        .withGrid(grid).specialising(7);
+                yield Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols, tokensPerBatch))
+                        .withGrid(grid).specialising(5, 6, 7);
             }
         };
     }

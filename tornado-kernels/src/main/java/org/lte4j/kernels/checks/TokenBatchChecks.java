@@ -43,35 +43,35 @@ final class TokenBatchChecks {
 
     static List<KernelCheck> all() {
         return List.of(
-                Check.of(BatchMatMul.class, "matMulF32", seed -> {
+                // four rows per item, specialised as prefill runs them: 37 rows end in a partial block; 3 groups
+                // of two sets loop over ten blocks
+                Check.of(BatchMatMul.class, "matMulF32FourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS;
-                    int cols = 300;
+                    int cols = 300; // not a multiple of the lanes
                     int batch = BATCH;
                     FloatArray w = r.floats(rows * cols);
                     FloatArray x = r.floats(batch * cols);
                     FloatArray y = new FloatArray(batch * rows);
                     KernelContext ctx = new KernelContext();
-                    // fewer groups than rows: groups loop over rows
-                    Task t = Task.of("matMulF32", () -> BatchMatMul.matMulF32(ctx, w, x, y, rows, cols, batch))
-                            .withGrid(WorkerGrid.of(16 * LOCAL, LOCAL)).specialising(6);
-                    // sums of 300 terms below 1 in another order: ~1e-6 of the sum of |terms|
+                    Task t = Task.of("matMulF32FourRows", () -> BatchMatMul.matMulF32FourRows(ctx, w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(3 * LOCAL, LOCAL)).specialising(4, 5, 6);
                     return prepared(t, 1e-5, List.of(w, x), y);
                 }),
-                Check.of(BatchMatMul.class, "matMulF16Pairs", seed -> {
+                Check.of(BatchMatMul.class, "matMulF16PairsFourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS;
-                    int cols = 1002; // 501 words: the last items of the group do one word less
+                    int cols = 1002;
                     int batch = BATCH;
                     IntArray w = MatVecChecks.packedHalves(r, rows, cols);
                     FloatArray x = r.floats(batch * cols);
                     FloatArray y = new FloatArray(batch * rows);
                     KernelContext ctx = new KernelContext();
-                    Task t = Task.of("matMulF16Pairs", () -> BatchMatMul.matMulF16Pairs(ctx, w, x, y, rows, cols, batch))
-                            .withGrid(WorkerGrid.of(rows * LOCAL, LOCAL)).specialising(6);
+                    Task t = Task.of("matMulF16PairsFourRows", () -> BatchMatMul.matMulF16PairsFourRows(ctx, w, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(3 * LOCAL, LOCAL)).specialising(4, 5, 6);
                     return prepared(t, 1e-5, List.of(w, x), y);
                 }),
-                Check.of(BatchMatMul.class, "matMulQ8_0SplitWords", seed -> {
+                Check.of(BatchMatMul.class, "matMulQ8_0SplitWordsFourRows", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int rows = ROWS;
                     int cols = 352;
@@ -85,8 +85,9 @@ final class TokenBatchChecks {
                     FloatArray x = r.floats(batch * cols);
                     FloatArray y = new FloatArray(batch * rows);
                     KernelContext ctx = new KernelContext();
-                    Task t = Task.of("matMulQ8_0SplitWords", () -> BatchMatMul.matMulQ8_0SplitWords(ctx, quants, scales, x, y, rows, cols, batch))
-                            .withGrid(WorkerGrid.of(rows * LOCAL, LOCAL)).specialising(7);
+                    Task t = Task.of("matMulQ8_0SplitWordsFourRows",
+                            () -> BatchMatMul.matMulQ8_0SplitWordsFourRows(ctx, quants, scales, x, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(3 * LOCAL, LOCAL)).specialising(7);
                     return prepared(t, 1e-5, List.of(quants, scales, x), y);
                 }),
                 // the CPU forms: an item per row, fewer items than rows (the loop covers the rest)
