@@ -278,6 +278,8 @@ public final class DevicePrefill implements AutoCloseable {
         }
         KernelContext ctx = new KernelContext();
         WorkerGrid grid = WorkerGrid.of(BatchMatMul.fourRowGroups(rows, matMulLocal) * matMulLocal, matMulLocal);
+        // fp32 and fp16 are specialised on the matrix shape as well as the batch (a kernel per
+        // shape, three in a Llama layer): x's per-token offsets become constants
         return switch (m.format()) {
             case F32 -> {
                 FloatArray w = (FloatArray) m.gemvArrays().getFirst();
@@ -293,7 +295,7 @@ public final class DevicePrefill implements AutoCloseable {
                 IntArray quants = (IntArray) m.gemvArrays().get(0);
                 HalfArray scales = (HalfArray) m.gemvArrays().get(1);
                 yield Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols, tokensPerBatch))
-                        .withGrid(grid).specialising(5, 6, 7);
+                        .withGrid(grid).specialising(7); // the batch only: specialised on its shape as well it ran slower (BatchMatMul)
             }
         };
     }
