@@ -138,6 +138,44 @@ public final class TokenBatch {
     }
 
     /**
+     * The LTE FFN's hidden vectors for the batch: {@code out[b][i] = silu(gate[b][i]) * up[b][i]}
+     * where neuron i's expert {@code e = i / expertSize} passes token b's router
+     * ({@code logits[b * experts + e] > minLogit}, the threshold's logit: {@code sigmoid(z) > tau}
+     * exactly when {@code z > ln(tau / (1 - tau))}), else 0, so the down projection adds nothing
+     * for an expert the sparse decode would skip. Grid: any 1-D (the loop covers batch * hiddenDim).
+     */
+    public static void siluGateTimesUpOfActiveExperts(FloatArray gate, FloatArray up, FloatArray logits, FloatArray out,
+                                                      float minLogit, int hiddenDim, int expertSize, int batch) {
+        int experts = hiddenDim / expertSize;
+        for (@Parallel int p = 0; p < batch * hiddenDim; p++) {
+            int b = p / hiddenDim;
+            int e = (p - b * hiddenDim) / expertSize;
+            float h = 0f;
+            if (logits.get((long) b * experts + e) > minLogit) {
+                h = Activations.silu(gate.get(p)) * up.get(p);
+            }
+            out.set(p, h);
+        }
+    }
+
+    /**
+     * {@code count[0]} = the experts that pass the last valid token's router ({@code logits[(span[1]
+     * - 1) * experts + e] > minLogit}): what the sparse decode's compaction counts for that token,
+     * so a caller reading the step's sparsity after a batched prompt reads its last token's.
+     * Grid: one item.
+     */
+    public static void countActiveExpertsOfLastToken(FloatArray logits, IntArray span, IntArray count, float minLogit, int experts) {
+        long base = (long) (span.get(1) - 1) * experts;
+        int active = 0;
+        for (int e = 0; e < experts; e++) {
+            if (logits.get(base + e) > minLogit) {
+                active++;
+            }
+        }
+        count.set(0, active);
+    }
+
+    /**
      * {@code out = rows[span[1] - 1]}: the last valid token's vector of n floats, which the
      * decode's output graph turns into logits. Grid: any 1-D (the loop covers n).
      */

@@ -121,6 +121,41 @@ class TokenBatchTest {
         }
     }
 
+    /** Neurons of experts at or below the threshold's logit are 0; the others silu(gate) * up, computed here in double. */
+    @Test
+    void siluGateTimesUpZeroesTheNeuronsOfExpertsTheRouterSkips() {
+        int hidden = 12;
+        int expertSize = 4;
+        int batch = 2;
+        RandomArrays r = new RandomArrays(8);
+        FloatArray gate = r.floats(batch * hidden);
+        FloatArray up = r.floats(batch * hidden);
+        // token 0: experts 0 and 2 pass; token 1: none (a logit equal to the threshold's does not pass)
+        FloatArray logits = FloatArray.of(0.5f, -0.2f, 0.3f, -1f, 0.1f, 0.1f);
+        FloatArray out = r.floats(batch * hidden);
+        float minLogit = 0.1f;
+        JvmRun.execute(Task.of("swiglu", () -> TokenBatch.siluGateTimesUpOfActiveExperts(gate, up, logits, out, minLogit, hidden, expertSize, batch))
+                .withGrid(WorkerGrid.of(8, 4)));
+        boolean[][] active = {{true, false, true}, {false, false, false}};
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < hidden; i++) {
+                int p = b * hidden + i;
+                double g = gate.get(p);
+                double expected = active[b][i / expertSize] ? g / (1 + Math.exp(-g)) * up.get(p) : 0;
+                assertEquals(expected, out.get(p), 1e-6, "token " + b + " neuron " + i);
+            }
+        }
+    }
+
+    @Test
+    void countActiveExpertsOfLastTokenCountsTheLastValidToken() {
+        FloatArray logits = FloatArray.of(1f, 1f, 1f, /* token 1 */ 0.5f, -0.5f, 0.25f, /* token 2, not valid */ 1f, 1f, 1f);
+        IntArray span = IntArray.of(7, 2);
+        IntArray count = IntArray.of(-1);
+        JvmRun.execute(Task.of("count", () -> TokenBatch.countActiveExpertsOfLastToken(logits, span, count, 0.25f, 3)).withGrid(WorkerGrid.of(1, 1)));
+        assertEquals(1, count.get(0));
+    }
+
     @Test
     void copyRowsCopiesValidTokensOnly() {
         int dim = 64;

@@ -1,5 +1,7 @@
 package org.lte4j.model.device;
 
+import java.util.Optional;
+
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.graph.TaskGraph;
 
@@ -34,6 +36,22 @@ public interface DeviceFeedForward extends AutoCloseable {
      */
     default boolean appendNormingAndAddingInto(TaskGraph graph, int layer, FloatArray residual, FloatArray normWeight, float eps) {
         return false;
+    }
+
+    /**
+     * Whether {@link DevicePrefill} can run this block for a batch of prompt tokens (else prompts
+     * run token by token through the decode step).
+     */
+    default boolean batchesPrompts() {
+        return true;
+    }
+
+    /**
+     * For a block that chooses experts per token, what a batched prompt needs to choose them as the
+     * decode does; empty for the dense FFN.
+     */
+    default Optional<DevicePrefill.ExpertRouting> expertRouting() {
+        return Optional.empty();
     }
 
     /** Weight bytes one token reads in layer {@code layer} (for a sparse FFN: at full density). */

@@ -56,9 +56,10 @@ import org.lte4j.runtime.graph.TaskGraph;
  * their own, and every GEMV takes int8 blocks ({@link QuantizedInputMatVec}); the llama2-7b step
  * ran 19-25% faster so on the H200. Other formats run the steps one by one.
  *
- * <p>A prompt of the dense model runs in batches ({@link DevicePrefill}, graphs of the same plan
- * over the same device buffers), leaving the KV cache as token-by-token decode would; with
- * another FFN block (the LTE sparse FFN, which routes each token) it runs token by token.
+ * <p>A prompt runs in batches ({@link DevicePrefill}, graphs of the same plan over the same device
+ * buffers), leaving the KV cache as token-by-token decode would; the LTE sparse FFN's batches
+ * route every token and zero the neurons of the experts it skips
+ * ({@link DeviceFeedForward#expertRouting}).
  * Not thread-safe: one sequence, one thread.
  */
 public final class DeviceLlama implements AutoCloseable {
@@ -160,9 +161,10 @@ public final class DeviceLlama implements AutoCloseable {
         ImmutableTaskGraph output = output();
         graphs.add(output);
         int decodeGraphs = graphs.size();
-        this.prefill = prefillBatch == 0 ? null
+        this.prefill = prefillBatch == 0 || !ffn.batchesPrompts() ? null
                 : new DevicePrefill(model, weights, prefillBatch, local, vectorLocal, options.gemv(),
-                        attentionKernel == DecodeOptions.AttentionKernel.ITEM_PER_HEAD, maxContext, keyCache, valueCache, x);
+                        attentionKernel == DecodeOptions.AttentionKernel.ITEM_PER_HEAD, maxContext, keyCache, valueCache, x,
+                        ffn.expertRouting().orElse(null));
         if (prefill != null) {
             graphs.addAll(prefill.graphs());
         }
@@ -188,19 +190,26 @@ public final class DeviceLlama implements AutoCloseable {
      * step when it is 0.
      */
     public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options, int prefillBatch) {
-        if (prefillBatch < 0) {
-            throw new IllegalArgumentException("prefill batch must be >= 0 (0: token by token), was " + prefillBatch);
-        }
-        return new DeviceLlama(model, device, options, w -> new DenseFeedForward(model, w, options), prefillBatch);
+        return create(model, device, options, w -> new DenseFeedForward(model, w, options), prefillBatch);
     }
 
     /**
      * The model with another FFN block (the LTE sparse FFN), built over the shared device weights.
-     * Prompts run token by token: the batched prefill has the dense FFN only.
+     * Prompts run {@link DevicePrefill#DEFAULT_BATCH} tokens at a time where the block
+     * {@link DeviceFeedForward#batchesPrompts batches them}, else token by token.
      */
     public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options,
                                      Function<DeviceWeights, DeviceFeedForward> feedForward) {
-        return new DeviceLlama(model, device, options, feedForward, 0);
+        return create(model, device, options, feedForward, DevicePrefill.DEFAULT_BATCH);
+    }
+
+    /** As {@link #create(LlamaModel, Device, DecodeOptions, Function)}, prompts running {@code prefillBatch} tokens at a time (0: token by token). */
+    public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options,
+                                     Function<DeviceWeights, DeviceFeedForward> feedForward, int prefillBatch) {
+        if (prefillBatch < 0) {
+            throw new IllegalArgumentException("prefill batch must be >= 0 (0: token by token), was " + prefillBatch);
+        }
+        return new DeviceLlama(model, device, options, feedForward, prefillBatch);
     }
 
     // ---- the token step, top to bottom ----

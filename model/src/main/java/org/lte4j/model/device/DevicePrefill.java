@@ -42,10 +42,28 @@ import org.lte4j.runtime.graph.TaskGraph;
  * {@link ExecutionPlan.GraphGroup}; the prompt's last batch adds the handoff and the decode's
  * output graph. Both groups serve every batch, full or partial, so each is captured once.
  *
- * <p>Dense FFN only: the LTE sparse FFN chooses experts per token, so {@link SparseDeviceLlama}
- * keeps token-by-token prefill. Not thread-safe, like {@link DeviceLlama}.
+ * <p>With {@link ExpertRouting} (the LTE sparse FFN) each layer also runs the router over the
+ * batch and zeroes the hidden neurons of every expert a token's router skips before the down
+ * projection: the sum the sparse decode forms over the active experts only, here computed over
+ * all of them (a batch is bound by arithmetic, not by weight bytes). The last token's active
+ * count is left where the decode's compaction leaves it. Not thread-safe, like {@link DeviceLlama}.
  */
 public final class DevicePrefill implements AutoCloseable {
+    /**
+     * What a batched prompt reads to choose experts as the LTE sparse decode does, per layer: the
+     * router ({@code [experts, dim]} fp32), the down projection as the sparse decode holds it (so
+     * the device keeps one copy) and the active count its compaction writes. An expert runs for a
+     * token when its router logit is above {@code minLogit}.
+     */
+    public record ExpertRouting(List<DeviceMatrix> routers, List<DeviceMatrix> downs, List<IntArray> activeCounts, int expertSize,
+                                float minLogit) {
+        public ExpertRouting {
+            routers = List.copyOf(routers);
+            downs = List.copyOf(downs);
+            activeCounts = List.copyOf(activeCounts);
+        }
+    }
+
     /** Tokens per batch when the caller does not choose. */
     public static final int DEFAULT_BATCH = 16;
     private static final int MAX_GROUPS = 65536;
@@ -63,6 +81,7 @@ public final class DevicePrefill implements AutoCloseable {
     private final FloatArray[] keyCache;
     private final FloatArray[] valueCache;
     private final FloatArray residual;
+    private final ExpertRouting routing; // null: the dense FFN
 
     // uploaded every batch
     private final IntArray tokens;
@@ -78,6 +97,7 @@ public final class DevicePrefill implements AutoCloseable {
     private final FloatArray gate;
     private final FloatArray up;
     private final FloatArray scores;
+    private final FloatArray routerLogits; // [batch][experts]; one float without routing
 
     private final List<ImmutableTaskGraph> batchGraphs = new ArrayList<>();
     private final ImmutableTaskGraph handoff;
@@ -102,10 +122,11 @@ public final class DevicePrefill implements AutoCloseable {
      * @param keyCache    the decode's key cache per layer ({@code maxContext * kvDim} floats each)
      * @param valueCache  the decode's value cache per layer
      * @param residual    the decode's residual vector ({@code dim} floats) that its output graph reads
+     * @param routing     the LTE sparse FFN's routers, downs and active counts, or null for the dense FFN
      */
     public DevicePrefill(LlamaModel model, DeviceWeights weights, int batch, int local, int vectorLocal, DecodeOptions.GemvSplit gemv,
                          boolean attentionItemPerHead, int maxContext, FloatArray[] keyCache, FloatArray[] valueCache,
-                         FloatArray residual) {
+                         FloatArray residual, ExpertRouting routing) {
         if (batch < 1 || batch > BatchMatMul.MAX_BATCH) {
             throw new IllegalArgumentException("prefill batch must be in 1.." + BatchMatMul.MAX_BATCH + ", was " + batch);
         }
@@ -122,6 +143,7 @@ public final class DevicePrefill implements AutoCloseable {
         this.keyCache = keyCache.clone();
         this.valueCache = valueCache.clone();
         this.residual = Objects.requireNonNull(residual, "residual");
+        this.routing = routing;
         LlamaConfig c = config;
         tokens = new IntArray(batch);
         x = new FloatArray((long) batch * c.dim());
@@ -134,6 +156,7 @@ public final class DevicePrefill implements AutoCloseable {
         gate = new FloatArray((long) batch * c.hiddenDim());
         up = new FloatArray((long) batch * c.hiddenDim());
         scores = new FloatArray((long) batch * c.nHeads() * maxContext);
+        routerLogits = new FloatArray(routing == null ? 1 : (long) batch * (c.hiddenDim() / routing.expertSize()));
 
         batchGraphs.add(embedding());
         for (int l = 0; l < c.nLayers(); l++) {
@@ -218,7 +241,7 @@ public final class DevicePrefill implements AutoCloseable {
         DeviceMatrix wo = weights.matrix(lw.wo());
         DeviceMatrix wGate = weights.matrix(lw.wGate());
         DeviceMatrix wUp = weights.matrix(lw.wUp());
-        DeviceMatrix wDown = weights.matrix(lw.wDown());
+        DeviceMatrix wDown = routing == null ? weights.matrix(lw.wDown()) : routing.downs().get(l);
         FloatArray attnNorm = weights.vector(lw.attnNorm());
         FloatArray ffnNorm = weights.vector(lw.ffnNorm());
         FloatArray bq = weights.vector(lw.bq());
@@ -229,6 +252,9 @@ public final class DevicePrefill implements AutoCloseable {
         TaskGraph g = new TaskGraph("prefill layer " + l)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, present(attnNorm, bq, bk, bv, ffnNorm, frequencies))
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gemv, wq, wk, wv, wo, wGate, wUp, wDown));
+        if (routing != null) {
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gemv, routing.routers().get(l)));
+        }
 
         g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
         g.task(matMul(n + "q", wq, xb, q));
@@ -246,7 +272,13 @@ public final class DevicePrefill implements AutoCloseable {
         g.task(rmsNorm(n + "ffn_norm", x, ffnNorm, xb));
         g.task(matMul(n + "ffn_gate", wGate, xb, gate));
         g.task(matMul(n + "ffn_up", wUp, xb, up));
-        g.task(siluGateTimesUp(n + "swiglu"));
+        if (routing == null) {
+            g.task(siluGateTimesUp(n + "swiglu"));
+        } else {
+            g.task(matMul(n + "ffn_router", routing.routers().get(l), xb, routerLogits));
+            g.task(siluGateTimesUpOfActiveExperts(n + "swiglu_active_experts"));
+            g.task(countActiveExpertsOfLastToken(n + "ffn_active_count", routing.activeCounts().get(l)));
+        }
         g.task(matMul(n + "ffn_down", wDown, gate, proj));
         g.task(add(n + "ffn_residual", x, proj));
         return g.snapshot();
@@ -394,6 +426,26 @@ public final class DevicePrefill implements AutoCloseable {
         return Task.of(name, () -> VectorOps.siluGateTimesUp(g, u, g, n)).withGrid(covering(n));
     }
 
+    private Task siluGateTimesUpOfActiveExperts(String name) {
+        FloatArray g = gate;
+        FloatArray u = up;
+        FloatArray logits = routerLogits;
+        float minLogit = routing.minLogit();
+        int hidden = config.hiddenDim();
+        int expertSize = routing.expertSize();
+        int tokensPerBatch = batch;
+        return Task.of(name, () -> TokenBatch.siluGateTimesUpOfActiveExperts(g, u, logits, g, minLogit, hidden, expertSize, tokensPerBatch))
+                .withGrid(covering(gate.getSize()));
+    }
+
+    private Task countActiveExpertsOfLastToken(String name, IntArray count) {
+        FloatArray logits = routerLogits;
+        IntArray s = span;
+        float minLogit = routing.minLogit();
+        int experts = config.hiddenDim() / routing.expertSize();
+        return Task.of(name, () -> TokenBatch.countActiveExpertsOfLastToken(logits, s, count, minLogit, experts)).withGrid(WorkerGrid.of(1, 1));
+    }
+
     private Task copyLastToken(String name) {
         FloatArray rows = x;
         IntArray s = span;
@@ -413,7 +465,7 @@ public final class DevicePrefill implements AutoCloseable {
     /** Frees the batch's host arrays (device buffers belong to the plan). */
     @Override
     public void close() {
-        for (NativeArray a : List.of(tokens, span, x, xb, q, k, v, attOut, proj, gate, up, scores)) {
+        for (NativeArray a : List.of(tokens, span, x, xb, q, k, v, attOut, proj, gate, up, scores, routerLogits)) {
             a.close();
         }
     }

@@ -1,6 +1,9 @@
 package org.lte4j.model.device;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
 
 import org.lte4j.kernels.Experts;
 import org.lte4j.kernels.ExpertsRowPerItem;
@@ -601,6 +604,41 @@ public final class SparseFeedForward implements DeviceFeedForward {
         LayerWeights lw = layers.get(layer);
         long ffn = weights.matrix(lw.wGate()).bytes() + weights.matrix(lw.wUp()).bytes() + experts.down(layer).bytes();
         return experts.router(layer).byteSize() + ffn / expertCount * active;
+    }
+
+    /** Batched prompts need the down in a layout the batch matmuls read: all but the transposed fp32 one. */
+    @Override
+    public boolean batchesPrompts() {
+        return IntStream.range(0, layers.size())
+                .noneMatch(l -> experts.down(l).layout() == ExpertWeights.DownLayout.TRANSPOSED_F32);
+    }
+
+    /**
+     * The routers, the downs this block reads (as matrices the batch matmuls take, over the same
+     * arrays) and the active counts; empty where {@link #batchesPrompts} is false.
+     */
+    @Override
+    public Optional<DevicePrefill.ExpertRouting> expertRouting() {
+        if (!batchesPrompts()) {
+            return Optional.empty();
+        }
+        int hiddenDim = expertCount * expertSize;
+        List<DeviceMatrix> routers = new ArrayList<>();
+        List<DeviceMatrix> downs = new ArrayList<>();
+        for (int l = 0; l < layers.size(); l++) {
+            FloatArray router = experts.router(l);
+            routers.add(new DeviceMatrix("blk." + l + ".ffn_router", WeightFormat.F32, router, List.of(router), expertCount, dim));
+            ExpertWeights.Down d = experts.down(l);
+            String name = layers.get(l).wDown().name();
+            downs.add(switch (d.layout()) {
+                case ROWS_F16_PAIRS -> new DeviceMatrix(name, WeightFormat.F16, d.data(), List.of(d.data()), dim, hiddenDim);
+                // the work-group matmul reads only the split arrays; the decoder's own blocks stay unread
+                case ROWS_Q8_0_SPLIT -> new DeviceMatrix(name, WeightFormat.Q8_0, d.data(), List.of(d.data(), d.scales()), dim, hiddenDim);
+                case MODEL_ROWS_Q8_0 -> weights.matrix(layers.get(l).wDown());
+                case TRANSPOSED_F32 -> throw new IllegalStateException("unreachable: batchesPrompts is false");
+            });
+        }
+        return Optional.of(new DevicePrefill.ExpertRouting(routers, downs, List.of(counts), expertSize, minLogit));
     }
 
     /** The device-side active-expert count of layer {@code layer} (valid on the host after it is transferred back). */

@@ -108,6 +108,42 @@ class SparseDeviceLlamaTest {
         }
     }
 
+    /**
+     * A prompt of two batches, the second partial (DevicePrefill with the routers): the logits
+     * after it equal the JVM LteModel's token-by-token forward, and the active experts per layer
+     * left for the step's sparsity report are its last token's.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("devicesAndTypesShort")
+    void batchedPromptMatchesTheJvmLteModelTokenByToken(String spec, String type) throws Exception {
+        Device device = DeviceLlamaTest.device(spec);
+        try (LteModel lte = LteModel.load(lteFile(GgmlType.valueOf(type)));
+             SparseDeviceLlama onDevice = SparseDeviceLlama.create(lte, device, DecodeOptions.defaults(device, 64))) {
+            int[] prompt = new int[DevicePrefill.DEFAULT_BATCH + 5];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = (i * 53 + 5) % lte.config().vocabSize();
+            }
+            LlamaState state = lte.newState(64);
+            float[] expected = null;
+            for (int t : prompt) {
+                expected = lte.forward(state, t);
+            }
+            float[] actual = onDevice.llama().prefill(prompt);
+            double err = HfReference.relativeError(actual, expected);
+            assertTrue(err < DeviceLlamaTest.VS_JVM, type + " on " + spec + ": relative error " + err);
+            SparsityRecorder deviceRecorder = new SparsityRecorder(lte.config().nLayers(), lte.config().hiddenDim());
+            onDevice.recordLastStep(deviceRecorder);
+            SparsityRecorder jvm = lte.recorder();
+            int last = prompt.length - 1;
+            boolean someSkipped = false;
+            for (int l = 0; l < jvm.layers(); l++) {
+                assertEquals(jvm.skippedNeurons(last, l), deviceRecorder.skippedNeurons(0, l), "layer " + l);
+                someSkipped |= jvm.skippedNeurons(last, l) > 0;
+            }
+            assertTrue(someSkipped, "the last prompt token skips some experts, so the masking is exercised");
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("devicesAndTypesShort")
     void greedyTokensMatchTheJvmLteModel(String spec, String type) throws Exception {

@@ -211,6 +211,30 @@ final class TokenBatchChecks {
                     return prepared(Task.of("copyLastToken", () -> TokenBatch.copyLastToken(rows, span, out, n))
                             .withGrid(WorkerGrid.covering(n, LOCAL, 65536)), 0, List.of(rows, span), out);
                 }),
+                // experts of 8 neurons; logits around 0 against a threshold logit of 0: about half pass
+                Check.of(TokenBatch.class, "siluGateTimesUpOfActiveExperts", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int hidden = 96;
+                    int expertSize = 8;
+                    int batch = BATCH;
+                    FloatArray gate = r.floats(batch * hidden);
+                    FloatArray up = r.floats(batch * hidden);
+                    FloatArray logits = r.floats(batch * hidden / expertSize);
+                    FloatArray out = r.floats(batch * hidden);
+                    return prepared(Task.of("siluGateTimesUpOfActiveExperts",
+                                    () -> TokenBatch.siluGateTimesUpOfActiveExperts(gate, up, logits, out, 0f, hidden, expertSize, batch))
+                            .withGrid(WorkerGrid.covering(batch * hidden, LOCAL, 65536)), 1e-6, List.of(gate, up, logits), out);
+                }),
+                Check.of(TokenBatch.class, "countActiveExpertsOfLastToken", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int experts = 40;
+                    FloatArray logits = r.floats(BATCH * experts);
+                    IntArray span = span();
+                    IntArray count = IntArray.of(-1);
+                    return prepared(Task.of("countActiveExpertsOfLastToken",
+                                    () -> TokenBatch.countActiveExpertsOfLastToken(logits, span, count, 0f, experts))
+                            .withGrid(WorkerGrid.of(1, 1)), 0, List.of(logits, span), count);
+                }),
                 Check.of(BatchAttention.class, "storeKeysValues", seed -> {
                     RandomArrays r = new RandomArrays(seed);
                     int kvDim = KV_HEADS * HEAD_DIM;
