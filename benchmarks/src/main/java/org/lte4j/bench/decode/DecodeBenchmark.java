@@ -164,6 +164,13 @@ public final class DecodeBenchmark {
         public double tokenByTokenTokensPerSecond() {
             return promptTokens / (tokenByTokenMs * 1e-3);
         }
+
+        /** One line: both times, both rates and the speed-up. */
+        public String describe() {
+            return String.format(Locale.ROOT, "prefill of %d tokens: batches of %d %.2f ms (%.1f tok/s), token by token %.2f ms (%.1f tok/s), %.2fx",
+                    promptTokens, batch, batchedMs, batchedTokensPerSecond(), tokenByTokenMs, tokenByTokenTokensPerSecond(),
+                    tokenByTokenMs / batchedMs);
+        }
     }
 
     /** Everything one run measured; {@code prefill} is empty on the JVM path. */
@@ -282,9 +289,7 @@ public final class DecodeBenchmark {
                                 e.getKey(), e.getValue(), 100 * e.getValue() / profiled.kernelMs())));
                 PrefillResult p = prefill(d, model.config().vocabSize());
                 prefill.add(p);
-                out.accept(String.format(Locale.ROOT, "prefill of %d tokens: batches of %d %.2f ms (%.1f tok/s), token by token %.2f ms (%.1f tok/s), %.2fx",
-                        p.promptTokens(), p.batch(), p.batchedMs(), p.batchedTokensPerSecond(), p.tokenByTokenMs(),
-                        p.tokenByTokenTokensPerSecond(), p.tokenByTokenMs() / p.batchedMs()));
+                out.accept(p.describe());
                 lastPrefillBatchKernels(d, model.config().vocabSize()).entrySet().stream()
                         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                         .forEach(e -> out.accept(String.format(Locale.ROOT, "  prefill kernel %-40s %8.3f ms (last batch)", e.getKey(), e.getValue())));
@@ -348,7 +353,7 @@ public final class DecodeBenchmark {
     }
 
     /** The same prompt batched and token by token on {@code d}: an untimed batched pass, then each timed once (cache reset between). */
-    private static PrefillResult prefill(DeviceLlama d, int vocab) {
+    static PrefillResult prefill(DeviceLlama d, int vocab) {
         int[] prompt = prompt(vocab);
         d.reset();
         d.prefillGreedy(prompt);

@@ -140,7 +140,7 @@ public final class SparseDecodeBenchmark {
 
     private static void runDevice(LlamaModel model, List<float[]> routers, Device device, DecodeBenchmark.Setup setup,
                                   double[] sparsities, double copy, boolean capture, List<Row> rows, Consumer<String> out) {
-        int context = setup.contextLength();
+        int context = Math.max(setup.contextLength(), DecodeBenchmark.PROMPT_TOKENS); // room for the prefill's prompt
         long cache = setup.cacheBytesPerToken(model.config());
         DecodeOptions opts = setup.options(device, context);
         if (model.layers().getFirst().wGate().type() == GgmlType.Q8_0) {
@@ -200,6 +200,8 @@ public final class SparseDecodeBenchmark {
                             timed.wallMs / dense.msPerToken(), bytes, ffnMs, ffnMs / dense.ffnBlockMs(), profiled.routerMs,
                             profiled.kernelMs, copy, routedTwiceMs - timed.wallMs)));
                     printKernels(out, profiled);
+                    // the prompt routes every token and runs every expert's gate/up (zeroing the skipped ones): compute-bound either way
+                    out.accept("  " + DecodeBenchmark.prefill(sd.llama(), model.config().vocabSize()).describe());
                 }
             }
         }
