@@ -162,8 +162,8 @@ public final class DeviceLlama implements AutoCloseable {
         graphs.add(output);
         int decodeGraphs = graphs.size();
         this.prefill = prefillBatch == 0 || !ffn.batchesPrompts() ? null
-                : new DevicePrefill(model, weights, prefillBatch, local, vectorLocal, options.gemv(),
-                        attentionKernel == DecodeOptions.AttentionKernel.ITEM_PER_HEAD, maxContext, keyCache, valueCache, x,
+                : new DevicePrefill(model, weights, prefillBatch, options, attentionKernel == DecodeOptions.AttentionKernel.ITEM_PER_HEAD,
+                        maxContext, keyCache, valueCache, x,
                         ffn.expertRouting().orElse(null));
         if (prefill != null) {
             graphs.addAll(prefill.graphs());

@@ -75,6 +75,8 @@ public final class DevicePrefill implements AutoCloseable {
     private final int local;
     private final int matMulLocal;
     private final DecodeOptions.GemvSplit gemv;
+    /** Whether split Q8_0 matrices multiply int8 blocks of their input, as the decode does ({@link DecodeOptions#q8_0Input}). */
+    private final boolean int8Input;
     private final int vectorLocal;
     private final boolean attentionItemPerHead;
     private final int maxContext;
@@ -98,6 +100,8 @@ public final class DevicePrefill implements AutoCloseable {
     private final FloatArray up;
     private final FloatArray scores;
     private final FloatArray routerLogits; // [batch][experts]; one float without routing
+    /** The input of the Q8_0 matmuls as int8 blocks, token-major, when {@link #int8Input}; one block otherwise. */
+    private final QuantizedVector quantized;
 
     private final List<ImmutableTaskGraph> batchGraphs = new ArrayList<>();
     private final ImmutableTaskGraph handoff;
@@ -109,13 +113,15 @@ public final class DevicePrefill implements AutoCloseable {
      * Builds the graphs over {@code weights} (the decode's, so both read the same arrays).
      *
      * @param batch       tokens per batch, 1..{@link BatchMatMul#MAX_BATCH}
-     * @param local       work-group size of the row-per-group kernels (attention; matmuls use at
-     *                    most {@link BatchMatMul#MAX_LOCAL_SIZE} of it)
-     * @param vectorLocal work-group size of the per-token RMSNorm
-     * @param gemv        the decode's GEMV split: with {@link DecodeOptions.GemvSplit#ITEM_PER_ROW}
-     *                    (CPU OpenCL) the matmuls run an item per row over the decode's own arrays
-     *                    ({@code BatchMatMul....RowPerItem}), else four rows per item
-     *                    ({@code BatchMatMul....FourRows})
+     * @param options     the decode's options: its work-group sizes ({@code localSize} for the
+     *                    row-per-group kernels, attention and the matmuls, which use at most
+     *                    {@link BatchMatMul#MAX_LOCAL_SIZE} of it; {@code vectorLocalSize} for the
+     *                    per-token RMSNorm), its GEMV split (with {@link DecodeOptions.GemvSplit#ITEM_PER_ROW},
+     *                    CPU OpenCL, the matmuls run an item per row over the decode's own arrays,
+     *                    {@code BatchMatMul....RowPerItem}, else four rows per item,
+     *                    {@code BatchMatMul....FourRows}) and its Q8_0 input (over
+     *                    {@link DecodeOptions.Q8_0Input#INT8_BLOCKS} the four-row Q8_0 matmuls take
+     *                    int8 blocks of their input, {@link BatchMatMul#matMulQ8_0Int8InputFourRows})
      * @param attentionItemPerHead whether attention runs an item per (token, head) pair, as the
      *                    decode's {@link DecodeOptions.AttentionKernel#ITEM_PER_HEAD} (CPUs), else a
      *                    work-group per pair
@@ -124,8 +130,7 @@ public final class DevicePrefill implements AutoCloseable {
      * @param residual    the decode's residual vector ({@code dim} floats) that its output graph reads
      * @param routing     the LTE sparse FFN's routers, downs and active counts, or null for the dense FFN
      */
-    public DevicePrefill(LlamaModel model, DeviceWeights weights, int batch, int local, int vectorLocal, DecodeOptions.GemvSplit gemv,
-                         boolean attentionItemPerHead, int maxContext, FloatArray[] keyCache, FloatArray[] valueCache,
+    public DevicePrefill(LlamaModel model, DeviceWeights weights, int batch, DecodeOptions options, boolean attentionItemPerHead, int maxContext, FloatArray[] keyCache, FloatArray[] valueCache,
                          FloatArray residual, ExpertRouting routing) {
         if (batch < 1 || batch > BatchMatMul.MAX_BATCH) {
             throw new IllegalArgumentException("prefill batch must be in 1.." + BatchMatMul.MAX_BATCH + ", was " + batch);
@@ -134,10 +139,11 @@ public final class DevicePrefill implements AutoCloseable {
         this.modelWeights = model.weights();
         this.weights = Objects.requireNonNull(weights, "weights");
         this.batch = batch;
-        this.local = local;
+        this.local = options.localSize();
         this.matMulLocal = Math.min(local, BatchMatMul.MAX_LOCAL_SIZE);
-        this.vectorLocal = vectorLocal;
-        this.gemv = Objects.requireNonNull(gemv, "gemv");
+        this.vectorLocal = options.vectorLocalSize();
+        this.gemv = options.gemv();
+        this.int8Input = gemv == DecodeOptions.GemvSplit.GROUPS_OF_ROWS && options.q8_0Input() == DecodeOptions.Q8_0Input.INT8_BLOCKS;
         this.attentionItemPerHead = attentionItemPerHead;
         this.maxContext = maxContext;
         this.keyCache = keyCache.clone();
@@ -157,6 +163,7 @@ public final class DevicePrefill implements AutoCloseable {
         up = new FloatArray((long) batch * c.hiddenDim());
         scores = new FloatArray((long) batch * c.nHeads() * maxContext);
         routerLogits = new FloatArray(routing == null ? 1 : (long) batch * (c.hiddenDim() / routing.expertSize()));
+        quantized = new QuantizedVector(int8Input ? batch * Math.max(c.dim(), Math.max(c.qDim(), c.hiddenDim())) : 1);
 
         batchGraphs.add(embedding());
         for (int l = 0; l < c.nLayers(); l++) {
@@ -249,6 +256,7 @@ public final class DevicePrefill implements AutoCloseable {
         FloatArray bv = weights.vector(lw.bv());
         FloatArray frequencies = weights.vector(modelWeights.ropeInvFreq());
         String n = "prefill.l" + l + ".";
+        LlamaConfig c = config;
         TaskGraph g = new TaskGraph("prefill layer " + l)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, present(attnNorm, bq, bk, bv, ffnNorm, frequencies))
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, DeviceMatrix.allGemvData(gemv, wq, wk, wv, wo, wGate, wUp, wDown));
@@ -257,6 +265,7 @@ public final class DevicePrefill implements AutoCloseable {
         }
 
         g.task(rmsNorm(n + "attn_norm", x, attnNorm, xb));
+        quantizeFor(g, n + "attn_norm_q8", xb, c.dim(), wq, wk, wv);
         g.task(matMul(n + "q", wq, xb, q));
         g.task(matMul(n + "k", wk, xb, k));
         g.task(matMul(n + "v", wv, xb, v));
@@ -266,10 +275,12 @@ public final class DevicePrefill implements AutoCloseable {
         g.task(rope(n + "rope", frequencies));
         g.task(storeKeysValues(n + "kv_store", keyCache[l], valueCache[l]));
         g.task(attention(n + "attention", keyCache[l], valueCache[l]));
+        quantizeFor(g, n + "attention_q8", attOut, c.qDim(), wo);
         g.task(matMul(n + "attn_out", wo, attOut, proj));
         g.task(add(n + "attn_residual", x, proj));
 
         g.task(rmsNorm(n + "ffn_norm", x, ffnNorm, xb));
+        quantizeFor(g, n + "ffn_norm_q8", xb, c.dim(), wGate, wUp);
         g.task(matMul(n + "ffn_gate", wGate, xb, gate));
         g.task(matMul(n + "ffn_up", wUp, xb, up));
         if (routing == null) {
@@ -279,6 +290,7 @@ public final class DevicePrefill implements AutoCloseable {
             g.task(siluGateTimesUpOfActiveExperts(n + "swiglu_active_experts"));
             g.task(countActiveExpertsOfLastToken(n + "ffn_active_count", routing.activeCounts().get(l)));
         }
+        quantizeFor(g, n + "hidden_q8", gate, c.hiddenDim(), wDown);
         g.task(matMul(n + "ffn_down", wDown, gate, proj));
         g.task(add(n + "ffn_residual", x, proj));
         return g.snapshot();
@@ -286,7 +298,25 @@ public final class DevicePrefill implements AutoCloseable {
 
     // ---- tasks (each lambda captures locals only) ----
 
-    /** {@code out[b] = m * in[b]} for every token of the batch, in the matrix's own format. */
+    /**
+     * The batch's {@code in} ({@code n} floats a token) as int8 blocks, where one of {@code readers}
+     * will take them: a split Q8_0 matrix when {@link #int8Input}. {@link #matMul} of such a matrix
+     * reads these blocks, so each input is quantized right before the matmuls that read it.
+     */
+    private void quantizeFor(TaskGraph g, String name, FloatArray in, int n, DeviceMatrix... readers) {
+        if (Arrays.stream(readers).anyMatch(this::readsInt8Input)) {
+            g.task(quantized.quantize(name, in, batch * n, local));
+        }
+    }
+
+    private boolean readsInt8Input(DeviceMatrix m) {
+        return int8Input && m.format() == WeightFormat.Q8_0;
+    }
+
+    /**
+     * {@code out[b] = m * in[b]} for every token of the batch, in the matrix's own format; a Q8_0
+     * matrix over int8 blocks reads {@code in} as {@link #quantizeFor} left it.
+     */
     private Task matMul(String name, DeviceMatrix m, FloatArray in, FloatArray out) {
         int rows = m.rows();
         int cols = m.cols();
@@ -326,6 +356,12 @@ public final class DevicePrefill implements AutoCloseable {
             case Q8_0 -> {
                 IntArray quants = (IntArray) m.gemvArrays().get(0);
                 HalfArray scales = (HalfArray) m.gemvArrays().get(1);
+                if (readsInt8Input(m)) {
+                    IntArray xq = quantized.quants();
+                    FloatArray xs = quantized.scales();
+                    yield Task.of(name, () -> BatchMatMul.matMulQ8_0Int8InputFourRows(ctx, quants, scales, xq, xs, out, rows, cols, tokensPerBatch))
+                            .withGrid(grid).specialising(8);
+                }
                 yield Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols, tokensPerBatch))
                         .withGrid(grid).specialising(7); // the batch only: specialised on its shape as well it ran slower (BatchMatMul)
             }
@@ -468,5 +504,6 @@ public final class DevicePrefill implements AutoCloseable {
         for (NativeArray a : List.of(tokens, span, x, xb, q, k, v, attOut, proj, gate, up, scores, routerLogits)) {
             a.close();
         }
+        quantized.close();
     }
 }

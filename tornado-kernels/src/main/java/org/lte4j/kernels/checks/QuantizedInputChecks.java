@@ -5,6 +5,7 @@ import static org.lte4j.kernels.checks.Check.prepared;
 import java.util.List;
 
 import org.lte4j.kernels.Q8_0Split;
+import org.lte4j.kernels.BatchMatMul;
 import org.lte4j.kernels.QuantizedInputMatVec;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
@@ -96,6 +97,26 @@ final class QuantizedInputChecks {
                                     rows, cols))
                             .withGrid(WorkerGrid.of((rows + 3) / 4 * LOCAL, LOCAL));
                     return prepared(t, 1e-4, List.of(quants, scales, xq, xs), acc);
+                }),
+                // the prompt batch's form: 37 rows end in a partial block; 3 groups of two sets loop over ten blocks;
+                // 11 quant blocks per row, fewer than the lanes
+                Check.of(BatchMatMul.class, "matMulQ8_0Int8InputFourRows", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = ROWS;
+                    int cols = 352;
+                    int batch = 5;
+                    Q8_0Split w = MatVecChecks.randomSplitQ8_0(r, rows, cols);
+                    IntArray quants = w.quants();
+                    HalfArray scales = w.scales();
+                    Quantized x = Quantized.of(r.floats(batch * cols), batch * cols); // blocks never straddle two tokens
+                    IntArray xq = x.quants();
+                    FloatArray xs = x.scales();
+                    FloatArray y = r.floats(batch * rows);
+                    KernelContext ctx = new KernelContext();
+                    Task t = Task.of("matMulQ8_0Int8InputFourRows",
+                                    () -> BatchMatMul.matMulQ8_0Int8InputFourRows(ctx, quants, scales, xq, xs, y, rows, cols, batch))
+                            .withGrid(WorkerGrid.of(3 * LOCAL, LOCAL)).specialising(8);
+                    return prepared(t, 1e-4, List.of(quants, scales, xq, xs), y);
                 }),
                 Check.of(QuantizedInputMatVec.class, "qkvRopeIntoCacheQ8_0", seed -> {
                     RandomArrays r = new RandomArrays(seed);
