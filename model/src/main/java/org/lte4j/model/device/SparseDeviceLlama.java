@@ -17,23 +17,28 @@ public final class SparseDeviceLlama implements AutoCloseable {
     private final ExpertWeights owned;
 
     private SparseDeviceLlama(LlamaModel model, ExpertWeights experts, float threshold, Device device, DecodeOptions options,
-                              int maxChunks, int routingPasses, ExpertWeights owned) {
+                              int maxChunks, int routingPasses, int prefillBatch, ExpertWeights owned) {
         SparseFeedForward[] made = new SparseFeedForward[1];
         this.llama = DeviceLlama.create(model, device, options, w -> {
             made[0] = new SparseFeedForward(model, experts, threshold, w, options.localSize(), options.gemv(), maxChunks, routingPasses,
                     options.q8_0Input());
             return made[0];
-        });
+        }, prefillBatch);
         this.ffn = made[0];
         this.owned = owned;
     }
 
-    /** The LTE model on {@code device}, at its own threshold. */
+    /** The LTE model on {@code device}, at its own threshold; prompts run {@link DevicePrefill#DEFAULT_BATCH} tokens at a time. */
     public static SparseDeviceLlama create(LteModel model, Device device, DecodeOptions options) {
+        return create(model, device, options, DevicePrefill.DEFAULT_BATCH);
+    }
+
+    /** As {@link #create(LteModel, Device, DecodeOptions)}, prompts running {@code prefillBatch} tokens at a time (0: token by token). */
+    public static SparseDeviceLlama create(LteModel model, Device device, DecodeOptions options, int prefillBatch) {
         ExpertWeights experts = ExpertWeights.of(model, options.gemv());
         try {
             return new SparseDeviceLlama(model, experts, model.settings().threshold(), device, options,
-                    SparseFeedForward.defaultMaxChunks(device.isGpu()), 1, experts);
+                    SparseFeedForward.defaultMaxChunks(device.isGpu()), 1, prefillBatch, experts);
         } catch (RuntimeException e) {
             experts.close();
             throw e;
@@ -56,7 +61,7 @@ public final class SparseDeviceLlama implements AutoCloseable {
     public static SparseDeviceLlama create(LlamaModel model, ExpertWeights experts, float threshold, Device device,
                                            DecodeOptions options, int routingPasses) {
         return new SparseDeviceLlama(model, experts, threshold, device, options,
-                SparseFeedForward.defaultMaxChunks(device.isGpu()), routingPasses, null);
+                SparseFeedForward.defaultMaxChunks(device.isGpu()), routingPasses, DevicePrefill.DEFAULT_BATCH, null);
     }
 
     public DeviceLlama llama() {

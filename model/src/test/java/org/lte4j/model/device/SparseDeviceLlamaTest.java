@@ -144,6 +144,36 @@ class SparseDeviceLlamaTest {
         }
     }
 
+    /**
+     * Q8_0 over int8 blocks (CUDA's default, here on the JVM and PoCL with the work-group kernels):
+     * a prompt of two batches against the same decode token by token, which quantizes the same
+     * inputs, with the same experts active in every layer for the last token.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"jvm", "opencl"})
+    void int8BlocksBatchedPromptFollowsTheInt8BlocksDecode(String spec) throws Exception {
+        Device device = DeviceLlamaTest.device(spec);
+        DecodeOptions int8 = DecodeOptions.defaults(device, 64).withGemv(DecodeOptions.GemvSplit.GROUPS_OF_ROWS).withFusedLayerSteps(true)
+                .withLocalSize(16).withVectorLocalSize(16).withQ8_0Input(DecodeOptions.Q8_0Input.INT8_BLOCKS);
+        try (LteModel lte = LteModel.load(lteFile(GgmlType.Q8_0));
+             SparseDeviceLlama batched = SparseDeviceLlama.create(lte, device, int8);
+             SparseDeviceLlama reference = SparseDeviceLlama.create(lte, device, int8, 0)) {
+            int[] prompt = new int[DevicePrefill.DEFAULT_BATCH + 5];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = (i * 53 + 5) % lte.config().vocabSize();
+            }
+            float[] expected = reference.llama().prefill(prompt);
+            float[] actual = batched.llama().prefill(prompt);
+            double err = HfReference.relativeError(actual, expected);
+            System.out.printf("LTE Q8_0 over int8 blocks on %s: batched prompt against token by token %.2e%n", spec, err);
+            assertTrue(err < DevicePrefillTest.INT8_VS_TOKEN_BY_TOKEN, spec + ": relative error " + err);
+            int[] active = batched.readActiveCounts();
+            assertArrayEquals(reference.readActiveCounts(), active, spec + ": active experts of the last token");
+            int experts = batched.feedForward().experts();
+            assertTrue(Arrays.stream(active).anyMatch(c -> c < experts), "some experts are skipped, so the masking is exercised");
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("devicesAndTypesShort")
     void greedyTokensMatchTheJvmLteModel(String spec, String type) throws Exception {
