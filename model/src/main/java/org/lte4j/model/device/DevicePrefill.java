@@ -42,6 +42,10 @@ import org.lte4j.runtime.graph.TaskGraph;
  * {@link ExecutionPlan.GraphGroup}; the prompt's last batch adds the handoff and the decode's
  * output graph. Both groups serve every batch, full or partial, so each is captured once.
  *
+ * <p>Where the decode multiplies split Q8_0 weights with int8 blocks of their inputs
+ * ({@link DecodeOptions.Q8_0Input#INT8_BLOCKS}, CUDA's default) the batch's matmuls do too: each
+ * matmul input is quantized once, before the matmuls that read it.
+ *
  * <p>With {@link ExpertRouting} (the LTE sparse FFN) each layer also runs the router over the
  * batch and zeroes the hidden neurons of every expert a token's router skips before the down
  * projection: the sum the sparse decode forms over the active experts only, here computed over
@@ -130,8 +134,8 @@ public final class DevicePrefill implements AutoCloseable {
      * @param residual    the decode's residual vector ({@code dim} floats) that its output graph reads
      * @param routing     the LTE sparse FFN's routers, downs and active counts, or null for the dense FFN
      */
-    public DevicePrefill(LlamaModel model, DeviceWeights weights, int batch, DecodeOptions options, boolean attentionItemPerHead, int maxContext, FloatArray[] keyCache, FloatArray[] valueCache,
-                         FloatArray residual, ExpertRouting routing) {
+    public DevicePrefill(LlamaModel model, DeviceWeights weights, int batch, DecodeOptions options, boolean attentionItemPerHead,
+                         int maxContext, FloatArray[] keyCache, FloatArray[] valueCache, FloatArray residual, ExpertRouting routing) {
         if (batch < 1 || batch > BatchMatMul.MAX_BATCH) {
             throw new IllegalArgumentException("prefill batch must be in 1.." + BatchMatMul.MAX_BATCH + ", was " + batch);
         }
@@ -363,7 +367,7 @@ public final class DevicePrefill implements AutoCloseable {
                             .withGrid(grid).specialising(8);
                 }
                 yield Task.of(name, () -> BatchMatMul.matMulQ8_0SplitWordsFourRows(ctx, quants, scales, in, out, rows, cols, tokensPerBatch))
-                        .withGrid(grid).specialising(7); // the batch only: specialised on its shape as well it ran slower (BatchMatMul)
+                        .withGrid(grid).specialising(7); // the batch only: specialised on its shape too, it ran slower (BatchMatMul)
             }
         };
     }

@@ -632,7 +632,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
             String name = layers.get(l).wDown().name();
             downs.add(switch (d.layout()) {
                 case ROWS_F16_PAIRS -> new DeviceMatrix(name, WeightFormat.F16, d.data(), List.of(d.data()), dim, hiddenDim);
-                // the work-group matmul reads only the split arrays; the decoder's own blocks stay unread
+                // only work-group kernels read this layout, and they read the split arrays alone: no blocks to hold
                 case ROWS_Q8_0_SPLIT -> new DeviceMatrix(name, WeightFormat.Q8_0, d.data(), List.of(d.data(), d.scales()), dim, hiddenDim);
                 case MODEL_ROWS_Q8_0 -> weights.matrix(layers.get(l).wDown());
                 case TRANSPOSED_F32 -> throw new IllegalStateException("unreachable: batchesPrompts is false");
