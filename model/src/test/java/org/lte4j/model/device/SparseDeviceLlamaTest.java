@@ -130,6 +130,7 @@ class SparseDeviceLlamaTest {
             }
             float[] actual = onDevice.llama().prefill(prompt);
             double err = HfReference.relativeError(actual, expected);
+            System.out.printf("LTE %s on %s: batched prompt against the JVM LteModel token by token %.2e%n", type, spec, err);
             assertTrue(err < DeviceLlamaTest.VS_JVM, type + " on " + spec + ": relative error " + err);
             SparsityRecorder deviceRecorder = new SparsityRecorder(lte.config().nLayers(), lte.config().hiddenDim());
             onDevice.recordLastStep(deviceRecorder);
