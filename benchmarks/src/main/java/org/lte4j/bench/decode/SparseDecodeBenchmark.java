@@ -336,6 +336,7 @@ public final class SparseDecodeBenchmark {
             long bytes = denseBytes - ffnBytes + routerBytes + Math.round(ffnBytes * (1 - measured));
             rows.add(print(out, new Row(String.format(Locale.ROOT, "sparse %.2f (LteModel)", s), s, measured, ms, ms / denseMs, bytes,
                     ffn, ffn / denseFfn, Double.NaN, Double.NaN, copy, Double.NaN)));
+            out.accept("  " + DecodeBenchmark.jvmPrefill(lte).describe());
         }
     }
 

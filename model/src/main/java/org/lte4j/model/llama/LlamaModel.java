@@ -32,22 +32,31 @@ public class LlamaModel implements AutoCloseable {
     private final LlamaWeights weights;
     private final ModelSource source;
     /**
-     * Whether a subclass replaces {@link #ffn}: its FFN then runs token by token in the layer
-     * order of {@link #forward} (the LTE sparse FFN records one sparsity row per token in that
-     * order), so {@link #prefill} does not batch.
+     * Whether {@link #ffnBatch} computes what {@link #ffn} does: true unless a subclass replaces
+     * {@link #ffn} without replacing {@link #ffnBatch} too (an FFN variant that has only the
+     * per-token form), whose prompts {@link #prefill} then runs token by token.
      */
-    private final boolean ffnOverridden;
+    private final boolean batchesPrompts;
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, ModelSource source) {
         this.config = config;
         this.weights = weights;
         this.source = source;
-        try {
-            this.ffnOverridden = getClass().getMethod("ffn", int.class, float[].class).getDeclaringClass()
-                    != LlamaModel.class;
-        } catch (NoSuchMethodException e) {
-            throw new AssertionError("LlamaModel.ffn(int, float[]) is public", e);
+        this.batchesPrompts = declaringClass("ffn", int.class, float[].class)
+                == declaringClass("ffnBatch", int.class, float[].class, int.class, float[].class, float[].class, float[].class);
+    }
+
+    /** The class of this model's hierarchy that declares the method {@code name(params)} this model runs. */
+    private Class<?> declaringClass(String name, Class<?>... params) {
+        for (Class<?> c = getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                c.getDeclaredMethod(name, params);
+                return c;
+            } catch (NoSuchMethodException e) {
+                // declared further up
+            }
         }
+        throw new AssertionError("LlamaModel declares " + name);
     }
 
     /** Subclasses (sparse FFN variants) share the loaded weights of {@code base}. */
@@ -103,11 +112,12 @@ public class LlamaModel implements AutoCloseable {
      * Runs a prompt through, returning the logits after its last token (the state's own buffer,
      * as {@link #forward}). The prompt runs in batches of up to {@link #PREFILL_BATCH} tokens,
      * each layer's matrices multiplying the whole batch at once ({@link Tensor#matMul}); every
-     * token gets the same float operations as in {@link #forward}. A model whose subclass replaces
-     * {@link #ffn} runs the prompt token by token.
+     * token gets the same float operations as in {@link #forward}, up to the order of the FFN's
+     * sums where a subclass's {@link #ffnBatch} orders them otherwise. A subclass that replaces
+     * {@link #ffn} alone runs the prompt token by token.
      */
     public float[] prefill(LlamaState s, int[] tokens) {
-        return prefill(s, tokens, ffnOverridden ? 1 : PREFILL_BATCH);
+        return prefill(s, tokens, batchesPrompts ? PREFILL_BATCH : 1);
     }
 
     /** {@link #prefill} in batches of up to {@code batch} tokens (1: token by token, as forward runs). */
@@ -118,7 +128,7 @@ public class LlamaModel implements AutoCloseable {
         if (batch < 1) {
             throw new IllegalArgumentException("prefill batch of " + batch + " tokens");
         }
-        if (batch == 1 || ffnOverridden) {
+        if (batch == 1 || !batchesPrompts) {
             for (int i = 0; i < tokens.length - 1; i++) {
                 forwardHidden(s, tokens[i]); // logits of inner prompt positions are not needed
             }
@@ -180,20 +190,27 @@ public class LlamaModel implements AutoCloseable {
             for (int t = 0; t < count; t++) {
                 rmsNorm(b.xb, t * dim, b.x, t * dim, dim, w.ffnNorm(), c.rmsEps());
             }
-            denseFfn(w, b, count);
+            ffnBatch(l, b.xb, count, b.gate, b.up, b.ffnOut);
             add(b.x, 0, b.ffnOut, 0, count * dim);
         }
         s.length = pos0 + count;
     }
 
-    /** {@link #ffn} of the dense model for the batch's normed inputs {@code b.xb}, into {@code b.ffnOut}. */
-    private void denseFfn(LayerWeights w, PrefillBatch b, int count) {
-        w.wGate().matMul(b.xb, count, b.gate);
-        w.wUp().matMul(b.xb, count, b.up);
+    /**
+     * {@link #ffn} of layer {@code layer} for {@code count} normed inputs ({@code xb}, token-major)
+     * into {@code out}, with {@code gate} and {@code up} ({@code count * hiddenDim} floats) as
+     * scratch: the dense SwiGLU FFN, each matrix multiplying the whole batch. Called for layers in
+     * order, every layer once per batch. A subclass that replaces {@link #ffn} replaces this
+     * too, or its prompts run token by token.
+     */
+    protected void ffnBatch(int layer, float[] xb, int count, float[] gate, float[] up, float[] out) {
+        LayerWeights w = weights.layers().get(layer);
+        w.wGate().matMul(xb, count, gate);
+        w.wUp().matMul(xb, count, up);
         for (int i = 0, n = count * config.hiddenDim(); i < n; i++) {
-            b.gate[i] = silu(b.gate[i]) * b.up[i];
+            gate[i] = silu(gate[i]) * up[i];
         }
-        w.wDown().matMul(b.gate, count, b.ffnOut);
+        w.wDown().matMul(gate, count, out);
     }
 
     private void checkToken(int token) {

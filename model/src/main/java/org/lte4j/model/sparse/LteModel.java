@@ -37,6 +37,8 @@ public class LteModel extends LlamaModel {
     private final List<ExpertRouter> routers;
     private final List<Tensor> expertDown;
     private final SparsityRecorder recorder;
+    /** Skipped neurons per token and layer of the prompt batch in flight ({@link #ffnBatch}). */
+    private int[][] batchSkipped;
 
     /**
      * Runs {@code base} sparsely with one router per layer; {@code base}'s FFN neurons must already
@@ -188,6 +190,50 @@ public class LteModel extends LlamaModel {
             }
         }
         return out;
+    }
+
+    /**
+     * {@link #ffn} for a batch of prompt tokens: every token is routed as {@link #ffn} routes it,
+     * and the dense gate and up products of the whole batch ({@link Tensor#matMul}, each weight
+     * read once per batch) have the neurons of the experts a token skips set to zero before the
+     * original down projection, so a token gets the sum {@link #ffn} forms over its active experts
+     * (in another order). A batch costs the dense FFN's arithmetic, which reading the weights once
+     * per batch repays. Sparsity rows are recorded per token, in token order, once the batch's last
+     * layer has run, so the recorder reads as after token-by-token calls.
+     */
+    @Override
+    protected void ffnBatch(int layer, float[] xb, int count, float[] gate, float[] up, float[] out) {
+        LayerWeights w = layers().get(layer);
+        int dim = config().dim();
+        int hidden = config().hiddenDim();
+        int size = settings.expertSize();
+        w.wGate().matMul(xb, count, gate);
+        w.wUp().matMul(xb, count, up);
+        if (batchSkipped == null || batchSkipped.length < count) {
+            batchSkipped = new int[count][config().nLayers()];
+        }
+        float[] x = new float[dim];
+        boolean[] on = new boolean[experts];
+        for (int t = 0; t < count; t++) {
+            System.arraycopy(xb, t * dim, x, 0, dim);
+            int[] active = activeExperts(layer, x);
+            Arrays.fill(on, false);
+            for (int e : active) {
+                on[e] = true;
+            }
+            batchSkipped[t][layer] = (experts - active.length) * size;
+            for (int i = 0, p = t * hidden; i < hidden; i++, p++) {
+                gate[p] = on[i / size] ? silu(gate[p]) * up[p] : 0f;
+            }
+        }
+        w.wDown().matMul(gate, count, out);
+        if (layer == config().nLayers() - 1) {
+            for (int t = 0; t < count; t++) {
+                for (int l = 0; l <= layer; l++) {
+                    recorder.record(l, batchSkipped[t][l]);
+                }
+            }
+        }
     }
 
     /** Sum of the outputs of experts {@code active[from..to)}: reads only their rows. */

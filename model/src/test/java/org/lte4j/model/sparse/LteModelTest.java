@@ -187,6 +187,37 @@ class LteModelTest {
         }
     }
 
+    /**
+     * A prompt of three batches (the last partial): each token is routed as token by token routes
+     * it, the logits after the prompt are the token-by-token ones up to the order of the FFN's
+     * sums, and the recorder holds the same sparsity row per token.
+     */
+    @ParameterizedTest
+    @CsvSource({"F32", "Q8_0"})
+    void batchedPromptEqualsTokenByToken(GgmlType type) throws Exception {
+        Path file = lteFile("llama_gqa", type);
+        try (LteModel batched = LteModel.load(file); LteModel single = LteModel.load(file)) {
+            int[] prompt = new int[2 * LlamaModel.PREFILL_BATCH + 5];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = (i * 53 + 5) % batched.config().vocabSize();
+            }
+            float[] expected = single.prefill(single.newState(64), prompt, 1).clone();
+            float[] actual = batched.prefill(batched.newState(64), prompt).clone();
+            double err = TinyModels.relativeError(actual, expected);
+            assertTrue(err < 1e-5, type + ": relative error " + err);
+            SparsityRecorder a = batched.recorder();
+            SparsityRecorder b = single.recorder();
+            assertEquals(prompt.length, a.tokens());
+            assertEquals(b.tokens(), a.tokens());
+            for (int t = 0; t < prompt.length; t++) {
+                for (int l = 0; l < a.layers(); l++) {
+                    assertEquals(b.skippedNeurons(t, l), a.skippedNeurons(t, l), "token " + t + " layer " + l);
+                }
+            }
+            assertTrue(a.overallSparsity() > 0.1, "experts are skipped, so the mask is exercised: " + a.overallSparsity());
+        }
+    }
+
     @Test
     void denseFileIsNotAnLteModel() throws Exception {
         Path plain = TinyModels.gguf(dir, "llama_gqa", GgmlType.F32);
