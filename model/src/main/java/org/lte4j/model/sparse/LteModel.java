@@ -236,21 +236,29 @@ public class LteModel extends LlamaModel {
         }
     }
 
-    /** Sum of the outputs of experts {@code active[from..to)}: reads only their rows. */
+    /**
+     * Sum of the outputs of experts {@code active[from..to)}: reads only their rows. Each expert's
+     * gate, up and down rows run as products of many rows ({@link Tensor#matVecOnCallingThread}:
+     * four rows per loop, so a row's sums do not wait on each other's latency), each row with
+     * exactly {@link Tensor#dot}'s operations.
+     */
     private float[] experts(LayerWeights w, Tensor down, float[] x, int[] active, int from, int to) {
         int dim = config().dim();
         int size = settings.expertSize();
         float[] acc = new float[dim];
-        float[] h = new float[size];
+        float[] g = new float[size];
+        float[] u = new float[size];
+        float[] part = new float[dim];
         for (int a = from; a < to; a++) {
             int e = active[a];
+            w.wGate().matVecOnCallingThread(x, 0, g, 0, e * size, size);
+            w.wUp().matVecOnCallingThread(x, 0, u, 0, e * size, size);
             for (int j = 0; j < size; j++) {
-                int r = e * size + j;
-                h[j] = silu(w.wGate().dot(r, x, 0)) * w.wUp().dot(r, x, 0);
+                g[j] = silu(g[j]) * u[j];
             }
-            int rows = e * dim;
+            down.matVecOnCallingThread(g, 0, part, 0, e * dim, dim);
             for (int i = 0; i < dim; i++) {
-                acc[i] += down.dot(rows + i, h, 0);
+                acc[i] += part[i];
             }
         }
         return acc;

@@ -199,6 +199,19 @@ public abstract sealed class Tensor permits F32Tensor, TwoByteFloatTensor, Q8_0T
     }
 
     /**
+     * {@link #matVec(float[], int, float[], int, int, int)} on the calling thread alone, for a
+     * caller that spreads its own work over threads (the LTE FFN, a task per group of experts):
+     * the same four-row loop, never split.
+     */
+    public final void matVecOnCallingThread(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowCount) {
+        if (xOffset + cols > x.length) {
+            throw new IllegalArgumentException(name + ": input of length " + (x.length - xOffset)
+                    + " is shorter than the row length " + cols);
+        }
+        dotRows(0, rowCount, rowStart, x, xOffset, out, outOffset);
+    }
+
+    /**
      * {@code dst[dstOffset + r] = row(rowStart + r) . x[xOffset ..]} for {@code r} in {@code [from, to)}.
      * The range is cut into four quarters read side by side ({@link #dotFourRows}): four streams
      * of weights far apart keep more memory reads in flight than one, which on the 2-core
