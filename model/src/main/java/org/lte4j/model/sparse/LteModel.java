@@ -19,7 +19,7 @@ import org.lte4j.model.tensor.Tensor;
  * per token and layer, {@code G = sigmoid(router . x)} on the normalised FFN input, the experts
  * with {@code G > threshold} are active, and the FFN is the dense SwiGLU restricted to their
  * neurons (gate and up rows of an expert are contiguous; the down projection is a copy regrouped
- * so that each expert's weights are contiguous, see {@link ExpertMajorDown}). Inactive experts'
+ * so that each expert's weights are contiguous, see {@link ExpertDown}). Inactive experts'
  * weights are not read. The gate value does not scale the output. Every FFN call records its measured
  * sparsity in {@link #recorder()}.
  *
@@ -35,7 +35,7 @@ public class LteModel extends LlamaModel {
     private final LteSettings settings;
     private final int experts;
     private final List<ExpertRouter> routers;
-    private final List<Tensor> expertDown;
+    private final List<ExpertDown> expertDown;
     private final SparsityRecorder recorder;
     /** Skipped neurons per token and layer of the prompt batch in flight ({@link #ffnBatch}). */
     private int[][] batchSkipped;
@@ -61,10 +61,9 @@ public class LteModel extends LlamaModel {
             }
         }
         this.routers = List.copyOf(routers);
-        Tensor[] down = new Tensor[config().nLayers()];
+        ExpertDown[] down = new ExpertDown[config().nLayers()];
         IntStream.range(0, down.length).parallel()
-                .forEach(l -> down[l] = ExpertMajorDown.of(layers().get(l).wDown(), settings.expertSize(),
-                        source().arena()));
+                .forEach(l -> down[l] = ExpertDown.of(layers().get(l).wDown(), settings.expertSize(), source().arena()));
         this.expertDown = List.of(down);
         this.recorder = new SparsityRecorder(config().nLayers(), hidden);
     }
@@ -175,7 +174,7 @@ public class LteModel extends LlamaModel {
             return out;
         }
         LayerWeights w = layers().get(layer);
-        Tensor down = expertDown.get(layer);
+        ExpertDown down = expertDown.get(layer);
         int tasks = (n + EXPERTS_PER_TASK - 1) / EXPERTS_PER_TASK;
         float[][] partial = new float[tasks][];
         IntStream range = IntStream.range(0, tasks);
@@ -238,17 +237,17 @@ public class LteModel extends LlamaModel {
 
     /**
      * Sum of the outputs of experts {@code active[from..to)}: reads only their rows. Each expert's
-     * gate, up and down rows run as products of many rows ({@link Tensor#matVecOnCallingThread}:
-     * four rows per loop, so a row's sums do not wait on each other's latency), each row with
-     * exactly {@link Tensor#dot}'s operations.
+     * gate and up rows run as products of many rows ({@link Tensor#matVecOnCallingThread}: four
+     * rows per loop, so a row's sums do not wait on each other's latency), each row with exactly
+     * {@link Tensor#dot}'s operations; its down as {@link ExpertDown} adds it.
      */
-    private float[] experts(LayerWeights w, Tensor down, float[] x, int[] active, int from, int to) {
+    private float[] experts(LayerWeights w, ExpertDown down, float[] x, int[] active, int from, int to) {
         int dim = config().dim();
         int size = settings.expertSize();
         float[] acc = new float[dim];
         float[] g = new float[size];
         float[] u = new float[size];
-        float[] part = new float[dim];
+        float[] scratch = new float[dim];
         for (int a = from; a < to; a++) {
             int e = active[a];
             w.wGate().matVecOnCallingThread(x, 0, g, 0, e * size, size);
@@ -256,10 +255,7 @@ public class LteModel extends LlamaModel {
             for (int j = 0; j < size; j++) {
                 g[j] = silu(g[j]) * u[j];
             }
-            down.matVecOnCallingThread(g, 0, part, 0, e * dim, dim);
-            for (int i = 0; i < dim; i++) {
-                acc[i] += part[i];
-            }
+            down.addExpert(e, g, acc, scratch);
         }
         return acc;
     }
