@@ -11,10 +11,10 @@ import org.lte4j.model.tensor.Tensor;
  */
 interface ExpertDown {
     /**
-     * {@code acc[i] += sum_j down[i][expert * size + j] * h[j]} for every output row i, with
-     * {@code scratch} (at least dim floats) to use as it likes.
+     * {@code acc[accOffset + i] += sum_j down[i][expert * size + j] * h[j]} for every output row i,
+     * with {@code scratch} (at least dim floats) to use as it likes.
      */
-    void addExpert(int expert, float[] h, float[] acc, float[] scratch);
+    void addExpert(int expert, float[] h, float[] acc, int accOffset, float[] scratch);
 
     /**
      * Q8_0 whose experts are whole blocks, over a whole number of {@link Q8_0ExpertPanels#ROWS}-row
@@ -27,10 +27,10 @@ interface ExpertDown {
         }
         Tensor rows = ExpertMajorDown.of(down, expertSize, arena);
         int dim = down.rows();
-        return (expert, h, acc, scratch) -> {
+        return (expert, h, acc, accOffset, scratch) -> {
             rows.matVecOnCallingThread(h, 0, scratch, 0, expert * dim, dim);
             for (int i = 0; i < dim; i++) {
-                acc[i] += scratch[i];
+                acc[accOffset + i] += scratch[i];
             }
         };
     }

@@ -12,6 +12,7 @@ import org.lte4j.model.gguf.GgufTensorInfo;
 import org.lte4j.model.llama.LayerWeights;
 import org.lte4j.model.llama.LlamaModel;
 import org.lte4j.model.tensor.ModelFormatException;
+import org.lte4j.model.tensor.ParallelRows;
 import org.lte4j.model.tensor.Tensor;
 
 /**
@@ -175,17 +176,24 @@ public class LteModel extends LlamaModel {
         }
         LayerWeights w = layers().get(layer);
         ExpertDown down = expertDown.get(layer);
+        // a partial output vector per group of experts, on the tensors' own helper threads (a
+        // parallel stream's pool competed with them for the two cores: the Q8_0 token at 80% ran
+        // faster with no parallelism at all); each "row" of the job is one partial's output
         int tasks = (n + EXPERTS_PER_TASK - 1) / EXPERTS_PER_TASK;
-        float[][] partial = new float[tasks][];
-        IntStream range = IntStream.range(0, tasks);
+        float[] partials = new float[tasks * dim];
+        ParallelRows.RowRange groups = (from, to, dst, dstOffset) -> {
+            for (int t = from / dim; t < to / dim; t++) {
+                experts(w, down, x, active, t * EXPERTS_PER_TASK, Math.min(n, (t + 1) * EXPERTS_PER_TASK), dst, dstOffset + t * dim);
+            }
+        };
         if (tasks > 1 && 3L * n * size * dim >= PARALLEL_THRESHOLD) {
-            range = range.parallel();
+            ParallelRows.forEach(tasks * dim, dim, 1, partials, 0, groups);
+        } else {
+            groups.run(0, tasks * dim, partials, 0);
         }
-        range.forEach(t -> partial[t] = experts(w, down, x, active, t * EXPERTS_PER_TASK,
-                Math.min(n, (t + 1) * EXPERTS_PER_TASK)));
-        for (float[] p : partial) {
+        for (int t = 0; t < tasks; t++) {
             for (int i = 0; i < dim; i++) {
-                out[i] += p[i];
+                out[i] += partials[t * dim + i];
             }
         }
         return out;
@@ -236,15 +244,16 @@ public class LteModel extends LlamaModel {
     }
 
     /**
-     * Sum of the outputs of experts {@code active[from..to)}: reads only their rows. Each expert's
+     * {@code acc[accOffset .. + dim)} = the sum of the outputs of experts {@code active[from..to)}:
+     * reads only their rows. Each expert's
      * gate and up rows run as products of many rows ({@link Tensor#matVecOnCallingThread}: four
      * rows per loop, so a row's sums do not wait on each other's latency), each row with exactly
      * {@link Tensor#dot}'s operations; its down as {@link ExpertDown} adds it.
      */
-    private float[] experts(LayerWeights w, ExpertDown down, float[] x, int[] active, int from, int to) {
+    private void experts(LayerWeights w, ExpertDown down, float[] x, int[] active, int from, int to, float[] acc, int accOffset) {
         int dim = config().dim();
         int size = settings.expertSize();
-        float[] acc = new float[dim];
+        Arrays.fill(acc, accOffset, accOffset + dim, 0f);
         float[] g = new float[size];
         float[] u = new float[size];
         float[] scratch = new float[dim];
@@ -255,9 +264,8 @@ public class LteModel extends LlamaModel {
             for (int j = 0; j < size; j++) {
                 g[j] = silu(g[j]) * u[j];
             }
-            down.addExpert(e, g, acc, scratch);
+            down.addExpert(e, g, acc, accOffset, scratch);
         }
-        return acc;
     }
 
     /** The same expression as the dense FFN's, so a kept neuron has the same activation. */

@@ -82,7 +82,7 @@ final class Q8_0ExpertPanels implements ExpertDown {
      * multiply-adds overlap.
      */
     @Override
-    public void addExpert(int expert, float[] h, float[] acc, float[] scratch) {
+    public void addExpert(int expert, float[] h, float[] acc, int accOffset, float[] scratch) {
         for (int p = 0; p < panels; p++) {
             FloatVector total = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
@@ -99,7 +99,7 @@ final class Q8_0ExpertPanels implements ExpertDown {
                 FloatVector d = FloatVector.fromMemorySegment(F, scales, 4 * unit * ROWS, ByteOrder.LITTLE_ENDIAN);
                 total = s0.add(s1).add(s2.add(s3)).fma(d, total);
             }
-            int at = p * ROWS;
+            int at = accOffset + p * ROWS;
             FloatVector.fromArray(F, acc, at).add(total).intoArray(acc, at);
         }
     }

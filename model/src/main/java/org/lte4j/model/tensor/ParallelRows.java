@@ -23,16 +23,18 @@ import java.util.concurrent.locks.LockSupport;
  * {@link SplitChooser}'s call.)
  *
  * <p>One caller at a time uses the helpers; a concurrent or nested caller computes its rows on
- * its own thread. Every row's result comes from the same per-row code wherever it runs.
+ * its own thread. Every row's result comes from the same per-row code wherever it runs. Besides
+ * the tensors' products, the JVM sparse FFN uses it for its expert groups, a "row" being one
+ * output of a group's partial vector, so that decode keeps one set of spinning threads.
  */
-final class ParallelRows {
+public final class ParallelRows {
     /**
      * Computes rows {@code [from, to)}: the result of row {@code r} for plane {@code t} (e.g. the
      * input vector of a batch) goes to {@code dst[dstOffset + t * rows + r]}, where {@code rows}
      * is the job's row count; nothing else of {@code dst} may be written.
      */
     @FunctionalInterface
-    interface RowRange {
+    public interface RowRange {
         void run(int from, int to, float[] dst, int dstOffset);
     }
 
@@ -66,7 +68,7 @@ final class ParallelRows {
      * every result is in {@code out}. An exception from a chunk is rethrown here. Returns whether
      * the helpers took part (false when the job is one chunk or another caller has them).
      */
-    static boolean forEach(int rows, int chunk, int planes, float[] out, int outOffset, RowRange body) {
+    public static boolean forEach(int rows, int chunk, int planes, float[] out, int outOffset, RowRange body) {
         if (chunk < 1 || planes < 1) {
             throw new IllegalArgumentException(planes + " planes in chunks of " + chunk + " rows");
         }

@@ -39,7 +39,7 @@ class ExpertDownTest {
             }
             for (int e = 0; e < hidden / size; e++) {
                 float[] acc = start.clone();
-                expertDown.addExpert(e, h, acc, new float[dim]);
+                expertDown.addExpert(e, h, acc, 0, new float[dim]);
                 for (int i = 0; i < dim; i++) {
                     double expected = start[i];
                     double abs = Math.abs(start[i]);
