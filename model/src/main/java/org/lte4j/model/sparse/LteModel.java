@@ -245,10 +245,10 @@ public class LteModel extends LlamaModel {
 
     /**
      * {@code acc[accOffset .. + dim)} = the sum of the outputs of experts {@code active[from..to)}:
-     * reads only their rows. Each expert's
-     * gate and up rows run as products of many rows ({@link Tensor#matVecOnCallingThread}: four
-     * rows per loop, so a row's sums do not wait on each other's latency), each row with exactly
-     * {@link Tensor#dot}'s operations; its down as {@link ExpertDown} adds it.
+     * reads only their rows. Each expert's gate and up rows run as products of many rows
+     * ({@link Tensor#matVecOnCallingThread}: four rows per loop, so a row's sums do not wait on
+     * each other's latency), each row with exactly {@link Tensor#dot}'s operations; its down is
+     * added by {@link ExpertDown}.
      */
     private void experts(LayerWeights w, ExpertDown down, float[] x, int[] active, int from, int to, float[] acc, int accOffset) {
         int dim = config().dim();
