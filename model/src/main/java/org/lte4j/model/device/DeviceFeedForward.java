@@ -39,14 +39,6 @@ public interface DeviceFeedForward extends AutoCloseable {
     }
 
     /**
-     * Whether {@link DevicePrefill} can run this block for a batch of prompt tokens (else prompts
-     * run token by token through the decode step).
-     */
-    default boolean batchesPrompts() {
-        return true;
-    }
-
-    /**
      * For a block that chooses experts per token, what a batched prompt needs to choose them as the
      * decode does; empty for the dense FFN.
      */

@@ -161,7 +161,7 @@ public final class DeviceLlama implements AutoCloseable {
         ImmutableTaskGraph output = output();
         graphs.add(output);
         int decodeGraphs = graphs.size();
-        this.prefill = prefillBatch == 0 || !ffn.batchesPrompts() ? null
+        this.prefill = prefillBatch == 0 ? null
                 : new DevicePrefill(model, weights, prefillBatch, options, attentionKernel == DecodeOptions.AttentionKernel.ITEM_PER_HEAD,
                         maxContext, keyCache, valueCache, x,
                         ffn.expertRouting().orElse(null));
@@ -195,8 +195,7 @@ public final class DeviceLlama implements AutoCloseable {
 
     /**
      * The model with another FFN block (the LTE sparse FFN), built over the shared device weights.
-     * Prompts run {@link DevicePrefill#DEFAULT_BATCH} tokens at a time where the block
-     * {@link DeviceFeedForward#batchesPrompts batches them}, else token by token.
+     * Prompts run {@link DevicePrefill#DEFAULT_BATCH} tokens at a time.
      */
     public static DeviceLlama create(LlamaModel model, Device device, DecodeOptions options,
                                      Function<DeviceWeights, DeviceFeedForward> feedForward) {

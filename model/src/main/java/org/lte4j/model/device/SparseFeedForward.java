@@ -3,7 +3,6 @@ package org.lte4j.model.device;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.IntStream;
 
 import org.lte4j.kernels.Experts;
 import org.lte4j.kernels.ExpertsRowPerItem;
@@ -606,22 +605,14 @@ public final class SparseFeedForward implements DeviceFeedForward {
         return experts.router(layer).byteSize() + ffn / expertCount * active;
     }
 
-    /** Batched prompts need the down in a layout the batch matmuls read: all but the transposed fp32 one. */
-    @Override
-    public boolean batchesPrompts() {
-        return IntStream.range(0, layers.size())
-                .noneMatch(l -> experts.down(l).layout() == ExpertWeights.DownLayout.TRANSPOSED_F32);
-    }
-
     /**
-     * The routers, the downs this block reads (as matrices the batch matmuls take, over the same
-     * arrays) and the active counts; empty where {@link #batchesPrompts} is false.
+     * The routers, the downs this block reads as matrices the batch matmuls take (over the same
+     * arrays, so the device holds them once), and the active counts. The transposed fp32 down (F32,
+     * BF16 and odd expert sizes) is no matrix the batch matmuls read: there the batches read the
+     * model's own down, one more down per layer on the device once a prompt has run.
      */
     @Override
     public Optional<DevicePrefill.ExpertRouting> expertRouting() {
-        if (!batchesPrompts()) {
-            return Optional.empty();
-        }
         int hiddenDim = expertCount * expertSize;
         List<DeviceMatrix> routers = new ArrayList<>();
         List<DeviceMatrix> downs = new ArrayList<>();
@@ -634,8 +625,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
                 case ROWS_F16_PAIRS -> new DeviceMatrix(name, WeightFormat.F16, d.data(), List.of(d.data()), dim, hiddenDim);
                 // only work-group kernels read this layout, and they read the split arrays alone: no blocks to hold
                 case ROWS_Q8_0_SPLIT -> new DeviceMatrix(name, WeightFormat.Q8_0, d.data(), List.of(d.data(), d.scales()), dim, hiddenDim);
-                case MODEL_ROWS_Q8_0 -> weights.matrix(layers.get(l).wDown());
-                case TRANSPOSED_F32 -> throw new IllegalStateException("unreachable: batchesPrompts is false");
+                case MODEL_ROWS_Q8_0, TRANSPOSED_F32 -> weights.matrix(layers.get(l).wDown());
             });
         }
         return Optional.of(new DevicePrefill.ExpertRouting(routers, downs, List.of(counts), expertSize, minLogit));
