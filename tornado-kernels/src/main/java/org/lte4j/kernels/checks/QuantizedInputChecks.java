@@ -4,8 +4,8 @@ import static org.lte4j.kernels.checks.Check.prepared;
 
 import java.util.List;
 
-import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.kernels.BatchMatMul;
+import org.lte4j.kernels.Q8_0Split;
 import org.lte4j.kernels.QuantizedInputMatVec;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.api.HalfArray;
