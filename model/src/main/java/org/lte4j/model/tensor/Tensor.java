@@ -171,10 +171,7 @@ public abstract sealed class Tensor permits F32Tensor, TwoByteFloatTensor, Q8_0T
      * be faster ({@link SplitChooser}).
      */
     public final void matVec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowCount) {
-        if (xOffset + cols > x.length) {
-            throw new IllegalArgumentException(name + ": input of length " + (x.length - xOffset)
-                    + " is shorter than the row length " + cols);
-        }
+        requireRowLength(x, xOffset);
         long macs = (long) rowCount * cols;
         if (macs < PARALLEL_THRESHOLD) {
             dotRows(0, rowCount, rowStart, x, xOffset, out, outOffset);
@@ -204,11 +201,16 @@ public abstract sealed class Tensor permits F32Tensor, TwoByteFloatTensor, Q8_0T
      * the same four-row loop, never split.
      */
     public final void matVecOnCallingThread(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowCount) {
+        requireRowLength(x, xOffset);
+        dotRows(0, rowCount, rowStart, x, xOffset, out, outOffset);
+    }
+
+    /** Rejects an input with fewer than {@code cols} values from {@code xOffset} on. */
+    private void requireRowLength(float[] x, int xOffset) {
         if (xOffset + cols > x.length) {
             throw new IllegalArgumentException(name + ": input of length " + (x.length - xOffset)
                     + " is shorter than the row length " + cols);
         }
-        dotRows(0, rowCount, rowStart, x, xOffset, out, outOffset);
     }
 
     /**
