@@ -14,12 +14,12 @@ import org.lte4j.runtime.api.Parallel;
  * over the experts ({@link MatVec#gemvF32RowPerItem}), the active list in one item
  * ({@link Router#compactActiveExpertsInOneItem}), the gate/up over the list (fp32 and fp16 in one
  * kernel; Q8_0 as two products and their SwiGLU), then the down over the list, written or added
- * into the residual stream (fp32 from an expert-major copy in two launches; fp16 and Q8_0 over
+ * into the residual stream (fp32 and Q8_0 from an expert-major copy in two launches; fp16 over
  * the model's own rows).
  *
  * <p>Weights are the model's own matrices in the layouts the dense item-per-row GEMVs read (fp32,
- * fp16 packed two per 32-bit word, GGML's interleaved Q8_0 blocks), except the fp32 down, read
- * from its expert-major copy. Gate and up are {@code [ffnDim, dim]}, an expert's neurons
+ * fp16 packed two per 32-bit word, GGML's interleaved Q8_0 blocks), except the fp32 and Q8_0
+ * downs, read from expert-major copies. Gate and up are {@code [ffnDim, dim]}, an expert's neurons
  * {@code expertSize} consecutive rows; the down is {@code [dim, ffnDim]}, an expert's columns
  * {@code expertSize} consecutive elements of every row. Each sum runs in a fixed order (active
  * experts ascending, neurons ascending, columns in the row dot's lanes), so the result does not
@@ -134,6 +134,45 @@ public final class ExpertsRowPerItem {
     }
 
     /**
+     * {@link #downPartialsOfExpertsF32} for Q8_0 weights, {@code expertSize} a multiple of 32:
+     * {@code partials[a * dim + i] = sum over the neurons n of the expert in slot a of
+     * (quants[n][i] * scales[block of n][i]) * hidden[n]}, from an expert-major copy of the
+     * down's Q8_0 blocks: {@code quants} is {@code [ffnDim, dim]} int8 (the model's quants,
+     * transposed), {@code scales} {@code [experts, expertSize / 32, dim]} fp32 (the model's fp16
+     * block scales, exactly), so each product is the model's dequantized weight times the hidden
+     * value. An item per active slot streams its expert's bytes neuron by neuron, each neuron an
+     * axpy over all outputs, as in the fp32 kernel. PoCL 3.1 compiles that axpy to scalar code
+     * (an int8 source stops its vectoriser, where the fp32 axpy is vectorised), yet on llama-110m
+     * it took 0.4-0.6 ms/token at 80% sparsity and 0.9 at 50%, where walking the active pieces of
+     * the model's own rows took 1.0-1.2 at both (runs with gaps, which the CPU's prefetchers do
+     * not follow); an item per output of a slot, and quants read four to a word, ran slower
+     * (docs/PERF.md).
+     * Grid: any 1-D (the loop covers {@code experts}); items past the active count do nothing.
+     * Traffic: reads (1 + 4/32) * count * expertSize * dim bytes of weights, writes 4 * count * dim (from cache).
+     */
+    public static void downPartialsOfExpertsQ8_0(ByteArray quants, FloatArray scales, FloatArray hidden, IntArray activeIds,
+                                                 IntArray activeCount, FloatArray partials, int dim, int expertSize, int experts) {
+        for (@Parallel int a = 0; a < experts; a++) {
+            if (a < activeCount.get(0)) {
+                long p = (long) a * dim;
+                int e = activeIds.get(a);
+                for (int i = 0; i < dim; i++) {
+                    partials.set(p + i, 0f);
+                }
+                for (int j = 0; j < expertSize; j++) {
+                    int n = e * expertSize + j;
+                    float h = hidden.get(n);
+                    long row = (long) n * dim;
+                    long scaleRow = (long) (n / MatVec.Q8_0_BLOCK) * dim;
+                    for (int i = 0; i < dim; i++) {
+                        partials.set(p + i, partials.get(p + i) + quants.get(row + i) * scales.get(scaleRow + i) * h);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The second half of {@link #downPartialsOfExpertsF32}: {@code out[i] = sum over the active
      * slots a of partials[a * dim + i]} in ascending slot order, or {@code out[i] +=} that sum
      * when {@code adding} (the residual add folded in). Grid: any 1-D (the loop covers
@@ -170,27 +209,6 @@ public final class ExpertsRowPerItem {
             for (int a = 0; a < count; a++) {
                 int first = activeIds.get(a) * expertSize;
                 sum += MatVec.rowDotF16Pairs(down, row + first / 2, hidden, first, expertSize);
-            }
-            writeOrAdd(out, r, sum, adding);
-        }
-    }
-
-    /**
-     * {@link #downActiveF16Pairs} for GGML Q8_0 blocks, {@code expertSize} a multiple of 32 (an
-     * expert's piece of a row is whole blocks; an expert-major copy would change the blocks, so
-     * the values). Traffic: 34/32 * rows * count * expertSize bytes.
-     */
-    public static void downActiveQ8_0(ByteArray down, FloatArray hidden, IntArray activeIds, IntArray activeCount, FloatArray out,
-                                      boolean adding, int rows, int ffnDim, int expertSize) {
-        long rowBytes = (long) (ffnDim / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
-        long expertBytes = (long) (expertSize / MatVec.Q8_0_BLOCK) * MatVec.Q8_0_BLOCK_BYTES;
-        for (@Parallel int r = 0; r < rows; r++) {
-            long row = r * rowBytes;
-            int count = activeCount.get(0);
-            float sum = 0f;
-            for (int a = 0; a < count; a++) {
-                int e = activeIds.get(a);
-                sum += MatVec.rowDotQ8_0(down, row + e * expertBytes, hidden, (long) e * expertSize, expertSize);
             }
             writeOrAdd(out, r, sum, adding);
         }

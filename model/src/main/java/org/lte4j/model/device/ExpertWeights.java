@@ -30,12 +30,13 @@ import org.lte4j.runtime.api.NativeArray;
  *   <li>Q8_0 and Q4_0 with an expert size that is a multiple of 32: the model's own
  *       {@code [dim, ffnDim]} matrix (Q4_0 widened to Q8_0 as DeviceMatrix does) split into quant
  *       words and block scales ({@link Q8_0Split}), where an expert's columns of a row are whole
- *       blocks, read by a row-blocked kernel; for the item-per-row kernels of CPU OpenCL, which
- *       read the decoder's own blocks, nothing ({@link DownLayout#MODEL_ROWS_Q8_0});</li>
+ *       blocks, read by a row-blocked kernel; for the item-per-row kernels of CPU OpenCL the same
+ *       quants transposed and the block scales as fp32 ({@link DownLayout#EXPERT_MAJOR_Q8_0}), so
+ *       that an item streams its expert's bytes;</li>
  *   <li>everything else (F32, BF16, other expert sizes): transposed fp32.</li>
  * </ul>
- * Memory: except for F16 and the item-per-row Q8_0 layout, one more ffn_down per layer, owned here
- * and freed by {@link #close()}.
+ * Memory: except for F16 and the split Q8_0 of an mmapped Q8_0 file, one more ffn_down per layer,
+ * owned here and freed by {@link #close()}.
  */
 public final class ExpertWeights implements AutoCloseable {
 
@@ -44,8 +45,12 @@ public final class ExpertWeights implements AutoCloseable {
         TRANSPOSED_F32,
         ROWS_F16_PAIRS,
         ROWS_Q8_0_SPLIT,
-        /** The decoder's own Q8_0 matrix ({@code DeviceMatrix}), which the item-per-row kernels read: no array here. */
-        MODEL_ROWS_Q8_0
+        /**
+         * A Q8_0 down for the item-per-row kernels of CPU OpenCL: the int8 quants transposed,
+         * {@code [ffnDim, dim]} (an expert's neurons contiguous), and the block scales as fp32,
+         * {@code [ffnDim / 32, dim]}.
+         */
+        EXPERT_MAJOR_Q8_0
     }
 
     /**
@@ -57,9 +62,9 @@ public final class ExpertWeights implements AutoCloseable {
             this(layout, data, null, bytes);
         }
 
-        /** Every array the kernel reads, for one upload (none for {@link DownLayout#MODEL_ROWS_Q8_0}). */
+        /** Every array the kernel reads, for one upload. */
         public NativeArray[] arrays() {
-            return data == null ? new NativeArray[0] : scales == null ? new NativeArray[] {data} : new NativeArray[] {data, scales};
+            return scales == null ? new NativeArray[] {data} : new NativeArray[] {data, scales};
         }
     }
 
@@ -149,10 +154,10 @@ public final class ExpertWeights implements AutoCloseable {
         GgmlType type = down.type();
         boolean wholeBlocks = expertSize % 32 == 0;
         if ((type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && wholeBlocks) {
-            if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
-                return new Down(DownLayout.MODEL_ROWS_Q8_0, null, WeightFormat.Q8_0.rowBytes(hidden) * dim);
-            }
             ByteArray blocks = ByteArray.wrap(type == GgmlType.Q8_0 ? down.segment() : WeightConversion.q4_0ToQ8_0(down, arena));
+            if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
+                return expertMajorQ8_0(blocks.segment(), dim, hidden);
+            }
             Q8_0Split words = Q8_0Split.of(blocks, dim, hidden, arena);
             return new Down(DownLayout.ROWS_Q8_0_SPLIT, words.quants(), words.scales(), blocks.byteSize());
         }
@@ -163,6 +168,28 @@ public final class ExpertWeights implements AutoCloseable {
         MemorySegment dst = arena.allocate(4L * dim * hidden, 64);
         transpose(rows, dst, dim, hidden, 4);
         return new Down(DownLayout.TRANSPOSED_F32, FloatArray.wrap(dst), dst.byteSize());
+    }
+
+    /**
+     * A Q8_0 {@code [dim, hidden]} matrix as {@link DownLayout#EXPERT_MAJOR_Q8_0}: quant (r, c) to
+     * {@code quants[c][r]}, the scale of block (r, b) to {@code scales[b][r]}, widened exactly.
+     */
+    private Down expertMajorQ8_0(MemorySegment rows, int dim, int hidden) {
+        int blocks = hidden / 32;
+        long rowBytes = WeightFormat.Q8_0.rowBytes(hidden);
+        MemorySegment quants = arena.allocate((long) hidden * dim, 64);
+        MemorySegment scales = arena.allocate(4L * blocks * dim, 64);
+        for (int r = 0; r < dim; r++) {
+            for (int b = 0; b < blocks; b++) {
+                long block = r * rowBytes + b * 34L;
+                scales.setAtIndex(ValueLayout.JAVA_FLOAT, (long) b * dim + r,
+                        Float.float16ToFloat(rows.get(ValueLayout.JAVA_SHORT_UNALIGNED, block)));
+                for (int j = 0; j < 32; j++) {
+                    quants.set(ValueLayout.JAVA_BYTE, (long) (b * 32 + j) * dim + r, rows.get(ValueLayout.JAVA_BYTE, block + 2 + j));
+                }
+            }
+        }
+        return new Down(DownLayout.EXPERT_MAJOR_Q8_0, ByteArray.wrap(quants), FloatArray.wrap(scales), quants.byteSize() + scales.byteSize());
     }
 
     /** {@code dst[c][r] = src[r][c]} for elements of {@code bytes} bytes (2 or 4), in cache-sized tiles. */

@@ -341,11 +341,11 @@ public final class SparseFeedForward implements DeviceFeedForward {
      * ({@link Router#compactActiveExpertsInOneItem}), {@code ffn_gate_up} over the list (Q8_0:
      * {@code ffn_gate}, {@code ffn_up} and {@code ffn_swiglu}), and the down: fp32 from the
      * expert-major copy in {@link ExpertWeights}, one stream per active expert
-     * ({@code ffn_down_partials}, then {@code ffn_down_sum}); fp16 and Q8_0 over the active
-     * experts' pieces of each row of the model's own matrix ({@code ffn_down}). Gate and up (and
-     * the fp16 and Q8_0 down) are read as the dense item-per-row GEMVs read them. False,
-     * appending nothing, where the three matrices differ in format, fp16 rows or experts are odd,
-     * or a Q8_0 expert is not whole blocks.
+     * ({@code ffn_down_partials}, then {@code ffn_down_sum}), Q8_0 likewise from its expert-major
+     * quants and scales; fp16 over the active experts' pieces of each row of the model's own
+     * matrix ({@code ffn_down}). Gate and up (and the fp16 down) are read as the dense
+     * item-per-row GEMVs read them. False, appending nothing, where the three matrices differ in
+     * format, fp16 rows or experts are odd, or a Q8_0 expert is not whole blocks.
      */
     private boolean appendRowPerItem(TaskGraph graph, String l, int layer, FloatArray in, FloatArray out, boolean adding) {
         LayerWeights lw = layers.get(layer);
@@ -418,43 +418,50 @@ public final class SparseFeedForward implements DeviceFeedForward {
     }
 
     /**
-     * The down over the listed experts, written to or added into {@code out}: fp32 from the
-     * expert-major copy, an item per active expert, then the slots summed; fp16 and Q8_0 an item
-     * per output row over the model's own matrix. Uploads what it reads (first execution).
+     * The down over the listed experts, written to or added into {@code out}: fp32 and Q8_0 from
+     * the expert-major copies in {@link ExpertWeights}, an item per active expert streaming its
+     * weights ({@code ffn_down_partials}), then the slots summed ({@code ffn_down_sum}); fp16 an
+     * item per output row over the model's own matrix ({@code ffn_down}). Uploads what it reads
+     * (first execution).
      */
     private void appendDownRowPerItem(TaskGraph graph, String l, int layer, DeviceMatrix down, FloatArray out, boolean adding,
                                       IntArray count) {
+        ExpertWeights.Down expertDown = experts.down(layer);
         IntArray ids = activeIds;
         FloatArray h = hidden;
+        FloatArray p = expertPartials;
         int width = dim;
         int size = expertSize;
         int expertsPerLayer = expertCount;
         int neurons = expertsPerLayer * size;
         WorkerGrid rows = WorkerGrid.covering(width, local, 65536);
-        switch (down.format()) {
-            case F32 -> {
-                FloatArray d = (FloatArray) experts.down(layer).data();
-                FloatArray p = expertPartials;
+        // an item per slot, in groups of one so that the few active slots spread over the cores
+        WorkerGrid slots = WorkerGrid.covering(expertsPerLayer, 1, 65536);
+        switch (expertDown.layout()) {
+            case TRANSPOSED_F32 -> {
+                FloatArray d = (FloatArray) expertDown.data();
                 graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
-                // an item per slot, in groups of one so that the few active slots spread over the cores
                 graph.task(Task.of(l + "ffn_down_partials", () -> ExpertsRowPerItem.downPartialsOfExpertsF32(d, h, ids, count, p, width, size,
-                        expertsPerLayer)).withGrid(WorkerGrid.covering(expertsPerLayer, 1, 65536)));
-                graph.task(Task.of(l + "ffn_down_sum", () -> ExpertsRowPerItem.sumPartialsOfExperts(p, count, out, adding, width))
-                        .withGrid(rows));
+                        expertsPerLayer)).withGrid(slots));
             }
-            case F16 -> {
+            case EXPERT_MAJOR_Q8_0 -> {
+                ByteArray q = (ByteArray) expertDown.data();
+                FloatArray d = (FloatArray) expertDown.scales();
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, q, d);
+                graph.task(Task.of(l + "ffn_down_partials", () -> ExpertsRowPerItem.downPartialsOfExpertsQ8_0(q, d, h, ids, count, p, width,
+                        size, expertsPerLayer)).withGrid(slots));
+            }
+            case ROWS_F16_PAIRS -> {
                 IntArray d = (IntArray) down.gemvData();
                 graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
                 graph.task(Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveF16Pairs(d, h, ids, count, out, adding, width, neurons,
                         size)).withGrid(rows));
+                return;
             }
-            case Q8_0 -> {
-                ByteArray d = (ByteArray) down.gemvData();
-                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, d);
-                graph.task(Task.of(l + "ffn_down", () -> ExpertsRowPerItem.downActiveQ8_0(d, h, ids, count, out, adding, width, neurons, size))
-                        .withGrid(rows));
-            }
+            case ROWS_Q8_0_SPLIT -> throw new IllegalStateException("layer " + layer + "'s experts were laid out for the work-group"
+                    + " kernels; make the ExpertWeights with the decoder's GEMV split");
         }
+        graph.task(Task.of(l + "ffn_down_sum", () -> ExpertsRowPerItem.sumPartialsOfExperts(p, count, out, adding, width)).withGrid(rows));
     }
 
     /**
@@ -524,7 +531,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
                         .withGrid(WorkerGrid.covering((long) chunks * width, local, 65536)));
                 graph.task(sumOfPartials(l + "ffn_down_sum", out, count, adding));
             }
-            case MODEL_ROWS_Q8_0 -> throw new IllegalStateException("layer " + layer + "'s experts were laid out for the item-per-row"
+            case EXPERT_MAJOR_Q8_0 -> throw new IllegalStateException("layer " + layer + "'s experts were laid out for the item-per-row"
                     + " kernels of CPU OpenCL; make the ExpertWeights with the decoder's GEMV split");
             case ROWS_Q8_0_SPLIT -> { // four whole output rows per group, as fp16
                 IntArray quants = (IntArray) down.data();
@@ -625,7 +632,7 @@ public final class SparseFeedForward implements DeviceFeedForward {
                 case ROWS_F16_PAIRS -> new DeviceMatrix(name, WeightFormat.F16, d.data(), List.of(d.data()), dim, hiddenDim);
                 // only work-group kernels read this layout, and they read the split arrays alone: no blocks to hold
                 case ROWS_Q8_0_SPLIT -> new DeviceMatrix(name, WeightFormat.Q8_0, d.data(), List.of(d.data(), d.scales()), dim, hiddenDim);
-                case MODEL_ROWS_Q8_0, TRANSPOSED_F32 -> weights.matrix(layers.get(l).wDown());
+                case EXPERT_MAJOR_Q8_0, TRANSPOSED_F32 -> weights.matrix(layers.get(l).wDown());
             });
         }
         return Optional.of(new DevicePrefill.ExpertRouting(routers, downs, List.of(counts), expertSize, minLogit));

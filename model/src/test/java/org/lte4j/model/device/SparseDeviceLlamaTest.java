@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,7 +31,9 @@ import org.lte4j.model.sparse.LteModel;
 import org.lte4j.model.sparse.Moefy;
 import org.lte4j.model.sparse.SparsityRecorder;
 import org.lte4j.model.tensor.GgmlType;
+import org.lte4j.model.tensor.Tensor;
 import org.lte4j.model.train.ProgressListener;
+import org.lte4j.runtime.api.ByteArray;
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
 import org.lte4j.runtime.backend.Device;
@@ -318,22 +321,36 @@ class SparseDeviceLlamaTest {
     }
 
     /**
-     * For CPU OpenCL's item-per-row kernels, which read the decoder's own Q8_0 down, the experts'
-     * weights hold no copy of it (the work-group kernels' split copy would be one more down per
-     * layer); a decoder of the other split given such weights says what to do instead of failing
-     * inside a kernel.
+     * For CPU OpenCL's item-per-row kernels the experts' weights hold the model's own Q8_0 down
+     * expert-major: its quants transposed, its block scales widened exactly to fp32; a decoder of
+     * the other split given such weights says what to do instead of failing inside a kernel.
      */
     @Test
-    void itemPerRowExpertWeightsCopyNoQ8_0Down() throws Exception {
+    void itemPerRowExpertWeightsHoldTheDownsQuantsAndScalesExpertMajor() throws Exception {
         try (LteModel lte = LteModel.load(lteFile(GgmlType.Q8_0));
              ExpertWeights cpu = ExpertWeights.of(lte, DecodeOptions.GemvSplit.ITEM_PER_ROW);
              ExpertWeights gpu = ExpertWeights.of(lte, DecodeOptions.GemvSplit.GROUPS_OF_ROWS)) {
             ExpertWeights.Down mine = cpu.down(0);
-            ExpertWeights.Down split = gpu.down(0);
-            assertEquals(ExpertWeights.DownLayout.MODEL_ROWS_Q8_0, mine.layout());
-            assertEquals(0, mine.arrays().length, "nothing to upload: the decoder's matrix is read");
-            assertEquals(ExpertWeights.DownLayout.ROWS_Q8_0_SPLIT, split.layout());
-            assertEquals(split.bytes(), mine.bytes(), "the same bytes are read per token");
+            assertEquals(ExpertWeights.DownLayout.EXPERT_MAJOR_Q8_0, mine.layout());
+            assertEquals(ExpertWeights.DownLayout.ROWS_Q8_0_SPLIT, gpu.down(0).layout());
+            Tensor model = lte.layers().get(0).wDown();
+            int dim = model.rows();
+            int hidden = model.cols();
+            ByteArray quants = (ByteArray) mine.data();
+            FloatArray scales = (FloatArray) mine.scales();
+            assertEquals((long) hidden * dim + 4L * hidden / 32 * dim, mine.bytes(), "a byte per weight and a float per block");
+            long rowBytes = 34L * hidden / 32;
+            for (int r : new int[] {0, 2, dim - 1}) {
+                for (int c : new int[] {0, 33, hidden - 1}) {
+                    long block = r * rowBytes + c / 32 * 34L;
+                    assertEquals(model.segment().get(ValueLayout.JAVA_BYTE, block + 2 + c % 32), quants.get((long) c * dim + r),
+                            "quant (" + r + ", " + c + ")");
+                    assertEquals(Float.float16ToFloat(model.segment().get(ValueLayout.JAVA_SHORT_UNALIGNED, block)),
+                            scales.get((long) c / 32 * dim + r), "scale of (" + r + ", " + c + ")");
+                    assertEquals(model.get((long) r * hidden + c), quants.get((long) c * dim + r) * scales.get((long) c / 32 * dim + r),
+                            "weight (" + r + ", " + c + ")");
+                }
+            }
             try (DeviceWeights weights = new DeviceWeights();
                  SparseFeedForward ffn = new SparseFeedForward(lte, cpu, 0.5f, weights, 4, DecodeOptions.GemvSplit.GROUPS_OF_ROWS, 3);
                  FloatArray in = new FloatArray(lte.config().dim());

@@ -111,8 +111,51 @@ final class RowPerItemLteChecks {
                             .withGrid(GRID);
                     return prepared(t, 1e-6 * (EXPERTS + 2), List.of(partials, count, out), out);
                 }),
-                downCheck("downActiveF16Pairs", LteChecks.Format.F16),
-                downCheck("downActiveQ8_0", LteChecks.Format.Q8_0));
+                Check.of(ExpertsRowPerItem.class, "downPartialsOfExpertsQ8_0", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int dim = DIM;
+                    int size = EXPERT_SIZE;
+                    int experts = EXPERTS;
+                    ByteArray quants = new ByteArray((long) NEURONS * dim); // [ffnDim, dim]
+                    for (long i = 0; i < quants.getSize(); i++) {
+                        quants.set(i, (byte) (r.nextInt(255) - 127));
+                    }
+                    FloatArray scales = r.floats(NEURONS / 32 * dim); // [ffnDim / 32, dim]
+                    FloatArray hidden = r.floats(NEURONS);
+                    IntArray[] active = LteChecks.randomActive(r, experts);
+                    IntArray ids = active[0];
+                    IntArray count = active[1];
+                    FloatArray partials = new FloatArray(experts * dim); // slots past the count stay 0 on both sides
+                    Task t = Task.of("downPartialsOfExpertsQ8_0", () -> ExpertsRowPerItem.downPartialsOfExpertsQ8_0(quants, scales, hidden, ids,
+                            count, partials, dim, size, experts)).withGrid(WorkerGrid.of(2 * 4, 4)); // fewer items than slots
+                    double scale = 0; // the largest |h| * |w| sum of one output over one expert
+                    for (int e = 0; e < experts; e++) {
+                        for (int i = 0; i < dim; i++) {
+                            double s = 0;
+                            for (int n = e * size; n < (e + 1) * size; n++) {
+                                s += Math.abs(hidden.get(n) * quants.get((long) n * dim + i) * scales.get((long) (n / 32) * dim + i));
+                            }
+                            scale = Math.max(scale, s);
+                        }
+                    }
+                    return prepared(t, 1e-5 * Math.max(1, scale), List.of(quants, scales, hidden, ids, count), partials);
+                }),
+                Check.of(ExpertsRowPerItem.class, "downActiveF16Pairs", seed -> {
+                    RandomArrays r = new RandomArrays(seed);
+                    int rows = DIM + 2;
+                    int size = EXPERT_SIZE;
+                    int ffnDim = NEURONS;
+                    FloatArray hidden = r.floats(ffnDim);
+                    IntArray[] active = LteChecks.randomActive(r, EXPERTS);
+                    IntArray ids = active[0];
+                    IntArray count = active[1];
+                    FloatArray out = r.floats(rows);
+                    IntArray down = MatVecChecks.packedHalves(r, rows, ffnDim);
+                    Weights w = LteChecks.packedHalfWeights(down, ffnDim);
+                    Task t = Task.of("downActiveF16Pairs", () -> ExpertsRowPerItem.downActiveF16Pairs(down, hidden, ids, count, out, true, rows,
+                            ffnDim, size)).withGrid(GRID);
+                    return prepared(t, 1e-5 * Math.max(1, w.maxAbsRowDot(rows, ffnDim, hidden)), List.of(down, hidden, ids, count, out), out);
+                }));
     }
 
     /** The one-kernel gate/up over the list, fp32 or packed fp16 rows. */
@@ -151,41 +194,6 @@ final class RowPerItemLteChecks {
             }
             return prepared(t.withGrid(GRID), LteChecks.siluProductTolerance(g, u, neurons, dim, x), List.of(gate, up, x, ids, count),
                     hidden);
-        });
-    }
-
-    /** The fp16 or Q8_0 down over the active experts' pieces of each row of the model's own {@code [dim, ffnDim]} matrix, added into the output. */
-    private static KernelCheck downCheck(String kernel, LteChecks.Format format) {
-        return Check.of(ExpertsRowPerItem.class, kernel, seed -> {
-            RandomArrays r = new RandomArrays(seed);
-            int rows = DIM + 2;
-            int size = EXPERT_SIZE;
-            int ffnDim = NEURONS;
-            FloatArray hidden = r.floats(ffnDim);
-            IntArray[] active = LteChecks.randomActive(r, EXPERTS);
-            IntArray ids = active[0];
-            IntArray count = active[1];
-            FloatArray out = r.floats(rows);
-            NativeArray down;
-            Weights w;
-            Task t;
-            switch (format) {
-                case F16 -> {
-                    IntArray d = MatVecChecks.packedHalves(r, rows, ffnDim);
-                    down = d;
-                    w = LteChecks.packedHalfWeights(d, ffnDim);
-                    t = Task.of(kernel, () -> ExpertsRowPerItem.downActiveF16Pairs(d, hidden, ids, count, out, true, rows, ffnDim, size));
-                }
-                case Q8_0 -> {
-                    ByteArray d = QuantizedInputs.randomQ8_0(r, rows, ffnDim);
-                    down = d;
-                    w = Weights.ofQ8_0(d, ffnDim);
-                    t = Task.of(kernel, () -> ExpertsRowPerItem.downActiveQ8_0(d, hidden, ids, count, out, true, rows, ffnDim, size));
-                }
-                default -> throw new IllegalArgumentException(format + ": the fp32 down runs as partials of experts");
-            }
-            return prepared(t.withGrid(GRID), 1e-5 * Math.max(1, w.maxAbsRowDot(rows, ffnDim, hidden)), List.of(down, hidden, ids, count, out),
-                    out);
         });
     }
 }
