@@ -89,16 +89,7 @@ final class RowPerItemLteChecks {
                     FloatArray partials = new FloatArray(experts * dim); // slots past the count stay 0 on both sides
                     Task t = Task.of("downPartialsOfExpertsF32", () -> ExpertsRowPerItem.downPartialsOfExpertsF32(downT, hidden, ids, count,
                             partials, dim, size, experts)).withGrid(WorkerGrid.of(2 * 4, 4)); // fewer items than slots
-                    double scale = 0; // the largest |h| * |w| sum of one output over one expert
-                    for (int i = 0; i < dim; i++) {
-                        for (int e = 0; e < experts; e++) {
-                            double s = 0;
-                            for (int n = e * size; n < (e + 1) * size; n++) {
-                                s += Math.abs(hidden.get(n) * downT.get((long) n * dim + i));
-                            }
-                            scale = Math.max(scale, s);
-                        }
-                    }
+                    double scale = largestExpertSum(Weights.of(downT, dim), hidden, experts, size, dim);
                     return prepared(t, 1e-5 * Math.max(1, scale), List.of(downT, hidden, ids, count), partials);
                 }),
                 Check.of(ExpertsRowPerItem.class, "sumPartialsOfExperts", seed -> {
@@ -128,16 +119,8 @@ final class RowPerItemLteChecks {
                     FloatArray partials = new FloatArray(experts * dim); // slots past the count stay 0 on both sides
                     Task t = Task.of("downPartialsOfExpertsQ8_0", () -> ExpertsRowPerItem.downPartialsOfExpertsQ8_0(quants, scales, hidden, ids,
                             count, partials, dim, size, experts)).withGrid(WorkerGrid.of(2 * 4, 4)); // fewer items than slots
-                    double scale = 0; // the largest |h| * |w| sum of one output over one expert
-                    for (int e = 0; e < experts; e++) {
-                        for (int i = 0; i < dim; i++) {
-                            double s = 0;
-                            for (int n = e * size; n < (e + 1) * size; n++) {
-                                s += Math.abs(hidden.get(n) * quants.get((long) n * dim + i) * scales.get((long) (n / 32) * dim + i));
-                            }
-                            scale = Math.max(scale, s);
-                        }
-                    }
+                    Weights w = (n, i) -> quants.get(n * dim + i) * scales.get(n / 32 * dim + i);
+                    double scale = largestExpertSum(w, hidden, experts, size, dim);
                     return prepared(t, 1e-5 * Math.max(1, scale), List.of(quants, scales, hidden, ids, count), partials);
                 }),
                 Check.of(ExpertsRowPerItem.class, "downActiveF16Pairs", seed -> {
@@ -156,6 +139,24 @@ final class RowPerItemLteChecks {
                             ffnDim, size)).withGrid(GRID);
                     return prepared(t, 1e-5 * Math.max(1, w.maxAbsRowDot(rows, ffnDim, hidden)), List.of(down, hidden, ids, count, out), out);
                 }));
+    }
+
+    /**
+     * The largest sum over one expert's neurons n of {@code |hidden[n] * downT(n, i)|}, over all
+     * experts and outputs i: the scale of one partial's fp32 rounding error.
+     */
+    private static double largestExpertSum(Weights downT, FloatArray hidden, int experts, int size, int dim) {
+        double worst = 0;
+        for (int e = 0; e < experts; e++) {
+            for (int i = 0; i < dim; i++) {
+                double s = 0;
+                for (int n = e * size; n < (e + 1) * size; n++) {
+                    s += Math.abs(hidden.get(n) * downT.at(n, i));
+                }
+                worst = Math.max(worst, s);
+            }
+        }
+        return worst;
     }
 
     /** The one-kernel gate/up over the list, fp32 or packed fp16 rows. */
