@@ -143,10 +143,10 @@ public final class ExpertsRowPerItem {
      * value. An item per active slot streams its expert's bytes neuron by neuron, each neuron an
      * axpy over all outputs, as in the fp32 kernel. PoCL 3.1 compiles that axpy to scalar code
      * (an int8 source stops its vectoriser, where the fp32 axpy is vectorised), yet on llama-110m
-     * it took 0.4-0.6 ms/token at 80% sparsity and 0.9 at 50%, where walking the active pieces of
-     * the model's own rows took 1.0-1.2 at both (runs with gaps, which the CPU's prefetchers do
-     * not follow); an item per output of a slot, and quants read four to a word, ran slower
-     * (docs/PERF.md).
+     * it took 0.42-0.46 ms/token at 80% sparsity and 0.99-1.03 at 50%, where walking the active
+     * pieces of the model's own rows took 1.0-1.3 at both (runs with gaps, which the CPU's
+     * prefetchers do not follow); an item per output of a slot, and quants read four to a word,
+     * ran slower (docs/PERF.md).
      * Grid: any 1-D (the loop covers {@code experts}); items past the active count do nothing.
      * Traffic: reads (1 + 4/32) * count * expertSize * dim bytes of weights, writes 4 * count * dim (from cache).
      */

@@ -35,8 +35,8 @@ import org.lte4j.runtime.api.NativeArray;
  *       that an item streams its expert's bytes;</li>
  *   <li>everything else (F32, BF16, other expert sizes): transposed fp32.</li>
  * </ul>
- * Memory: except for F16 and the split Q8_0 of an mmapped Q8_0 file, one more ffn_down per layer,
- * owned here and freed by {@link #close()}.
+ * Memory: except for F16, one more ffn_down per layer (the item-per-row Q8_0 layout 6% more than
+ * its blocks: fp32 scales), owned here and freed by {@link #close()}.
  */
 public final class ExpertWeights implements AutoCloseable {
 
