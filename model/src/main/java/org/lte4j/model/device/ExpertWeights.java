@@ -154,12 +154,15 @@ public final class ExpertWeights implements AutoCloseable {
         GgmlType type = down.type();
         boolean wholeBlocks = expertSize % 32 == 0;
         if ((type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && wholeBlocks) {
-            ByteArray blocks = ByteArray.wrap(type == GgmlType.Q8_0 ? down.segment() : WeightConversion.q4_0ToQ8_0(down, arena));
-            if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
-                return expertMajorQ8_0(blocks.segment(), dim, hidden);
+            // Q4_0 widened to Q8_0 only while the layout is made: both layouts copy what they keep
+            try (Arena widening = Arena.ofConfined()) {
+                ByteArray blocks = ByteArray.wrap(type == GgmlType.Q8_0 ? down.segment() : WeightConversion.q4_0ToQ8_0(down, widening));
+                if (split == DecodeOptions.GemvSplit.ITEM_PER_ROW) {
+                    return expertMajorQ8_0(blocks.segment(), dim, hidden);
+                }
+                Q8_0Split words = Q8_0Split.of(blocks, dim, hidden, arena);
+                return new Down(DownLayout.ROWS_Q8_0_SPLIT, words.quants(), words.scales(), blocks.byteSize());
             }
-            Q8_0Split words = Q8_0Split.of(blocks, dim, hidden, arena);
-            return new Down(DownLayout.ROWS_Q8_0_SPLIT, words.quants(), words.scales(), blocks.byteSize());
         }
         if (type == GgmlType.F16 && expertSize % 2 == 0) {
             return new Down(DownLayout.ROWS_F16_PAIRS, IntArray.wrap(down.segment()), down.segment().byteSize());
