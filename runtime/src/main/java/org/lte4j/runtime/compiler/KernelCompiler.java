@@ -50,8 +50,11 @@ import org.lte4j.runtime.api.MaxWorkGroupSize;
  * files holding the kernel and every method it can reach, the specialisations and the target.
  */
 public final class KernelCompiler {
-    /** Bumped whenever the generated code changes for the same input, to invalidate disk caches. */
-    private static final String COMPILER_VERSION = "lte4j-kernel-compiler-4";
+    /**
+     * Bumped when the generated code changes for the same input for a reason outside this
+     * package's class files, which the cache keys cover themselves ({@link CompilerFingerprint}).
+     */
+    private static final String COMPILER_VERSION = "lte4j-kernel-compiler-5";
 
     private KernelCompiler() {
     }
@@ -148,7 +151,7 @@ public final class KernelCompiler {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        sha.update((COMPILER_VERSION + "\n" + target + "\n" + owner + "." + kernel.getName() + desc + "\n").getBytes(StandardCharsets.UTF_8));
+        sha.update((COMPILER_VERSION + "\n" + CompilerFingerprint.VALUE + "\n" + target + "\n" + owner + "." + kernel.getName() + desc + "\n").getBytes(StandardCharsets.UTF_8));
         for (Map.Entry<Integer, Object> e : specs.entrySet()) {
             sha.update((e.getKey() + "=" + e.getValue().getClass().getSimpleName() + ":" + e.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
         }

@@ -201,6 +201,33 @@ class KernelCompilerOpenClTest {
         assertArrayEquals(Kernels.ints(bits), Kernels.ints(bitsDev));
     }
 
+    /**
+     * The device converts fp16 with its own instruction where it has one (F16C on x86, so on PoCL),
+     * not with the JVM's code: every one of the 65536 patterns must still give the JVM's float,
+     * except that a signalling NaN may come back quiet (the x86 instruction quiets it).
+     */
+    @Test
+    void everyHalfConvertsAsOnTheJvm() {
+        int n = 1 << 16;
+        ByteArray bytes = new ByteArray(1 + 2L * n);
+        for (int i = 0; i < n; i++) {
+            bytes.set(1 + 2L * i, (byte) i);
+            bytes.set(2 + 2L * i, (byte) (i >> 8));
+        }
+        IntArray out = new IntArray(2L * n);
+        IntArray dev = Kernels.copy(out);
+        TestKernels.everyHalf(bytes, out, n);
+        ClRunner.get().run(compile("everyHalf"), new Object[]{bytes, dev, n}, 64, 1, 0, 0);
+        for (int i = 0; i < 2 * n; i++) {
+            float jvm = Float.intBitsToFloat(out.get(i)), device = Float.intBitsToFloat(dev.get(i));
+            if (Float.isNaN(jvm)) {
+                assertTrue(Float.isNaN(device), "half 0x" + Integer.toHexString(i / 2) + ": NaN became " + device);
+            } else {
+                assertEquals(out.get(i), dev.get(i), "half 0x" + Integer.toHexString(i / 2) + (i % 2 == 0 ? "" : " by getHalf"));
+            }
+        }
+    }
+
     @Test
     void byteBlocksWithUnalignedHalfScalesMatchJvm() {
         int blocks = 50;

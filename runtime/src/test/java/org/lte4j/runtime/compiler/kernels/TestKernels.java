@@ -184,6 +184,18 @@ public final class TestKernels {
         }
     }
 
+    /**
+     * Every fp16 bit pattern {@code i < n} to float bits, two ways: {@code out[2i]} through
+     * {@code Float.float16ToFloat}, {@code out[2i + 1]} through {@code ByteArray.getHalf} of the
+     * little-endian pattern stored at the odd offset {@code 1 + 2i} of {@code bytes}.
+     */
+    public static void everyHalf(ByteArray bytes, IntArray out, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            out.set(2L * i, Float.floatToRawIntBits(Float.float16ToFloat((short) i)));
+            out.set(2L * i + 1, Float.floatToRawIntBits(bytes.getHalf(1 + 2L * i)));
+        }
+    }
+
     /** A Q8_0-style block dot: per 34-byte block an fp16 scale at an even or odd byte offset, then 32 signed bytes. */
     public static void bytes(ByteArray q, FloatArray x, FloatArray out, int blocks, int base) {
         for (@Parallel int blk = 0; blk < blocks; blk++) {
