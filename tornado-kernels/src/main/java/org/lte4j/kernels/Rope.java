@@ -68,34 +68,41 @@ public final class Rope {
     /**
      * {@link #rotateInterleavedPairsByFrequencies} applied to the query ({@code heads} heads) and
      * the key ({@code kvHeads} heads) of one token in a single launch, saving a launch per layer.
-     * Grid: any 1-D (the loop covers {@code (heads + kvHeads) * headDim / 2} pairs).
+     * An item takes one frequency, of the query or of the key, and rotates that pair in every
+     * head, so each angle's cosine and sine are computed once a launch rather than once a head: on
+     * PoCL, where they are library calls, the per-pair form took llama-110m 0.31 ms of a 5.5 ms Q8_0
+     * token (24 heads).
+     * Grid: any 1-D (the loop covers {@code headDim} items: the query's {@code headDim / 2}
+     * frequencies, then the key's).
      * Traffic: reads and writes q and k once, plus the frequencies.
      */
     public static void rotateQueryAndKeyByFrequencies(FloatArray query, FloatArray key, IntArray position,
                                                       FloatArray inverseFrequencies, int heads, int kvHeads, int headDim) {
         int pos = position.get(0);
         int half = headDim / 2;
-        int queryPairs = heads * half;
-        for (@Parallel int p = 0; p < (heads + kvHeads) * half; p++) {
-            int local = p < queryPairs ? p : p - queryPairs;
-            int head = local / half;
-            int i = local - head * half;
+        for (@Parallel int p = 0; p < headDim; p++) {
+            int i = p < half ? p : p - half;
             float angle = pos * inverseFrequencies.get(i);
             float c = (float) Math.cos(angle);
             float s = (float) Math.sin(angle);
-            int at = head * headDim + 2 * i;
-            if (p < queryPairs) {
-                float a = query.get(at);
-                float b = query.get(at + 1);
-                query.set(at, a * c - b * s);
-                query.set(at + 1, a * s + b * c);
+            if (p < half) {
+                for (int head = 0; head < heads; head++) {
+                    rotatePair(query, head * headDim + 2 * i, c, s);
+                }
             } else {
-                float a = key.get(at);
-                float b = key.get(at + 1);
-                key.set(at, a * c - b * s);
-                key.set(at + 1, a * s + b * c);
+                for (int head = 0; head < kvHeads; head++) {
+                    rotatePair(key, head * headDim + 2 * i, c, s);
+                }
             }
         }
+    }
+
+    /** {@code (x[at], x[at + 1]) -> (a cos - b sin, a sin + b cos)}. */
+    static void rotatePair(FloatArray x, int at, float c, float s) {
+        float a = x.get(at);
+        float b = x.get(at + 1);
+        x.set(at, a * c - b * s);
+        x.set(at + 1, a * s + b * c);
     }
 
     /**

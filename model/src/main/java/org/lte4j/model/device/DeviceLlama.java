@@ -394,7 +394,7 @@ public final class DeviceLlama implements AutoCloseable {
         int kvHeads = config.nKvHeads();
         int headDim = config.headDim();
         return Task.of(name, () -> Rope.rotateQueryAndKeyByFrequencies(query, key, pos, frequencies, heads, kvHeads, headDim))
-                .withGrid(covering((heads + kvHeads) * headDim / 2));
+                .withGrid(covering(headDim));
     }
 
     private Task storeKeyValue(String name, FloatArray keys, FloatArray values) {
