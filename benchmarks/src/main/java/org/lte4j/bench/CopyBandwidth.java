@@ -2,8 +2,13 @@ package org.lte4j.bench;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.stream.IntStream;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.lte4j.runtime.api.DataTransferMode;
 import org.lte4j.runtime.api.FloatArray;
@@ -93,6 +98,7 @@ public final class CopyBandwidth {
      * copy made under the same load.
      */
     public static final class HostCopy implements AutoCloseable {
+        private static final VectorSpecies<Float> READ_SPECIES = FloatVector.SPECIES_PREFERRED;
         private final Arena arena = Arena.ofShared();
         private final MemorySegment src;
         private final MemorySegment dst;
@@ -101,7 +107,8 @@ public final class CopyBandwidth {
             this(HOST_COPY_BYTES);
         }
 
-        HostCopy(long bytes) {
+        /** Buffers of {@code bytes} each. */
+        public HostCopy(long bytes) {
             src = arena.allocate(bytes, 4096);
             dst = arena.allocate(bytes, 4096);
             src.fill((byte) 1);
@@ -121,6 +128,47 @@ public final class CopyBandwidth {
                 }
             }
             return Arrays.stream(rates).max().orElseThrow();
+        }
+
+        /**
+         * Bytes read per second by a loop that only reads: the source buffer summed on every core,
+         * four streams per core (a quarter of its slice each, one vector add per load and nothing
+         * else); the best of {@code runs} after an untimed one. A decode reads its weights and
+         * also computes, so its rate can at best approach this one: on the 2-core development
+         * machine it reached 0.63-0.81 of the copy (docs/PERF.md).
+         */
+        public double readOnlyBytesPerSecond(int runs) {
+            int threads = Runtime.getRuntime().availableProcessors();
+            long slice = src.byteSize() / threads;
+            double best = 0;
+            for (int r = -1; r < runs; r++) {
+                long start = System.nanoTime();
+                double sum = IntStream.range(0, threads).parallel().mapToDouble(t -> sumFourStreams(src, t * slice, slice)).sum();
+                if (Double.isNaN(sum)) {
+                    throw new AssertionError("a buffer of ones summed to NaN"); // and the sum stays alive
+                }
+                if (r >= 0) {
+                    best = Math.max(best, threads * slice / ((System.nanoTime() - start) * 1e-9));
+                }
+            }
+            return best;
+        }
+
+        /** The floats of {@code [offset, offset + length)}, summed as four interleaved streams over its quarters. */
+        private static double sumFourStreams(MemorySegment m, long offset, long length) {
+            FloatVector a0 = FloatVector.zero(READ_SPECIES);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            long step = READ_SPECIES.vectorByteSize();
+            long quarter = length / 4 / step * step;
+            for (long o = offset; o < offset + quarter; o += step) {
+                a0 = FloatVector.fromMemorySegment(READ_SPECIES, m, o, ByteOrder.nativeOrder()).add(a0);
+                a1 = FloatVector.fromMemorySegment(READ_SPECIES, m, o + quarter, ByteOrder.nativeOrder()).add(a1);
+                a2 = FloatVector.fromMemorySegment(READ_SPECIES, m, o + 2 * quarter, ByteOrder.nativeOrder()).add(a2);
+                a3 = FloatVector.fromMemorySegment(READ_SPECIES, m, o + 3 * quarter, ByteOrder.nativeOrder()).add(a3);
+            }
+            return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package org.lte4j.bench.decode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -31,6 +32,16 @@ class HostRoundsTest {
                 new HostRounds.Round(20, 83.333e9));
         String line = HostRounds.describe(rounds, BYTES);
         assertTrue(line.startsWith("3 rounds of copy then decode: 10.000-20.000 ms/token, copy 83.3-200.0 GB/s, of copy 0.50-0.80"), line);
+        assertFalse(line.contains("only reads"), "no read-only stream was measured: " + line);
+    }
+
+    @Test
+    void theReportSetsTheDecodeAgainstTheReadOnlyStreamWhenMeasured() {
+        // decode 100, 80 and 50 GB/s against streams of 125, 100 and 100 GB/s
+        List<HostRounds.Round> rounds = List.of(new HostRounds.Round(10, 200e9, 125e9), new HostRounds.Round(12.5, 100e9, 100e9),
+                new HostRounds.Round(20, 83.333e9, 100e9));
+        String line = HostRounds.describe(rounds, BYTES);
+        assertTrue(line.endsWith("; a stream that only reads 100.0-125.0 GB/s, of it 0.50-0.80"), line);
     }
 
     @Test
@@ -41,6 +52,7 @@ class HostRoundsTest {
         for (int r = 0; r < rounds.size(); r++) {
             assertEquals(r + 1, rounds.get(r).msPerToken(), 0, "round " + r + " keeps its own pass");
             assertTrue(rounds.get(r).copyBytesPerSecond() > 1e8, "a measured copy: " + rounds.get(r).copyBytesPerSecond());
+            assertTrue(rounds.get(r).readBytesPerSecond() > 1e8, "a measured read-only stream: " + rounds.get(r).readBytesPerSecond());
         }
     }
 }
