@@ -11,6 +11,7 @@ import org.lte4j.model.gguf.GgufFile;
 import org.lte4j.model.gguf.GgufTensorInfo;
 import org.lte4j.model.llama.LayerWeights;
 import org.lte4j.model.llama.LlamaModel;
+import org.lte4j.model.tensor.FloatVectors;
 import org.lte4j.model.tensor.ModelFormatException;
 import org.lte4j.model.tensor.ParallelRows;
 import org.lte4j.model.tensor.Tensor;
@@ -229,8 +230,12 @@ public class LteModel extends LlamaModel {
                 on[e] = true;
             }
             batchSkipped[t][layer] = (experts - active.length) * size;
-            for (int i = 0, p = t * hidden; i < hidden; i++, p++) {
-                gate[p] = on[i / size] ? silu(gate[p]) * up[p] : 0f;
+            for (int e = 0, p = t * hidden; e < experts; e++, p += size) {
+                if (on[e]) {
+                    FloatVectors.siluTimes(gate, p, up, p, size);
+                } else {
+                    Arrays.fill(gate, p, p + size, 0f);
+                }
             }
         }
         w.wDown().matMul(gate, count, out);
@@ -261,16 +266,9 @@ public class LteModel extends LlamaModel {
             int e = active[a];
             w.wGate().matVecOnCallingThread(x, 0, g, 0, e * size, size);
             w.wUp().matVecOnCallingThread(x, 0, u, 0, e * size, size);
-            for (int j = 0; j < size; j++) {
-                g[j] = silu(g[j]) * u[j];
-            }
+            FloatVectors.siluTimes(g, 0, u, 0, size);
             down.addExpert(e, g, acc, accOffset, scratch);
         }
-    }
-
-    /** The same expression as the dense FFN's, so a kept neuron has the same activation. */
-    private static float silu(float x) {
-        return x / (1 + (float) Math.exp(-x));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.lte4j.model.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -126,6 +127,76 @@ public final class FloatVectors {
             v += alpha2 * x[x2 + i];
             y[yo + i] = v + alpha3 * x[x3 + i];
         }
+    }
+
+    /**
+     * {@code gate[go + i] = silu(gate[go + i]) * up[uo + i]} for {@code i < len}, SwiGLU's gating,
+     * with {@code silu(x) = x / (1 + e^-x)}: lanes of the Vector API's exponential, within an ulp
+     * or so of the scalar {@code (float) Math.exp} (which takes the tail). About 0.8 against 13.5 us
+     * for llama-110m's 2048 neurons on the development machine, 0.16 ms of a token. A float's
+     * result depends on whether it falls in the tail, so callers that must agree element for
+     * element call this over the same runs.
+     */
+    public static void siluTimes(float[] gate, int go, float[] up, int uo, int len) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        for (; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, gate, go + i);
+            FloatVector e = x.neg().lanewise(VectorOperators.EXP);
+            x.div(e.add(1f)).mul(FloatVector.fromArray(S, up, uo + i)).intoArray(gate, go + i);
+        }
+        for (; i < len; i++) {
+            float x = gate[go + i];
+            gate[go + i] = x / (1 + (float) Math.exp(-x)) * up[uo + i];
+        }
+    }
+
+    /**
+     * The numerators of a softmax of {@code x[o .. o + len) * scale}, in place:
+     * {@code x[i] = e^(x[i] * scale - m)} with {@code m} the largest scaled value; returns their
+     * sum (lanes, then the lanes in order, then the tail, so the same floats give the same sum).
+     * Lanes of the Vector API's exponential, within an ulp or so of {@code (float) Math.exp}
+     * (which takes the tail): attention's scores at deep context, where a scalar exponential per
+     * position and head cost llama-110m about 0.9 ms a token at 900 positions.
+     */
+    public static float expOfScaledMinusMax(float[] x, int o, int len, float scale) {
+        int bound = S.loopBound(len);
+        float max = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        if (bound > 0) {
+            FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i < bound; i += L) {
+                FloatVector v = FloatVector.fromArray(S, x, o + i).mul(scale);
+                v.intoArray(x, o + i);
+                m = m.max(v);
+            }
+            max = m.reduceLanes(VectorOperators.MAX); // a maximum does not depend on the order
+        }
+        for (; i < len; i++) {
+            x[o + i] *= scale;
+            max = Math.max(max, x[o + i]);
+        }
+        float sum = 0f;
+        i = 0;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < bound; i += L) {
+                FloatVector e = FloatVector.fromArray(S, x, o + i).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(x, o + i);
+                acc = acc.add(e);
+            }
+            float[] lanes = LANES.get();
+            acc.intoArray(lanes, 0);
+            for (int k = 0; k < L; k++) {
+                sum += lanes[k];
+            }
+        }
+        for (; i < len; i++) {
+            float e = (float) Math.exp(x[o + i] - max);
+            x[o + i] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     /** {@code y[yo..] += alpha * x[xo..]} over {@code len} floats (fused multiply-adds). */

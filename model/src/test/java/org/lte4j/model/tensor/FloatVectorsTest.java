@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The vector dot product and scaled add against plain loops in double, at lengths around the vector width. */
+/** The vector helpers against plain loops in double, at lengths around the vector width. */
 class FloatVectorsTest {
 
     @ParameterizedTest(name = "length {0}")
@@ -59,5 +59,52 @@ class FloatVectorsTest {
             double want = i >= 5 && i < 5 + len ? b[i] + 0.75 * a[i - 2] : b[i];
             assertEquals(want, y[i], 1e-6, "y[" + i + "]");
         }
+    }
+
+    @ParameterizedTest(name = "length {0}")
+    @ValueSource(ints = {0, 1, 7, 15, 16, 17, 64, 100, 1031})
+    void siluTimesMatchesDouble(int len) {
+        SplittableRandom r = new SplittableRandom(len);
+        float[] gate = new float[len + 2];
+        float[] up = new float[len + 3];
+        for (int i = 0; i < gate.length; i++) {
+            gate[i] = (float) r.nextDouble(-12, 12);
+        }
+        for (int i = 0; i < up.length; i++) {
+            up[i] = (float) r.nextDouble(-2, 2);
+        }
+        float[] out = gate.clone();
+        FloatVectors.siluTimes(out, 2, up, 3, len);
+        for (int i = 0; i < gate.length; i++) {
+            double g = gate[i];
+            double want = i >= 2 ? g / (1 + Math.exp(-g)) * up[i + 1] : g;
+            assertEquals(want, out[i], 2e-6 * (1 + Math.abs(want)), "gate[" + i + "] at length " + len);
+        }
+    }
+
+    @ParameterizedTest(name = "length {0}")
+    @ValueSource(ints = {1, 7, 15, 16, 17, 64, 100, 1031})
+    void expOfScaledMinusMaxGivesSoftmaxNumeratorsAndTheirSum(int len) {
+        SplittableRandom r = new SplittableRandom(len);
+        float[] x = new float[len + 4];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextDouble(-40, 40);
+        }
+        float scale = 0.125f;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < len; i++) {
+            max = Math.max(max, (double) (x[4 + i] * scale));
+        }
+        float[] e = x.clone();
+        float sum = FloatVectors.expOfScaledMinusMax(e, 4, len, scale);
+        double wantSum = 0;
+        for (int i = 0; i < x.length; i++) {
+            double want = i >= 4 ? Math.exp(x[i] * scale - max) : x[i];
+            wantSum += i >= 4 ? want : 0;
+            assertEquals(want, e[i], 1e-6 * Math.max(1e-30, Math.abs(want)), "x[" + i + "] at length " + len);
+        }
+        assertEquals(wantSum, sum, 1e-6 * wantSum, "the sum at length " + len);
+        assertEquals(Float.floatToIntBits(sum), Float.floatToIntBits(FloatVectors.expOfScaledMinusMax(x.clone(), 4, len, scale)),
+                "the same sum every time");
     }
 }
