@@ -1,6 +1,7 @@
 package org.lte4j.model.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 
@@ -106,5 +107,37 @@ class FloatVectorsTest {
         assertEquals(wantSum, sum, 1e-6 * wantSum, "the sum at length " + len);
         assertEquals(Float.floatToIntBits(sum), Float.floatToIntBits(FloatVectors.expOfScaledMinusMax(x.clone(), 4, len, scale)),
                 "the same sum every time");
+    }
+
+    @org.junit.jupiter.api.Test
+    void expIsWithinTwoUlpsOfMathExpAndHandlesTheEnds() {
+        jdk.incubator.vector.VectorSpecies<Float> s = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        int n = s.length();
+        SplittableRandom r = new SplittableRandom(7);
+        float[] in = new float[n];
+        float[] out = new float[n];
+        double worst = 0;
+        for (int k = 0; k < 200_000; k++) {
+            for (int i = 0; i < n; i++) {
+                in[i] = (float) r.nextDouble(-87.3, 88.7);
+            }
+            FloatVectors.exp(jdk.incubator.vector.FloatVector.fromArray(s, in, 0)).intoArray(out, 0);
+            for (int i = 0; i < n; i++) {
+                float want = (float) Math.exp(in[i]);
+                worst = Math.max(worst, Math.abs(out[i] - want) / Math.ulp(want));
+            }
+        }
+        assertTrue(worst <= 2, "largest error " + worst + " ulp");
+        float[] ends = {0f, -0f, 1f, -1f, -87.3f, 88.7f, -88f, -200f, 89f, 500f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN};
+        for (float x : ends) {
+            java.util.Arrays.fill(in, x);
+            FloatVectors.exp(jdk.incubator.vector.FloatVector.fromArray(s, in, 0)).intoArray(out, 0);
+            float want = (float) Math.exp(x);
+            if (Float.isNaN(want) || Float.isInfinite(want) || want == 0 || x < -87.33654f) {
+                assertEquals(x < -87.33654f ? 0f : want, out[0], "e^" + x);
+            } else {
+                assertEquals(want, out[0], 2 * Math.ulp(want), "e^" + x);
+            }
+        }
     }
 }
