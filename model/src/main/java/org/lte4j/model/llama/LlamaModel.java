@@ -207,10 +207,7 @@ public class LlamaModel implements AutoCloseable {
         LayerWeights w = weights.layers().get(layer);
         w.wGate().matMul(xb, count, gate);
         w.wUp().matMul(xb, count, up);
-        int hidden = config.hiddenDim();
-        for (int t = 0; t < count; t++) {
-            FloatVectors.siluTimes(gate, t * hidden, up, t * hidden, hidden); // per token, as ffn runs it
-        }
+        FloatVectors.siluTimes(gate, 0, up, 0, count * config.hiddenDim());
         w.wDown().matMul(gate, count, out);
     }
 
