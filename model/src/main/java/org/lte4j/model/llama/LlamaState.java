@@ -13,7 +13,6 @@ public final class LlamaState {
     final float[] v;      // [kvDim]
     final float[] attOut; // [qDim]
     final float[] proj;   // [dim]
-    final float[] scores; // [nHeads * maxContext]
     final float[] cos;    // [headDim/2] for the current position
     final float[] sin;
     final float[] logits; // [vocab]
@@ -30,7 +29,6 @@ public final class LlamaState {
         v = new float[c.kvDim()];
         attOut = new float[c.qDim()];
         proj = new float[c.dim()];
-        scores = new float[c.nHeads() * maxContext];
         cos = new float[c.headDim() / 2];
         sin = new float[c.headDim() / 2];
         logits = new float[c.vocabSize()];

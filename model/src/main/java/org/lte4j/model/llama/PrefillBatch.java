@@ -15,9 +15,8 @@ final class PrefillBatch {
     final float[] gate;   // [batch * hiddenDim], then silu(gate) * up
     final float[] up;     // [batch * hiddenDim]
     final float[] ffnOut; // [batch * dim]
-    final float[] scores; // attention scores of every (token, head) pair [batch * nHeads * maxContext]
 
-    PrefillBatch(LlamaConfig c, int batch, int maxContext) {
+    PrefillBatch(LlamaConfig c, int batch) {
         x = new float[batch * c.dim()];
         xb = new float[batch * c.dim()];
         q = new float[batch * c.qDim()];
@@ -28,6 +27,5 @@ final class PrefillBatch {
         gate = new float[batch * c.hiddenDim()];
         up = new float[batch * c.hiddenDim()];
         ffnOut = new float[batch * c.dim()];
-        scores = new float[batch * c.nHeads() * maxContext];
     }
 }
