@@ -3,7 +3,6 @@ package org.lte4j.bench;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.stream.IntStream;
 
 import jdk.incubator.vector.FloatVector;
@@ -118,16 +117,8 @@ public final class CopyBandwidth {
         public double bytesPerSecond(int runs) {
             int threads = Runtime.getRuntime().availableProcessors();
             long slice = src.byteSize() / threads;
-            double[] rates = new double[runs];
-            for (int r = -1; r < runs; r++) {
-                long start = System.nanoTime();
-                IntStream.range(0, threads).parallel()
-                        .forEach(t -> MemorySegment.copy(src, t * slice, dst, t * slice, t == threads - 1 ? src.byteSize() - t * slice : slice));
-                if (r >= 0) {
-                    rates[r] = 2.0 * src.byteSize() / ((System.nanoTime() - start) * 1e-9);
-                }
-            }
-            return Arrays.stream(rates).max().orElseThrow();
+            return bestRate(runs, 2.0 * src.byteSize(), () -> IntStream.range(0, threads).parallel()
+                    .forEach(t -> MemorySegment.copy(src, t * slice, dst, t * slice, t == threads - 1 ? src.byteSize() - t * slice : slice)));
         }
 
         /**
@@ -140,15 +131,22 @@ public final class CopyBandwidth {
         public double readOnlyBytesPerSecond(int runs) {
             int threads = Runtime.getRuntime().availableProcessors();
             long slice = src.byteSize() / threads;
-            double best = 0;
-            for (int r = -1; r < runs; r++) {
-                long start = System.nanoTime();
+            return bestRate(runs, threads * slice, () -> {
                 double sum = IntStream.range(0, threads).parallel().mapToDouble(t -> sumFourStreams(src, t * slice, slice)).sum();
                 if (Double.isNaN(sum)) {
                     throw new AssertionError("a buffer of ones summed to NaN"); // and the sum stays alive
                 }
+            });
+        }
+
+        /** {@code bytes} per second of the fastest of {@code runs} timed passes, after an untimed one. */
+        private static double bestRate(int runs, double bytes, Runnable pass) {
+            double best = 0;
+            for (int r = -1; r < runs; r++) {
+                long start = System.nanoTime();
+                pass.run();
                 if (r >= 0) {
-                    best = Math.max(best, threads * slice / ((System.nanoTime() - start) * 1e-9));
+                    best = Math.max(best, bytes / ((System.nanoTime() - start) * 1e-9));
                 }
             }
             return best;
