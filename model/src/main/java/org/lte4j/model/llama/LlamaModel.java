@@ -316,13 +316,9 @@ public class LlamaModel implements AutoCloseable {
      */
     private void forEachHead(int heads, int positions, float[] out, int outOffset, Head head) {
         int hd = config.headDim();
-        if ((long) heads * positions * hd < PARALLEL_ATTENTION_THRESHOLD) {
-            for (int p = 0; p < heads; p++) {
-                head.attend(p, out, outOffset);
-            }
-            return;
-        }
-        ParallelRows.forEach(heads * hd, hd, 1, out, outOffset, (from, to, dst, dstOffset) -> {
+        // below the threshold all heads are one chunk, which ParallelRows runs on the calling thread
+        int headsPerChunk = (long) heads * positions * hd < PARALLEL_ATTENTION_THRESHOLD ? heads : 1;
+        ParallelRows.forEach(heads * hd, headsPerChunk * hd, 1, out, outOffset, (from, to, dst, dstOffset) -> {
             for (int p = from / hd; p < to / hd; p++) {
                 head.attend(p, dst, dstOffset);
             }
